@@ -1,0 +1,29 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One list of Swift settings shared by every target (design.md: Swift 6 language mode,
+/// strict concurrency).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "swift-csms",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "OCPP", targets: ["OCPP", "OCPP16", "OCPP201", "OCPP21"])
+    ],
+    targets: [
+        .target(name: "OCPP", swiftSettings: swiftSettings),
+        .target(name: "OCPP16", dependencies: ["OCPP"], swiftSettings: swiftSettings),
+        .target(name: "OCPP201", dependencies: ["OCPP"], swiftSettings: swiftSettings),
+        .target(name: "OCPP21", dependencies: ["OCPP"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OCPPTests",
+            dependencies: ["OCPP", "OCPP16", "OCPP201", "OCPP21"],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

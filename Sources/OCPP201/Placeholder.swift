@@ -1,0 +1,1 @@
+// Generated code goes here (Tools/codegen).
