@@ -12,8 +12,16 @@ public struct DecodingContext: Sendable {
         case index(Int)
     }
 
+    /// Whether constraint keywords (lengths, ranges, multiples, item counts, unknown
+    /// properties) are checked. Types, required members, enums and date-time syntax are
+    /// always checked because the typed value cannot be built without them. Turning this off
+    /// gives plain decoding, the baseline the benchmarks measure validation against.
+    public let checksConstraints: Bool
+
     /// An empty context at the payload root.
-    public init() {}
+    public init(checksConstraints: Bool = true) {
+        self.checksConstraints = checksConstraints
+    }
 
     /// Records a violation at the current path (plus `key`, when given).
     @usableFromInline
@@ -81,6 +89,7 @@ public struct DecodingContext: Sendable {
     /// (`additionalProperties: false`).
     @inlinable
     public mutating func rejectUnknownKeys(_ object: JSONObject, _ allowed: [String]) {
+        guard checksConstraints else { return }
         for member in object.members where !allowed.contains(member.key) {
             fail(.unknownProperty, key: member.key)
         }
@@ -102,6 +111,7 @@ public struct DecodingContext: Sendable {
             fail(.wrongType(expected: "string"))
             return nil
         }
+        guard checksConstraints else { return s }
         if let maxLength, s.utf8.count > maxLength, s.unicodeScalars.count > maxLength {
             fail(.tooLong(maxLength: maxLength))
             return nil
@@ -166,6 +176,7 @@ public struct DecodingContext: Sendable {
             fail(n.literal.hasPrefix("-") ? .belowMinimum(Double(Int.min)) : .aboveMaximum(Double(Int.max)))
             return nil
         }
+        guard checksConstraints else { return i }
         if let minimum, Double(i) < minimum {
             fail(.belowMinimum(minimum))
             return nil
@@ -192,6 +203,7 @@ public struct DecodingContext: Sendable {
             fail(d < 0 ? .belowMinimum(-.greatestFiniteMagnitude) : .aboveMaximum(.greatestFiniteMagnitude))
             return nil
         }
+        guard checksConstraints else { return d }
         if let minimum, d < minimum {
             fail(.belowMinimum(minimum))
             return nil
@@ -224,11 +236,11 @@ public struct DecodingContext: Sendable {
             return nil
         }
         var ok = true
-        if let minItems, items.count < minItems {
+        if checksConstraints, let minItems, items.count < minItems {
             fail(.tooFewItems(minItems: minItems))
             ok = false
         }
-        if let maxItems, items.count > maxItems {
+        if checksConstraints, let maxItems, items.count > maxItems {
             fail(.tooManyItems(maxItems: maxItems))
             ok = false
         }

@@ -98,4 +98,16 @@ struct ErrorCodeTests {
         #expect(context.number(.number(JSONNumber(literal: "0.3")!), multipleOf: 0.1) == 0.3)
         #expect(context.violations.count == 4)
     }
+
+    @Test func plainDecodingSkipsOnlyConstraintKeywords() {
+        var plain = DecodingContext(checksConstraints: false)
+        #expect(plain.string("toolong", maxLength: 3) == "toolong")
+        #expect(plain.integer(99, maximum: 10, allowsIntegralFraction: true) == 99)
+        #expect(plain.array([1, 2, 3], maxItems: 1) { $0.integer($1, allowsIntegralFraction: true) } == [1, 2, 3])
+        plain.rejectUnknownKeys(["x": 1], [])
+        #expect(plain.violations.isEmpty)
+        // Types are still checked: a typed value cannot be built otherwise.
+        #expect(plain.string(5) == nil)
+        #expect(plain.violations.count == 1)
+    }
 }
