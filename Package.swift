@@ -19,6 +19,8 @@ let package = Package(
         .target(name: "OCPP16", dependencies: ["OCPP"], swiftSettings: swiftSettings),
         .target(name: "OCPP201", dependencies: ["OCPP"], swiftSettings: swiftSettings),
         .target(name: "OCPP21", dependencies: ["OCPP"], swiftSettings: swiftSettings),
+        .target(name: "CSMSCore", dependencies: ["OCPP"], swiftSettings: swiftSettings),
+        .target(name: "CSMSProcessor", dependencies: ["CSMSCore", "OCPP"], swiftSettings: swiftSettings),
         .testTarget(
             name: "OCPPTests",
             dependencies: ["OCPP", "OCPP16", "OCPP201", "OCPP21"],

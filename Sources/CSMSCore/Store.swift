@@ -1,0 +1,128 @@
+public import Foundation
+
+/// An operator's change to a charge point's registration (API `PUT /api/v1/charge-points/{id}`,
+/// CLI `csms charge-points add`).
+public struct ChargePointUpdate: Sendable, Equatable {
+    /// The station.
+    public var id: ChargePointID
+    /// New password hash; `nil` leaves it unchanged.
+    public var passwordHash: String?
+    /// New registration setting; `nil` leaves it unchanged.
+    public var registrationStatus: RegistrationStatus?
+    /// When the change is made.
+    public var at: Date
+
+    /// An update; fields left `nil` are not changed.
+    public init(id: ChargePointID, passwordHash: String? = nil, registrationStatus: RegistrationStatus? = nil, at: Date) {
+        self.id = id
+        self.passwordHash = passwordHash
+        self.registrationStatus = registrationStatus
+        self.at = at
+    }
+}
+
+/// One state change. A handler returns a list of these with its answer; the store commits
+/// the list (together with the stored answer) atomically before the answer is sent
+/// (invariant 1). Later features add cases here rather than new write paths.
+public enum StoreWrite: Sendable, Equatable {
+    /// Creates the charge point if missing, then applies the update.
+    case upsertChargePoint(ChargePointUpdate)
+    /// Records a BootNotification and the answer given: sets `boot`, `bootStatus`,
+    /// `lastBootAt`, `lastSeen` and `protocolVersion`. Creates the charge point when
+    /// `register` is true and it is missing (auto-registration); otherwise a missing
+    /// charge point is left absent.
+    case recordBoot(
+        id: ChargePointID, info: BootInfo, status: RegistrationStatus, protocolVersion: String, at: Date,
+        register: Bool)
+    /// Records that the station was heard from (Heartbeat): sets `lastSeen`.
+    case recordSeen(id: ChargePointID, at: Date)
+    /// Appends the status to the history, and makes it the connector's current status unless
+    /// the stored current status has a later `timestamp` (an out-of-order notification
+    /// updates only the history).
+    case recordConnectorStatus(ConnectorStatus)
+    /// Stores the answer to a CALL for idempotent retries (replaces one with the same
+    /// charge point and message id).
+    case storeResponse(StoredResponse)
+    /// Adds a dead letter (its `id` is assigned by the store).
+    case addDeadLetter(DeadLetter)
+}
+
+/// A storage failure, with a code the server maps to OCPP errors and HTTP statuses in one place.
+public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The kinds of failure.
+    public struct Code: RawRepresentable, Hashable, Sendable {
+        /// The code text.
+        public let rawValue: String
+        /// A code.
+        public init(rawValue: String) { self.rawValue = rawValue }
+        /// The database cannot be reached or written (disk full, locked, connection lost).
+        public static let unavailable = Code(rawValue: "unavailable")
+        /// A constraint was violated.
+        public static let conflict = Code(rawValue: "conflict")
+        /// Anything else.
+        public static let internalError = Code(rawValue: "internal")
+    }
+
+    /// The kind of failure.
+    public let code: Code
+    /// What happened (no secrets, no payloads).
+    public let message: String
+
+    /// A store error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// Code and message.
+    public var description: String { "\(code.rawValue): \(message)" }
+}
+
+/// The persistence the CSMS runs on. One conformance suite (in `CSMSTesting`) runs against
+/// every implementation (in-memory, SQLite, PostgreSQL).
+///
+/// `commit` is durable when it returns: with SQLite in `synchronous=FULL` the transaction is
+/// on disk. Implementations may batch concurrent commits into one transaction (group commit)
+/// but each caller's writes are applied in order and atomically.
+public protocol CSMSStore: Sendable {
+    /// Applies `writes` atomically and durably, in order.
+    func commit(_ writes: [StoreWrite]) async throws(StoreError)
+
+    /// The charge point, if registered.
+    func chargePoint(_ id: ChargePointID) async throws(StoreError) -> ChargePoint?
+
+    /// Charge points ordered by id, starting after `after`, at most `limit`.
+    func chargePoints(after: ChargePointID?, limit: Int) async throws(StoreError) -> [ChargePoint]
+
+    /// The current status of each connector of the station, ordered by EVSE then connector.
+    func connectorStatuses(of id: ChargePointID) async throws(StoreError) -> [ConnectorStatus]
+
+    /// The status history of the station, newest received first, at most `limit`.
+    func statusHistory(of id: ChargePointID, limit: Int) async throws(StoreError) -> [ConnectorStatus]
+
+    /// The stored answer to message `messageId` of the station, if any.
+    func storedResponse(chargePointId: ChargePointID, messageId: String) async throws(StoreError) -> StoredResponse?
+
+    /// Deletes stored answers older than `date`; returns how many were deleted.
+    func pruneStoredResponses(olderThan date: Date) async throws(StoreError) -> Int
+
+    /// Dead letters, optionally of one station, ordered by id, after `after`, at most `limit`.
+    func deadLetters(chargePointId: ChargePointID?, after: Int64?, limit: Int) async throws(StoreError) -> [DeadLetter]
+
+    /// Whether the database answers a trivial query now (readiness).
+    func isReachable() async -> Bool
+}
+
+/// The source of wall-clock time, injected so tests control it.
+public protocol WallClock: Sendable {
+    /// The current time.
+    func now() -> Date
+}
+
+/// The system clock.
+public struct SystemWallClock: WallClock {
+    /// The system clock.
+    public init() {}
+    /// `Date()`.
+    public func now() -> Date { Date() }
+}
