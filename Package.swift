@@ -14,16 +14,40 @@ let package = Package(
     products: [
         .library(name: "OCPP", targets: ["OCPP", "OCPP16", "OCPP201", "OCPP21"])
     ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    ],
     targets: [
         .target(name: "OCPP", swiftSettings: swiftSettings),
         .target(name: "OCPP16", dependencies: ["OCPP"], swiftSettings: swiftSettings),
         .target(name: "OCPP201", dependencies: ["OCPP"], swiftSettings: swiftSettings),
         .target(name: "OCPP21", dependencies: ["OCPP"], swiftSettings: swiftSettings),
         .target(name: "CSMSCore", dependencies: ["OCPP"], swiftSettings: swiftSettings),
-        .target(name: "CSMSProcessor", dependencies: ["CSMSCore", "OCPP"], swiftSettings: swiftSettings),
+        .target(
+            name: "CSMSProcessor",
+            dependencies: [
+                "CSMSCore", "OCPP", "OCPP16", "OCPP201", "OCPP21",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OCPPTests",
             dependencies: ["OCPP", "OCPP16", "OCPP201", "OCPP21"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CSMSProcessorTests",
+            dependencies: [
+                "CSMSProcessor", "CSMSCore", "OCPP", "OCPP16", "OCPP201", "OCPP21",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
     ],

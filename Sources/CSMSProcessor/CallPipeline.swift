@@ -1,0 +1,112 @@
+import CSMSCore
+import Foundation
+import Logging
+import OCPP
+
+/// One inbound CALL (or 2.1 SEND) on its way through the pipeline. Steps enrich it (logger
+/// metadata, correlation id, decoded request) and pass it on.
+struct InboundCall: Sendable {
+    /// The station's session.
+    let session: StationSession
+    /// `.call` or `.send`.
+    let messageType: RPCFrame.MessageType
+    /// The message id, action and raw payload.
+    let call: RPCCall
+    /// The frame as received (for dead letters).
+    let rawFrame: [UInt8]
+    /// The registry's entry for the action; `nil` when the version does not define it.
+    let descriptor: ActionDescriptor?
+    /// When the processor received the frame.
+    let receivedAt: Date
+    /// The logger, with the session's and (after the context step) the message's metadata.
+    var logger: Logger
+    /// Set by the context step; sent back in CALLERROR details.
+    var correlationId: String = ""
+    /// The validated request, set by the validation step.
+    var request: (any OCPPPayload)? = nil
+
+    /// Whether a reply may be sent (a SEND never gets one).
+    var expectsReply: Bool { messageType == .call }
+
+    /// The action name for metrics and logs: the registry's name, or `unknown` for an action
+    /// the version does not define (so that station input cannot grow label cardinality).
+    var actionLabel: String { descriptor?.name ?? "unknown" }
+
+    /// A dead letter for this message.
+    func deadLetter(reason: String, error: String) -> DeadLetter {
+        DeadLetter(
+            chargePointId: session.chargePointId, protocolVersion: session.version.rawValue,
+            rawFrame: String(decoding: rawFrame, as: UTF8.self), reason: reason, error: error,
+            receivedAt: receivedAt)
+    }
+}
+
+/// What the pipeline decided for one CALL: the answer and the state changes that must be
+/// committed before the answer leaves (invariant 1).
+struct CallOutcome: Sendable {
+    /// The answer to send.
+    enum Answer: Sendable {
+        /// A CALLRESULT with this payload.
+        case result(JSONValue)
+        /// A CALLERROR.
+        case error(RPCCallError)
+        /// A CALLRESULT already encoded (to be stored for retries with these exact bytes).
+        case encoded([UInt8])
+        /// The stored answer to an earlier message with the same id and content.
+        case replayed([UInt8])
+        /// Nothing (a SEND was handled).
+        case none
+    }
+
+    /// The answer.
+    var answer: Answer
+    /// Writes to commit, in order, atomically, before the answer is sent.
+    var writes: [StoreWrite]
+
+    /// A CALLERROR with no writes.
+    static func error(_ code: OCPPErrorCode, _ description: String, messageId: String) -> CallOutcome {
+        CallOutcome(answer: .error(RPCCallError(messageId: messageId, code: code, description: description)), writes: [])
+    }
+
+    /// An InternalError whose message is also kept as a dead letter (committed by the
+    /// commit step, which logs if even that fails).
+    static func internalFailure(_ call: InboundCall, reason: String, error: String) -> CallOutcome {
+        CallOutcome(
+            answer: .error(
+                RPCCallError(
+                    messageId: call.call.messageId, code: .internalError,
+                    description: "the message could not be processed (\(reason))")),
+            writes: [.addDeadLetter(call.deadLetter(reason: reason, error: error))])
+    }
+
+    /// The outcome's label for the `ocpp.handler.duration` metric.
+    var metricLabel: String {
+        switch answer {
+        case .result, .encoded: "result"
+        case .replayed: "replayed"
+        case .error: "error"
+        case .none: "handled"
+        }
+    }
+}
+
+/// One step of the pipeline around the router. A step may answer itself (the registration
+/// gate, a replayed answer) or call `next` and look at or change what comes back.
+protocol CallStep: Sendable {
+    /// Processes `call`, usually by calling `next` with it.
+    func process(_ call: InboundCall, next: CallChain) async -> CallOutcome
+}
+
+/// The steps after the current one, ending in the router.
+struct CallChain: Sendable {
+    /// The steps still to run.
+    let steps: ArraySlice<any CallStep>
+    /// The end of the chain: the router's handler for the action.
+    let dispatch: HandlerDispatch
+
+    /// Runs the remaining steps and the handler on `call`.
+    func callAsFunction(_ call: InboundCall) async -> CallOutcome {
+        guard let step = steps.first else { return await dispatch.dispatch(call) }
+        return await step.process(call, next: CallChain(steps: steps.dropFirst(), dispatch: dispatch))
+    }
+}

@@ -1,0 +1,84 @@
+import CSMSCore
+import Crypto
+import Foundation
+import Logging
+import OCPP
+
+/// Pipeline step: a CALL whose message id already has a stored answer with the same request
+/// digest, stored within the window, gets that answer's exact bytes and the handler does not
+/// run again (invariant 6). A new answer is encoded here and stored with the handler's writes
+/// (the commit step outside commits both at once).
+///
+/// Only CALLRESULTs are stored: a CALLERROR may go away on retry (a store outage, a handler
+/// bug fixed) and a validation error is recomputed identically anyway. SENDs have no answer
+/// to store and pass through.
+struct IdempotencyStep: CallStep {
+    let store: any CSMSStore
+    let window: Duration
+
+    func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
+        guard call.expectsReply else { return await next(call) }
+        let digest = RequestDigest.hex(action: call.call.action, payload: call.call.payload)
+        let stored: StoredResponse?
+        do {
+            stored = try await store.storedResponse(
+                chargePointId: call.session.chargePointId, messageId: call.call.messageId)
+        } catch {
+            call.logger.error("stored response could not be read", metadata: ["error": "\(error)"])
+            return .internalFailure(call, reason: "store_error", error: "\(error)")
+        }
+        if let stored {
+            let age = call.receivedAt.timeIntervalSince(stored.storedAt)
+            if stored.requestDigest == digest, age <= window.timeInterval {
+                return CallOutcome(answer: .replayed(stored.response), writes: [])
+            }
+            call.logger.info(
+                "message id reused with other content or after the idempotency window; processed as new",
+                metadata: ["same_digest": "\(stored.requestDigest == digest)"])
+        }
+
+        var outcome = await next(call)
+        if case .result(let payload) = outcome.answer {
+            let bytes = RPCFrame.callResult(RPCCallResult(messageId: call.call.messageId, payload: payload)).encoded()
+            outcome.answer = .encoded(bytes)
+            outcome.writes.append(
+                .storeResponse(
+                    StoredResponse(
+                        chargePointId: call.session.chargePointId, messageId: call.call.messageId,
+                        requestDigest: digest, response: bytes, storedAt: call.receivedAt)))
+        }
+        return outcome
+    }
+}
+
+/// The digest that tells a retry from a new message reusing an id.
+enum RequestDigest {
+    /// Lowercase hex SHA-256 of the action's UTF-8 bytes, a NUL byte, and the payload's
+    /// canonical JSON (`canonical(_:)`).
+    static func hex(action: String, payload: JSONValue) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Array(action.utf8))
+        hasher.update(data: [0])
+        hasher.update(data: canonical(payload).serialized())
+        return hasher.finalize().map { byte in
+            let s = String(byte, radix: 16)
+            return byte < 16 ? "0" + s : s
+        }.joined()
+    }
+
+    /// `value` with every object's members sorted by name (UTF-8 byte order), so that member
+    /// order does not change the digest. Numbers keep their literal text.
+    static func canonical(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .null, .bool, .number, .string:
+            return value
+        case .array(let items):
+            return .array(items.map(canonical))
+        case .object(let object):
+            let sorted = object.members
+                .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                .map { (key: $0.key, value: canonical($0.value)) }
+            return .object(JSONObject(uniqueMembers: sorted))
+        }
+    }
+}

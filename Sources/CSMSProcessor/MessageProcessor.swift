@@ -1,0 +1,125 @@
+public import CSMSCore
+public import CoreMetrics
+import Foundation
+public import Logging
+public import OCPP
+
+/// The message processor: decodes each inbound frame, runs every CALL (and 2.1 SEND) through
+/// the pipeline, and returns what the connection sends back.
+///
+/// Pipeline, outermost first (design.md):
+/// 1. context/logging: correlation id, logger metadata, correlation id in CALLERROR details;
+/// 2. metrics: `ocpp.messages.received`, `ocpp.handler.duration`;
+/// 3. (rate limiting: a later issue plugs a step in here, see `init(store:…rateLimit:)`);
+/// 4. registration gate: `SecurityError` until the station's boot was accepted;
+/// 5. commit: the writes of everything below in one `commit` before the answer leaves;
+/// 6. idempotency: a retried message gets its stored answer; a new answer is stored;
+/// 7. schema validation: the action's registry entry decodes the payload;
+/// 8. router: the handler for (message set, action), or `NotImplemented`.
+///
+/// Replies from the station (CALLRESULT, CALLERROR, CALLRESULTERROR) go back to the
+/// connection's outbound-call tracker untouched; undecodable frames are answered or ignored
+/// exactly as `RPCFrame.decode` says.
+public struct MessageProcessor: InboundMessageHandling {
+    private let store: any CSMSStore
+    private let clock: any WallClock
+    private let configuration: ProcessorConfiguration
+    private let logger: Logger
+    private let metrics: ProcessorMetrics
+    private let registries: [OCPPVersion.Family: ActionRegistry]
+    private let chain: CallChain
+
+    /// A processor over `store` that knows the actions of `registries` (one per message set)
+    /// and runs the handlers of `router`.
+    public init(
+        store: any CSMSStore, registries: [ActionRegistry], router: Router,
+        configuration: ProcessorConfiguration = ProcessorConfiguration(), clock: any WallClock = SystemWallClock(),
+        logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) {
+        self.init(
+            store: store, registries: registries, router: router, configuration: configuration, clock: clock,
+            logger: logger, metricsFactory: metricsFactory, rateLimit: nil)
+    }
+
+    /// As the public initializer, plus the rate-limiting step (a later issue) that runs
+    /// between the metrics step and the registration gate.
+    init(
+        store: any CSMSStore, registries: [ActionRegistry], router: Router, configuration: ProcessorConfiguration,
+        clock: any WallClock, logger: Logger, metricsFactory: any MetricsFactory, rateLimit: (any CallStep)?
+    ) {
+        self.store = store
+        self.clock = clock
+        self.configuration = configuration
+        self.logger = logger
+        metrics = ProcessorMetrics(factory: metricsFactory)
+        var byFamily: [OCPPVersion.Family: ActionRegistry] = [:]
+        for registry in registries { byFamily[registry.family] = registry }
+        self.registries = byFamily
+
+        var steps: [any CallStep] = [ContextStep(), MetricsStep(metrics: metrics)]
+        if let rateLimit { steps.append(rateLimit) }
+        steps += [
+            RegistrationGate(store: store, cache: RegistrationGateCache()),
+            CommitStep(store: store),
+            IdempotencyStep(store: store, window: configuration.idempotencyWindow),
+            ValidationStep(),
+        ]
+        chain = CallChain(
+            steps: steps[...],
+            dispatch: HandlerDispatch(router: router, store: store, clock: clock, configuration: configuration))
+    }
+
+    /// Processes one inbound frame of `session` (see `InboundMessageHandling`).
+    public func handle(_ frame: [UInt8], session: StationSession) async -> InboundResult {
+        let logger = logger.withSession(session)
+        let receivedAt = clock.now()
+        let decoded: RPCFrame
+        do {
+            decoded = try RPCFrame.decode(frame, version: session.version)
+        } catch {
+            metrics.received(
+                version: session.version, action: ProcessorMetrics.noAction, frameType: ProcessorMetrics.invalidFrame)
+            switch error.response {
+            case .callError(let callError):
+                logger.warning(
+                    "frame refused", metadata: ["reason": "\(error.reason)", "error_code": "\(callError.code)"])
+                return .reply(RPCFrame.callError(callError).encoded())
+            case .ignore:
+                logger.notice("frame ignored", metadata: ["reason": "\(error.reason)"])
+                return .none
+            }
+        }
+
+        switch decoded {
+        case .callResult, .callError, .callResultError:
+            metrics.received(
+                version: session.version, action: ProcessorMetrics.noAction, frameType: decoded.messageType.metricLabel)
+            logger.debug(
+                "reply received", metadata: [LogKey.messageId: "\(decoded.messageId)"])
+            return .outboundReply(decoded)
+        case .call(let call), .send(let call):
+            let inbound = InboundCall(
+                session: session, messageType: decoded.messageType, call: call, rawFrame: frame,
+                descriptor: registries[session.version.family]?[call.action], receivedAt: receivedAt, logger: logger)
+            let outcome = await chain(inbound)
+            guard inbound.expectsReply else { return .none }
+            switch outcome.answer {
+            case .result(let payload):
+                return .reply(RPCFrame.callResult(RPCCallResult(messageId: call.messageId, payload: payload)).encoded())
+            case .error(let error):
+                return .reply(RPCFrame.callError(error).encoded())
+            case .encoded(let bytes), .replayed(let bytes):
+                return .reply(bytes)
+            case .none:
+                return .none
+            }
+        }
+    }
+
+    /// Deletes stored answers older than the idempotency window; returns how many. A
+    /// background `Service` calls this periodically (a later issue).
+    public func pruneStoredResponses() async throws(StoreError) -> Int {
+        let cutoff = clock.now().addingTimeInterval(-configuration.idempotencyWindow.timeInterval)
+        return try await store.pruneStoredResponses(olderThan: cutoff)
+    }
+}

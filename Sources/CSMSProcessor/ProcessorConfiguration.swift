@@ -1,0 +1,60 @@
+/// The settings of the message processor, with defaults that run out of the box.
+///
+/// Durations are sent to stations in whole seconds (OCPP `interval` fields are integers).
+public struct ProcessorConfiguration: Sendable, Equatable {
+    /// What a BootNotification from a charge point id that is not registered gets.
+    public enum UnknownChargePointPolicy: String, Sendable, Equatable, CaseIterable {
+        /// Register it automatically and answer `Accepted`.
+        case accept
+        /// Register it with the operator setting `Pending` (so an operator can accept it
+        /// later) and answer `Pending`.
+        case pending
+        /// Answer `Rejected` and store nothing.
+        case reject
+    }
+
+    /// What an unknown charge point's BootNotification gets; default `.accept`.
+    public var unknownChargePoints: UnknownChargePointPolicy
+    /// The heartbeat interval sent in an `Accepted` BootNotification answer; default 300 s.
+    public var heartbeatInterval: Duration
+    /// The interval sent in a `Pending` or `Rejected` BootNotification answer: the least time
+    /// the station waits before it boots again; default 60 s.
+    public var bootRetryInterval: Duration
+    /// How long an answer is kept for idempotent retries; default 24 h.
+    public var idempotencyWindow: Duration
+    /// Whether every outbound response payload is checked against its schema before it is
+    /// sent (an invalid one becomes an InternalError). On in debug builds, off in release.
+    public var validatesResponses: Bool
+
+    /// A configuration; every parameter has the default described on its property.
+    public init(
+        unknownChargePoints: UnknownChargePointPolicy = .accept, heartbeatInterval: Duration = .seconds(300),
+        bootRetryInterval: Duration = .seconds(60), idempotencyWindow: Duration = .seconds(86_400),
+        validatesResponses: Bool = ProcessorConfiguration.isDebugBuild
+    ) {
+        self.unknownChargePoints = unknownChargePoints
+        self.heartbeatInterval = heartbeatInterval
+        self.bootRetryInterval = bootRetryInterval
+        self.idempotencyWindow = idempotencyWindow
+        self.validatesResponses = validatesResponses
+    }
+
+    /// Whether this is a debug build (the default for `validatesResponses`).
+    public static var isDebugBuild: Bool {
+        #if DEBUG
+            true
+        #else
+            false
+        #endif
+    }
+}
+
+extension Duration {
+    /// Whole seconds, rounded down, clamped to `0...Int.max` (for OCPP `interval` fields).
+    var wholeSeconds: Int { max(0, Int(components.seconds)) }
+
+    /// The duration as a `TimeInterval`.
+    var timeInterval: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
