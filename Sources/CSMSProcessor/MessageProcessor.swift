@@ -11,8 +11,9 @@ public import OCPP
 /// 1. context/logging: correlation id, logger metadata, correlation id in CALLERROR details;
 /// 2. metrics: `ocpp.messages.received`, `ocpp.handler.duration`;
 /// 3. (rate limiting: a later issue plugs a step in here, see `init(store:…rateLimit:)`);
-/// 4. registration gate: `SecurityError` until the station's boot was accepted;
-/// 5. commit: the writes of everything below in one `commit` before the answer leaves;
+/// 4. commit: the writes of everything below (handler writes, stored answer, dead letters)
+///    in one `commit` before the answer leaves;
+/// 5. registration gate: `SecurityError` until the station's boot was accepted;
 /// 6. idempotency: a retried message gets its stored answer; a new answer is stored;
 /// 7. schema validation: the action's registry entry decodes the payload;
 /// 8. router: the handler for (message set, action), or `NotImplemented`.
@@ -42,7 +43,7 @@ public struct MessageProcessor: InboundMessageHandling {
     }
 
     /// As the public initializer, plus the rate-limiting step (a later issue) that runs
-    /// between the metrics step and the registration gate.
+    /// between the metrics step and the commit step.
     init(
         store: any CSMSStore, registries: [ActionRegistry], router: Router, configuration: ProcessorConfiguration,
         clock: any WallClock, logger: Logger, metricsFactory: any MetricsFactory, rateLimit: (any CallStep)?
@@ -59,8 +60,8 @@ public struct MessageProcessor: InboundMessageHandling {
         var steps: [any CallStep] = [ContextStep(), MetricsStep(metrics: metrics)]
         if let rateLimit { steps.append(rateLimit) }
         steps += [
-            RegistrationGate(store: store, cache: RegistrationGateCache()),
             CommitStep(store: store),
+            RegistrationGate(store: store, cache: RegistrationGateCache()),
             IdempotencyStep(store: store, window: configuration.idempotencyWindow),
             ValidationStep(),
         ]

@@ -9,8 +9,9 @@ import Synchronization
 /// B03.FR.07; 1.6 §4.2: no other request before an accepted boot).
 ///
 /// The state is read from the store, so it survives restarts; it is cached per session
-/// and forgotten whenever a BootNotification passes, so the next message reads the
-/// committed answer of that boot.
+/// and forgotten whenever a BootNotification passes. The commit step outside this one
+/// commits the boot before the answer leaves, and a station's messages are handled one at
+/// a time, so the next message reads the committed answer of that boot.
 struct RegistrationGate: CallStep {
     /// The action that is always let through (same name in every version).
     static let bootAction = "BootNotification"
