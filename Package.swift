@@ -14,6 +14,9 @@ let package = Package(
     products: [
         .library(name: "OCPP", targets: ["OCPP", "OCPP16", "OCPP201", "OCPP21"])
     ],
+    dependencies: [
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1")
+    ],
     targets: [
         .target(name: "OCPP", swiftSettings: swiftSettings),
         .target(name: "OCPP16", dependencies: ["OCPP"], swiftSettings: swiftSettings),
@@ -23,7 +26,10 @@ let package = Package(
         .target(name: "CSMSProcessor", dependencies: ["CSMSCore", "OCPP"], swiftSettings: swiftSettings),
         .testTarget(
             name: "OCPPTests",
-            dependencies: ["OCPP", "OCPP16", "OCPP201", "OCPP21"],
+            dependencies: [
+                "OCPP", "OCPP16", "OCPP201", "OCPP21",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: swiftSettings
         ),
     ],
