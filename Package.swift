@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "OCPP", targets: ["OCPP", "OCPP16", "OCPP201", "OCPP21"])
     ],
     dependencies: [
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -37,7 +38,10 @@ let package = Package(
         ),
         .testTarget(
             name: "OCPPTests",
-            dependencies: ["OCPP", "OCPP16", "OCPP201", "OCPP21"],
+            dependencies: [
+                "OCPP", "OCPP16", "OCPP201", "OCPP21",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
