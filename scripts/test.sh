@@ -201,6 +201,9 @@ step_test() {
         echo "warning: swift test compiled again: its flags differ from the build step's" >&2
     fi
     ((status == 0)) || fail "swift test failed (exit $status)"
+    if ! grep -qE 'Executed [1-9][0-9]* tests?|Test run with [1-9][0-9]* tests?' "$STATE/swift-test-summary.txt"; then
+        echo "warning: swift test ran no test" >&2
+    fi
     note "$(sed -E 's/^[[:space:]]*//; s/^[^A-Za-z]+ //' "$STATE/swift-test-summary.txt" | tail -n 1)"
 }
 
