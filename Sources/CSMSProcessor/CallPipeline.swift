@@ -65,7 +65,8 @@ struct CallOutcome: Sendable {
 
     /// A CALLERROR with no writes.
     static func error(_ code: OCPPErrorCode, _ description: String, messageId: String) -> CallOutcome {
-        CallOutcome(answer: .error(RPCCallError(messageId: messageId, code: code, description: description)), writes: [])
+        CallOutcome(
+            answer: .error(RPCCallError(messageId: messageId, code: code, description: description)), writes: [])
     }
 
     /// An InternalError whose message is also kept as a dead letter (committed by the

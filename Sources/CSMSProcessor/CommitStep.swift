@@ -15,7 +15,8 @@ struct CommitStep: CallStep {
 
     func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
         var outcome = await next(call)
-        if !call.expectsReply, case .error(let error) = outcome.answer, !outcome.writes.contains(where: \.isDeadLetter) {
+        if !call.expectsReply, case .error(let error) = outcome.answer, !outcome.writes.contains(where: \.isDeadLetter)
+        {
             outcome.writes.append(
                 .addDeadLetter(
                     call.deadLetter(reason: "send_rejected", error: "\(error.code.rawValue): \(error.description)")))

@@ -14,7 +14,8 @@ struct ValidationStep: CallStep {
         let version = call.session.version
         let id = call.call.messageId
         guard let descriptor = call.descriptor else {
-            return .error(.notImplemented, "the action is not defined in OCPP \(version.family.rawValue)", messageId: id)
+            return .error(
+                .notImplemented, "the action is not defined in OCPP \(version.family.rawValue)", messageId: id)
         }
         guard descriptor.direction.chargePointMaySend else {
             return .error(.notSupported, "the action is sent by the CSMS, not by a charging station", messageId: id)

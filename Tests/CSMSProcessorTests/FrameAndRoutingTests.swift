@@ -67,9 +67,10 @@ struct FrameAndRoutingTests {
         #expect(await h.send(#"[4,"m2","NotSupported","no",{}]"#, s) == .outboundReply(.callError(error)))
         #expect(await h.send(#"[5,"m2","NotSupported","no",{}]"#, s) == .outboundReply(.callResultError(error)))
         #expect(h.runs.value == 0)
-        #expect(try h.metrics.expectCounter(
-            "ocpp.messages.received", [("version", "2.1"), ("action", "none"), ("frame_type", "call_result")]
-        ).values == [1])
+        #expect(
+            try h.metrics.expectCounter(
+                "ocpp.messages.received", [("version", "2.1"), ("action", "none"), ("frame_type", "call_result")]
+            ).values == [1])
     }
 
     @Test(arguments: [OCPPVersion.v16, .v20, .v201, .v21])
@@ -136,11 +137,13 @@ struct FrameAndRoutingTests {
         _ = await h.send(#"[2,"l1","\#(long)",{}]"#, session(.v201))
         let entry = try #require(h.logs.entries.first { $0.metadata[LogKey.messageId] == "l1" })
         #expect(entry.metadata[LogKey.action] == .string(String(repeating: "X", count: 40) + "…"))
-        #expect(try h.metrics.expectCounter(
-            "ocpp.messages.received", [("version", "2.0.1"), ("action", "unknown"), ("frame_type", "call")]
-        ).values == [1])
-        #expect(try h.metrics.expectTimer("ocpp.handler.duration", [("action", "unknown"), ("outcome", "error")])
-            .values.count == 1)
+        #expect(
+            try h.metrics.expectCounter(
+                "ocpp.messages.received", [("version", "2.0.1"), ("action", "unknown"), ("frame_type", "call")]
+            ).values == [1])
+        #expect(
+            try h.metrics.expectTimer("ocpp.handler.duration", [("action", "unknown"), ("outcome", "error")])
+                .values.count == 1)
         #expect(logSafe("a\u{1}b") == "a?b")
     }
 

@@ -1,8 +1,8 @@
 import CSMSCore
 import Foundation
-import OCPP
 import Logging
 import MetricsTestKit
+import OCPP
 import Testing
 
 @testable import CSMSProcessor
@@ -32,7 +32,9 @@ struct GateAndIdempotencyTests {
 
         let unbooted = PipelineHarness(store: store)
         let other = ChargePointID("CP-2")!
-        #expect(await unbooted.send(#"[2,"r2","TestPing",{"n":2}]"#, session(.v201, other)).callError?.code == .securityError)
+        #expect(
+            await unbooted.send(#"[2,"r2","TestPing",{"n":2}]"#, session(.v201, other)).callError?.code
+                == .securityError)
     }
 
     @Test func aNewBootUpdatesTheGateWithinTheSession() async {
@@ -111,8 +113,9 @@ struct GateAndIdempotencyTests {
         #expect(h.runs.value == 1)
         #expect(await h.store.commits.count == commits)
         #expect(h.logs.entries.contains { $0.message == "retry answered with the stored response" })
-        #expect(try h.metrics.expectTimer("ocpp.handler.duration", [("action", "TestPing"), ("outcome", "replayed")])
-            .values.count == 1)
+        #expect(
+            try h.metrics.expectTimer("ocpp.handler.duration", [("action", "TestPing"), ("outcome", "replayed")])
+                .values.count == 1)
     }
 
     @Test func sameIdWithOtherContentOrAfterTheWindowIsProcessedAsNew() async throws {
@@ -179,7 +182,9 @@ struct PipelineSeamTests {
         #expect(result.callError?.code == .genericError)
         #expect(result.callError?.details["correlationId"] != nil)
         #expect(await store.commits.isEmpty)
-        #expect(try metrics.expectTimer(
-            "ocpp.handler.duration", [("action", "BootNotification"), ("outcome", "error")]).values.count == 1)
+        #expect(
+            try metrics.expectTimer(
+                "ocpp.handler.duration", [("action", "BootNotification"), ("outcome", "error")]
+            ).values.count == 1)
     }
 }

@@ -19,7 +19,9 @@ struct TestRequest: OCPPPayload {
     static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> TestRequest? {
         guard let o = context.object(value) else { return nil }
         context.rejectUnknownKeys(o, ["n", "note"])
-        let n = context.field(o, "n", required: true) { c, v in c.integer(v, minimum: 0, maximum: 1000, allowsIntegralFraction: false) }
+        let n = context.field(o, "n", required: true) { c, v in
+            c.integer(v, minimum: 0, maximum: 1000, allowsIntegralFraction: false)
+        }
         let note = context.field(o, "note", required: false) { c, v in c.string(v, maxLength: 5) }
         guard let n else { return nil }
         return TestRequest(n: n, note: note)
@@ -39,7 +41,9 @@ struct TestResponse: OCPPPayload {
     static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> TestResponse? {
         guard let o = context.object(value) else { return nil }
         context.rejectUnknownKeys(o, ["n"])
-        guard let n = context.field(o, "n", required: true, { c, v in c.integer(v, minimum: 0, allowsIntegralFraction: false) })
+        guard
+            let n = context.field(
+                o, "n", required: true, { c, v in c.integer(v, minimum: 0, allowsIntegralFraction: false) })
         else { return nil }
         return TestResponse(n: n)
     }
@@ -82,9 +86,11 @@ func testRegistries() -> [ActionRegistry] {
             response: PayloadType(TestResponse.self)),
     ]
     let sends = [
-        ActionDescriptor(name: "TestStream", direction: .chargePointToCSMS, request: PayloadType(TestRequest.self), response: nil),
         ActionDescriptor(
-            name: "TestStreamUnhandled", direction: .chargePointToCSMS, request: PayloadType(TestRequest.self), response: nil),
+            name: "TestStream", direction: .chargePointToCSMS, request: PayloadType(TestRequest.self), response: nil),
+        ActionDescriptor(
+            name: "TestStreamUnhandled", direction: .chargePointToCSMS, request: PayloadType(TestRequest.self),
+            response: nil),
     ]
     return [
         ActionRegistry(family: .v16, descriptors: common),
@@ -109,7 +115,8 @@ struct PingHandler: OCPPHandler {
     func handle(_ request: TestRequest, context: HandlerContext) async throws -> HandlerResult<TestResponse> {
         runs.increment()
         let n = request.note == "bad" ? request.n - 1 : request.n
-        return HandlerResult(response: TestResponse(n: n), writes: [.recordSeen(id: context.chargePointId, at: context.now)])
+        return HandlerResult(
+            response: TestResponse(n: n), writes: [.recordSeen(id: context.chargePointId, at: context.now)])
     }
 }
 

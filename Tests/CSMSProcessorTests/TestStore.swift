@@ -79,7 +79,8 @@ actor TestStore: CSMSStore {
 
     func chargePoints(after: ChargePointID?, limit: Int) async throws(StoreError) -> [ChargePoint] {
         try checkRead()
-        return Array(chargePoints.values.filter { after == nil || $0.id > after! }.sorted { $0.id < $1.id }.prefix(limit))
+        return Array(
+            chargePoints.values.filter { after == nil || $0.id > after! }.sorted { $0.id < $1.id }.prefix(limit))
     }
 
     func connectorStatuses(of id: ChargePointID) async throws(StoreError) -> [ConnectorStatus] {
@@ -103,11 +104,14 @@ actor TestStore: CSMSStore {
         return old.count
     }
 
-    func deadLetters(chargePointId: ChargePointID?, after: Int64?, limit: Int) async throws(StoreError) -> [DeadLetter] {
+    func deadLetters(chargePointId: ChargePointID?, after: Int64?, limit: Int) async throws(StoreError) -> [DeadLetter]
+    {
         try checkRead()
         return Array(
-            letters.filter { (chargePointId == nil || $0.chargePointId == chargePointId) && ($0.id ?? 0) > (after ?? 0) }
-                .prefix(limit))
+            letters.filter {
+                (chargePointId == nil || $0.chargePointId == chargePointId) && ($0.id ?? 0) > (after ?? 0)
+            }
+            .prefix(limit))
     }
 
     func isReachable() async -> Bool { !failingReads }

@@ -126,9 +126,10 @@ struct ValidationAndFailureTests {
         #expect(h.runs.value == 0)
         let letters = await h.store.letters
         #expect(letters.map(\.reason) == Array(repeating: "send_rejected", count: 5))
-        #expect(letters.map { String($0.error.prefix { $0 != ":" }) } == [
-            "SecurityError", "TypeConstraintViolation", "NotImplemented", "NotSupported", "NotImplemented",
-        ])
+        #expect(
+            letters.map { String($0.error.prefix { $0 != ":" }) } == [
+                "SecurityError", "TypeConstraintViolation", "NotImplemented", "NotSupported", "NotImplemented",
+            ])
         #expect(letters[0].rawFrame == #"[6,"s0","TestStream",{"n":1}]"#)
     }
 
@@ -174,7 +175,8 @@ struct ValidationAndFailureTests {
         router.register(FakeBootHandler(), for: .v16)
         router.register(PingHandler(runs: RunCounter()), for: .v16)
         let store = TestStore()
-        let processor = MessageProcessor(store: store, registries: [registry], router: router, logger: .init(label: "t"))
+        let processor = MessageProcessor(
+            store: store, registries: [registry], router: router, logger: .init(label: "t"))
         let s = session(.v16)
         _ = await processor.handle(Array(#"[2,"b","BootNotification",{"n":1}]"#.utf8), session: s)
         let result = await processor.handle(Array(#"[2,"p","TestPing",{}]"#.utf8), session: s)
