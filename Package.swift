@@ -29,3 +29,13 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Storage: in-memory store and the store conformance suite.
+package.targets += [
+    .target(name: "CSMSTesting", dependencies: ["CSMSCore", "OCPP"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "CSMSStorageTests",
+        dependencies: ["CSMSCore", "CSMSTesting", "OCPP"],
+        swiftSettings: swiftSettings
+    ),
+]
