@@ -8,7 +8,7 @@ extension StoreWrite {
         switch self {
         case .upsertChargePoint(let update):
             let at = update.at.unixMilliseconds
-            try db.execute(
+            try db.run(
                 sql: """
                     INSERT INTO charge_points
                         (id, registration_status, password_hash, state_version, created_at, updated_at)
@@ -24,14 +24,14 @@ extension StoreWrite {
         case .recordBoot(let id, let info, let status, let protocolVersion, let at, let register):
             let at = at.unixMilliseconds
             if register {
-                try db.execute(
+                try db.run(
                     sql: """
                         INSERT INTO charge_points (id, state_version, created_at, updated_at) VALUES (?, 0, ?, ?)
                         ON CONFLICT (id) DO NOTHING
                         """,
                     arguments: [id.rawValue, at, at])
             }
-            try db.execute(
+            try db.run(
                 sql: """
                     UPDATE charge_points SET
                         boot_status = ?, boot_vendor = ?, boot_model = ?, boot_serial_number = ?,
@@ -49,7 +49,7 @@ extension StoreWrite {
 
         case .recordSeen(let id, let at):
             let at = at.unixMilliseconds
-            try db.execute(
+            try db.run(
                 sql: """
                     UPDATE charge_points SET last_seen = ?, state_version = state_version + 1, updated_at = ?
                     WHERE id = ?
@@ -60,7 +60,7 @@ extension StoreWrite {
             try Self.recordConnectorStatus(status, db)
 
         case .storeResponse(let response):
-            try db.execute(
+            try db.run(
                 sql: """
                     INSERT INTO stored_responses (charge_point_id, message_id, request_digest, response, stored_at)
                     VALUES (?, ?, ?, ?, ?)
@@ -75,7 +75,7 @@ extension StoreWrite {
                 ])
 
         case .addDeadLetter(let letter):
-            try db.execute(
+            try db.run(
                 sql: """
                     INSERT INTO dead_letters
                         (charge_point_id, protocol_version, raw_frame, reason, error, received_at, attempts)
@@ -99,7 +99,7 @@ extension StoreWrite {
             receivedAt,
         ]
         let key: StatementArguments = [status.chargePointId.rawValue, status.evseId, status.connectorId]
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO connector_status_history (
                     charge_point_id, evse_id, connector_id,
@@ -109,15 +109,15 @@ extension StoreWrite {
             arguments: key + values)
 
         let stored = try Int64.fetchOne(
-            db,
-            sql: """
-                SELECT timestamp FROM connector_status
-                WHERE charge_point_id = ? AND coalesce(evse_id, -1) = coalesce(?, -1) AND connector_id = ?
-                """,
+            db.cachedStatement(
+                sql: """
+                    SELECT timestamp FROM connector_status
+                    WHERE charge_point_id = ? AND coalesce(evse_id, -1) = coalesce(?, -1) AND connector_id = ?
+                    """),
             arguments: key)
         if let stored, stored > timestamp { return }
         if stored == nil {
-            try db.execute(
+            try db.run(
                 sql: """
                     INSERT INTO connector_status (
                         charge_point_id, evse_id, connector_id,
@@ -126,7 +126,7 @@ extension StoreWrite {
                     """,
                 arguments: key + values)
         } else {
-            try db.execute(
+            try db.run(
                 sql: """
                     UPDATE connector_status SET
                         status = ?, error_code = ?, info = ?, vendor_id = ?, vendor_error_code = ?,
@@ -135,8 +135,16 @@ extension StoreWrite {
                     """,
                 arguments: values + key)
         }
-        try db.execute(
+        try db.run(
             sql: "UPDATE charge_points SET state_version = state_version + 1, updated_at = ? WHERE id = ?",
             arguments: [receivedAt, status.chargePointId.rawValue])
+    }
+}
+
+extension Database {
+    /// Runs one statement, compiled once per connection and reused (the writer runs the same
+    /// few statements all the time).
+    fileprivate func run(sql: String, arguments: StatementArguments) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
     }
 }
