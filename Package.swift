@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(
             name: "CSMSProcessorTests",
             dependencies: [
-                "CSMSProcessor", "CSMSCore", "OCPP", "OCPP16", "OCPP201", "OCPP21",
+                "CSMSProcessor", "CSMSCore", "CSMSTesting", "OCPP", "OCPP16", "OCPP201", "OCPP21",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

@@ -42,7 +42,7 @@ struct FrameAndRoutingTests {
             let result = await h.send(text, session(version))
             #expect(result == expected(text, version), "\(text) on \(version)")
         }
-        #expect(await h.store.commits.isEmpty)
+        #expect(h.store.commits.isEmpty)
     }
 
     @Test func frameFailureAnswersPerVersion() async {
@@ -103,7 +103,7 @@ struct FrameAndRoutingTests {
         await bootAccepted(h, s)
         let result = await h.send(#"[2,"p1","TestPing",{"n":7}]"#, s)
         #expect(result.resultPayload == ["n": 7])
-        let last = try #require(await h.store.commits.last)
+        let last = try #require(h.store.commits.last)
         #expect(last.count == 2)
         #expect(last.first == .recordSeen(id: cp1, at: h.clock.now()))
         guard case .storeResponse(let stored)? = last.last else {

@@ -24,7 +24,7 @@ struct GateAndIdempotencyTests {
     }
 
     @Test func gateStateSurvivesARestart() async {
-        let store = TestStore()
+        let store = FaultInjectingStore()
         let first = PipelineHarness(store: store)
         await bootAccepted(first, session(.v201))
         let restarted = PipelineHarness(store: store)
@@ -41,8 +41,8 @@ struct GateAndIdempotencyTests {
         let h = PipelineHarness(configuration: ProcessorConfiguration(unknownChargePoints: .pending))
         let s = session(.v16)
         #expect(await h.send(#"[2,"b1","BootNotification",{"n":1}]"#, s).resultPayload == ["n": 60])
-        #expect(await h.store.chargePoints[cp1]?.registrationStatus == .pending)
-        #expect(await h.store.chargePoints[cp1]?.bootStatus == .pending)
+        #expect(await h.store.stored(cp1)?.registrationStatus == .pending)
+        #expect(await h.store.stored(cp1)?.bootStatus == .pending)
         #expect(await h.send(#"[2,"p1","TestPing",{"n":1}]"#, s).callError?.code == .securityError)
         await h.store.register(cp1, status: .accepted)
         #expect(await h.send(#"[2,"p2","TestPing",{"n":1}]"#, s).callError?.code == .securityError)
@@ -72,12 +72,12 @@ struct GateAndIdempotencyTests {
     @Test func unknownStationsFollowThePolicy() async {
         let reject = PipelineHarness(configuration: ProcessorConfiguration(unknownChargePoints: .reject))
         #expect(await reject.send(#"[2,"b","BootNotification",{"n":1}]"#, session(.v16)).resultPayload == ["n": 60])
-        #expect(await reject.store.chargePoints.isEmpty)
+        #expect(await reject.store.stored(cp1) == nil)
         #expect(await reject.send(#"[2,"p","TestPing",{"n":1}]"#, session(.v16)).callError?.code == .securityError)
 
         let accept = PipelineHarness()
         await bootAccepted(accept, session(.v16))
-        let cp = await accept.store.chargePoints[cp1]
+        let cp = await accept.store.stored(cp1)
         #expect(cp?.registrationStatus == nil)
         #expect(cp?.bootStatus == .accepted)
         #expect(cp?.boot == BootInfo(vendor: "Test", model: "T1"))
@@ -105,13 +105,13 @@ struct GateAndIdempotencyTests {
         let s = session(.v201)
         await bootAccepted(h, s)
         let first = try #require(await h.send(#"[2,"i1","TestPing",{"n":5,"note":"x"}]"#, s).replyBytes)
-        let commits = await h.store.commits.count
+        let commits = h.store.commits.count
         h.clock.advance(3600)
         // Same content with members in another order and other whitespace is the same message.
         let retry = try #require(await h.send(#"[2,"i1","TestPing",{ "note":"x", "n":5 }]"#, s).replyBytes)
         #expect(retry == first)
         #expect(h.runs.value == 1)
-        #expect(await h.store.commits.count == commits)
+        #expect(h.store.commits.count == commits)
         #expect(h.logs.entries.contains { $0.message == "retry answered with the stored response" })
         #expect(
             try h.metrics.expectTimer("ocpp.handler.duration", [("action", "TestPing"), ("outcome", "replayed")])
@@ -141,7 +141,8 @@ struct GateAndIdempotencyTests {
         let s = session(.v201)
         await bootAccepted(h, s)
         #expect(await h.send(#"[2,"e1","TestThrow",{"n":1}]"#, s).callError?.code == .internalError)
-        #expect(await h.store.responses.count == 1)  // only the boot's answer
+        #expect(await h.store.response(cp1, "e1") == nil)
+        #expect(await h.store.response(cp1, "boot-1") != nil)
     }
 
     @Test func storedResponsesArePrunedAfterTheWindow() async throws {
@@ -152,7 +153,8 @@ struct GateAndIdempotencyTests {
         #expect(try await h.processor.pruneStoredResponses() == 0)
         h.clock.advance(61)
         #expect(try await h.processor.pruneStoredResponses() == 2)
-        #expect(await h.store.responses.isEmpty)
+        #expect(await h.store.response(cp1, "boot-1") == nil)
+        #expect(await h.store.response(cp1, "x1") == nil)
     }
 
     @Test func canonicalFormSortsMembersRecursively() {
@@ -171,7 +173,7 @@ struct PipelineSeamTests {
     }
 
     @Test func rateLimitStepRunsAfterMetricsAndBeforeEverythingThatWrites() async throws {
-        let store = TestStore()
+        let store = FaultInjectingStore()
         let metrics = TestMetrics()
         var router = Router()
         router.register(FakeBootHandler(), for: .v16)
@@ -181,7 +183,7 @@ struct PipelineSeamTests {
         let result = await processor.handle(Array(#"[2,"b","BootNotification",{"n":1}]"#.utf8), session: session(.v16))
         #expect(result.callError?.code == .genericError)
         #expect(result.callError?.details["correlationId"] != nil)
-        #expect(await store.commits.isEmpty)
+        #expect(store.commits.isEmpty)
         #expect(
             try metrics.expectTimer(
                 "ocpp.handler.duration", [("action", "BootNotification"), ("outcome", "error")]

@@ -161,7 +161,7 @@ final class TestClock: WallClock {
 
 /// A processor over the test registries and handlers, with in-memory logs and metrics.
 struct PipelineHarness {
-    let store: TestStore
+    let store: FaultInjectingStore
     let clock = TestClock()
     let runs = RunCounter()
     let logs = InMemoryLogHandler()
@@ -169,7 +169,10 @@ struct PipelineHarness {
     var configuration = ProcessorConfiguration()
     let processor: MessageProcessor
 
-    init(store: TestStore = TestStore(), configuration: ProcessorConfiguration = ProcessorConfiguration()) {
+    init(
+        store: FaultInjectingStore = FaultInjectingStore(),
+        configuration: ProcessorConfiguration = ProcessorConfiguration()
+    ) {
         self.store = store
         self.configuration = configuration
         var router = Router()

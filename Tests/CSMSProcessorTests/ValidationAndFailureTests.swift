@@ -41,7 +41,7 @@ struct ValidationAndFailureTests {
         #expect(error.code == .internalError)
         #expect(!error.description.contains("on purpose"), "internal details stay in logs and the dead letter")
         #expect(error.details["correlationId"] != nil)
-        let letter = try #require(await h.store.letters.first)
+        let letter = try #require(await h.store.letters().first)
         #expect(letter.reason == "handler_error")
         #expect(letter.rawFrame == frame)
         #expect(letter.error == "the handler failed on purpose")
@@ -55,8 +55,8 @@ struct ValidationAndFailureTests {
         let s = session(.v16)
         await bootAccepted(h, s)
         #expect(await h.send(#"[2,"r1","TestPing",{"n":0,"note":"bad"}]"#, s).callError?.code == .internalError)
-        #expect(await h.store.letters.first?.reason == "handler_error")
-        #expect(await h.store.letters.first?.error.contains("response breaks its schema") == true)
+        #expect(await h.store.letters().first?.reason == "handler_error")
+        #expect(await h.store.letters().first?.error.contains("response breaks its schema") == true)
         // With response validation off the (invalid) response goes out as built.
         let off = PipelineHarness(configuration: ProcessorConfiguration(validatesResponses: false))
         await bootAccepted(off, s)
@@ -67,11 +67,11 @@ struct ValidationAndFailureTests {
         let h = PipelineHarness()
         let s = session(.v201)
         await bootAccepted(h, s)
-        await h.store.setFailingCommits(1)
+        h.store.setFailingCommits(1)
         let frame = #"[2,"c1","TestPing",{"n":3}]"#
         #expect(await h.send(frame, s).callError?.code == .internalError)
-        #expect(await h.store.letters.map(\.reason) == ["commit_failed"])
-        #expect(await h.store.responses["CP-1\u{0}c1"] == nil)
+        #expect(await h.store.letters().map(\.reason) == ["commit_failed"])
+        #expect(await h.store.response(cp1, "c1") == nil)
         // The retry is processed (nothing was stored) and succeeds.
         #expect(await h.send(frame, s).resultPayload == ["n": 3])
         #expect(h.runs.value == 2)
@@ -81,25 +81,25 @@ struct ValidationAndFailureTests {
         let h = PipelineHarness()
         let s = session(.v201)
         await bootAccepted(h, s)
-        await h.store.setFailingCommits(2)
+        h.store.setFailingCommits(2)
         #expect(await h.send(#"[2,"c1","TestPing",{"n":3}]"#, s).callError?.code == .internalError)
-        #expect(await h.store.letters.isEmpty)
+        #expect(await h.store.letters().isEmpty)
         #expect(h.logs.entries.contains { $0.level == .critical })
     }
 
     @Test func storeReadFailuresAreInternalErrors() async {
         let h = PipelineHarness()
-        await h.store.setFailingReads(true)
+        h.store.setFailingReads(true)
         // The gate cannot read the registration state.
         #expect(await h.send(#"[2,"s1","TestPing",{"n":1}]"#, session(.v16)).callError?.code == .internalError)
-        await h.store.setFailingReads(false)
+        h.store.setFailingReads(false)
         let s = session(.v16)
         await bootAccepted(h, s)
         _ = await h.send(#"[2,"s2","TestPing",{"n":1}]"#, s)  // caches the gate decision
-        await h.store.setFailingReads(true)
+        h.store.setFailingReads(true)
         // The idempotency lookup fails.
         #expect(await h.send(#"[2,"s3","TestPing",{"n":1}]"#, s).callError?.code == .internalError)
-        #expect(await h.store.letters.map(\.reason) == ["store_error", "store_error"])
+        #expect(await h.store.letters().map(\.reason) == ["store_error", "store_error"])
     }
 
     @Test func handledSendGetsNoReplyAndIsCommitted() async {
@@ -109,9 +109,9 @@ struct ValidationAndFailureTests {
         h.clock.advance(10)
         #expect(await h.send(#"[6,"s1","TestStream",{"n":1}]"#, s) == InboundResult.none)
         #expect(h.runs.value == 1)
-        #expect(await h.store.chargePoints[cp1]?.lastSeen == h.clock.now())
-        #expect(await h.store.letters.isEmpty)
-        #expect(await h.store.responses.count == 1)  // SENDs have no answer to store
+        #expect(await h.store.stored(cp1)?.lastSeen == h.clock.now())
+        #expect(await h.store.letters().isEmpty)
+        #expect(await h.store.response(cp1, "s1") == nil)  // SENDs have no answer to store
     }
 
     @Test func refusedSendsAreKeptAsDeadLetters() async {
@@ -124,7 +124,7 @@ struct ValidationAndFailureTests {
         #expect(await h.send(#"[6,"s3","TestPing",{"n":1}]"#, s) == InboundResult.none)  // a CALL action
         #expect(await h.send(#"[6,"s4","NoSuchAction",{}]"#, s) == InboundResult.none)  // unknown
         #expect(h.runs.value == 0)
-        let letters = await h.store.letters
+        let letters = await h.store.letters()
         #expect(letters.map(\.reason) == Array(repeating: "send_rejected", count: 5))
         #expect(
             letters.map { String($0.error.prefix { $0 != ":" }) } == [
@@ -145,16 +145,16 @@ struct ValidationAndFailureTests {
         // A CALL handler wired to a SEND action, and a SEND handler wired to a CALL action.
         router.register(PingHandler(runs: RunCounter()), for: .v21)
         router.register(send: FailingStream(), action: "TestUnhandled", for: .v21)
-        let store = TestStore()
+        let store = FaultInjectingStore()
         let processor = MessageProcessor(
             store: store, registries: testRegistries(), router: router, logger: .init(label: "test"))
         let s = session(.v21)
         _ = await processor.handle(Array(#"[2,"b","BootNotification",{"n":1}]"#.utf8), session: s)
         #expect(await processor.handle(Array(#"[6,"f","TestStream",{"n":1}]"#.utf8), session: s) == .none)
-        #expect(await store.letters.map(\.reason) == ["handler_error"])
+        #expect(await store.letters().map(\.reason) == ["handler_error"])
         let miswired = await processor.handle(Array(#"[2,"w","TestUnhandled",{"n":1}]"#.utf8), session: s)
         #expect(miswired.callError?.code == .internalError)
-        #expect(await store.letters.last?.error == "handler kind does not match the message type")
+        #expect(await store.letters().last?.error == "handler kind does not match the message type")
     }
 
     @Test func handlerTypeMismatchIsAnInternalError() async throws {
@@ -174,14 +174,14 @@ struct ValidationAndFailureTests {
         var router = Router()
         router.register(FakeBootHandler(), for: .v16)
         router.register(PingHandler(runs: RunCounter()), for: .v16)
-        let store = TestStore()
+        let store = FaultInjectingStore()
         let processor = MessageProcessor(
             store: store, registries: [registry], router: router, logger: .init(label: "t"))
         let s = session(.v16)
         _ = await processor.handle(Array(#"[2,"b","BootNotification",{"n":1}]"#.utf8), session: s)
         let result = await processor.handle(Array(#"[2,"p","TestPing",{}]"#.utf8), session: s)
         #expect(result.callError?.code == .internalError)
-        #expect(await store.letters.first?.error.contains("expects TestRequest") == true)
+        #expect(await store.letters().first?.error.contains("expects TestRequest") == true)
     }
 
     @Test func configurationDefaults() {
