@@ -56,11 +56,12 @@ package.targets += [
     ),
 ]
 
-// Server (CSMSServer): hummingbird, configuration, lifecycle, logging, crypto.
+// Server (CSMSServer) and CLI (csms): hummingbird, configuration, lifecycle, logging, crypto.
 package.dependencies += [
     .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -85,6 +86,17 @@ package.targets += [
             .product(name: "SystemPackage", package: "swift-system"),
         ],
         resources: [.copy("Resources/openapi.json")],
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "csms",
+        dependencies: [
+            "CSMSServer", "CSMSCore", "CSMSProcessor", "CSMSStorageSQLite", "OCPP",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Configuration", package: "swift-configuration"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
         swiftSettings: swiftSettings
     ),
     .testTarget(
