@@ -102,7 +102,7 @@ package.targets += [
     .testTarget(
         name: "CSMSServerTests",
         dependencies: [
-            "CSMSServer", "CSMSCore", "CSMSProcessor", "OCPP",
+            "CSMSServer", "CSMSCore", "CSMSProcessor", "CSMSTesting", "OCPP",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),

@@ -1,83 +1,66 @@
 import CSMSCore
 import CSMSProcessor
+import CSMSTesting
 import Foundation
 import OCPP
 import Synchronization
 
-/// A minimal in-memory `CSMSStore` for the server tests (the project's `InMemoryStore` in
-/// `CSMSTesting` replaces it once that lands).
+/// The project's `InMemoryStore` with a switch that makes it unreachable (readiness and
+/// error-mapping tests): while off, every call fails with `StoreError.unavailable`.
 final class TestStore: CSMSStore {
-    private struct State {
-        var chargePoints: [ChargePointID: ChargePoint] = [:]
-        var connectors: [ChargePointID: [ConnectorStatus]] = [:]
-        var reachable = true
-    }
+    private let store = InMemoryStore()
+    private let reachable = Mutex(true)
 
-    private let state = Mutex(State())
+    func setReachable(_ value: Bool) { reachable.withLock { $0 = value } }
+
+    private func check() throws(StoreError) {
+        if !reachable.withLock({ $0 }) { throw StoreError(.unavailable, "test store switched off") }
+    }
 
     func commit(_ writes: [StoreWrite]) async throws(StoreError) {
-        try state.withLock { (state: inout State) throws(StoreError) in
-            guard state.reachable else { throw StoreError(.unavailable, "test store unreachable") }
-            for write in writes {
-                switch write {
-                case .upsertChargePoint(let update):
-                    var cp =
-                        state.chargePoints[update.id]
-                        ?? ChargePoint(id: update.id, createdAt: update.at, updatedAt: update.at)
-                    if let hash = update.passwordHash { cp.passwordHash = hash }
-                    if let status = update.registrationStatus { cp.registrationStatus = status }
-                    cp.updatedAt = update.at
-                    cp.stateVersion += 1
-                    state.chargePoints[update.id] = cp
-                case .recordConnectorStatus(let status):
-                    var list = state.connectors[status.chargePointId] ?? []
-                    list.removeAll { $0.evseId == status.evseId && $0.connectorId == status.connectorId }
-                    list.append(status)
-                    state.connectors[status.chargePointId] = list
-                default:
-                    break
-                }
-            }
-        }
+        try check()
+        try await store.commit(writes)
     }
-
-    func setReachable(_ reachable: Bool) { state.withLock { $0.reachable = reachable } }
 
     func chargePoint(_ id: ChargePointID) async throws(StoreError) -> ChargePoint? {
         try check()
-        return state.withLock { $0.chargePoints[id] }
+        return try await store.chargePoint(id)
     }
 
     func chargePoints(after: ChargePointID?, limit: Int) async throws(StoreError) -> [ChargePoint] {
         try check()
-        return state.withLock { state in
-            state.chargePoints.values.sorted { $0.id < $1.id }.filter { after == nil || $0.id > after! }
-                .prefix(limit).map { $0 }
-        }
+        return try await store.chargePoints(after: after, limit: limit)
     }
 
     func connectorStatuses(of id: ChargePointID) async throws(StoreError) -> [ConnectorStatus] {
         try check()
-        return state.withLock { $0.connectors[id] ?? [] }
+        return try await store.connectorStatuses(of: id)
     }
 
-    func statusHistory(of id: ChargePointID, limit: Int) async throws(StoreError) -> [ConnectorStatus] { [] }
+    func statusHistory(of id: ChargePointID, limit: Int) async throws(StoreError) -> [ConnectorStatus] {
+        try check()
+        return try await store.statusHistory(of: id, limit: limit)
+    }
 
     func storedResponse(chargePointId: ChargePointID, messageId: String) async throws(StoreError) -> StoredResponse? {
-        nil
+        try check()
+        return try await store.storedResponse(chargePointId: chargePointId, messageId: messageId)
     }
 
-    func pruneStoredResponses(olderThan date: Date) async throws(StoreError) -> Int { 0 }
+    func pruneStoredResponses(olderThan date: Date) async throws(StoreError) -> Int {
+        try check()
+        return try await store.pruneStoredResponses(olderThan: date)
+    }
 
     func deadLetters(chargePointId: ChargePointID?, after: Int64?, limit: Int) async throws(StoreError) -> [DeadLetter]
     {
-        []
+        try check()
+        return try await store.deadLetters(chargePointId: chargePointId, after: after, limit: limit)
     }
 
-    func isReachable() async -> Bool { state.withLock { $0.reachable } }
-
-    private func check() throws(StoreError) {
-        if !state.withLock({ $0.reachable }) { throw StoreError(.unavailable, "test store unreachable") }
+    func isReachable() async -> Bool {
+        guard reachable.withLock({ $0 }) else { return false }
+        return await store.isReachable()
     }
 }
 
