@@ -202,19 +202,8 @@ def test_stations_malformed_frames_and_restart(tmp_path):
         assert any(l["metadata"].get("ocpp.charge_point_id") == "E2E-16" for l in connected)
         assert all(API_TOKEN not in json.dumps(l) for l in srv.log_lines())
 
-        # A connected station sees 1001 when the server stops; the server exits 0.
-        async def stop_while_connected():
-            async with websockets.connect(srv.url("E2E-16"), subprotocols=["ocpp1.6"]) as ws:
-                loop = asyncio.get_running_loop()
-                exit_code = loop.run_in_executor(None, srv.stop)
-                with pytest.raises(websockets.ConnectionClosed) as closed:
-                    await asyncio.wait_for(ws.recv(), timeout=20)
-                assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
-                assert await exit_code == 0
-
-        asyncio.run(stop_while_connected())
-
         # Restart on the same database file: state kept.
+        assert srv.stop() == 0
         srv.start()
         status, view = srv.api("/api/v1/charge-points/E2E-16")
         assert status == 200
@@ -238,6 +227,21 @@ def test_stations_malformed_frames_and_restart(tmp_path):
     finally:
         code = srv.stop()
     assert code == 0
+
+
+async def stop_while_connected(server: Server) -> None:
+    """A connected station sees close code 1001 when the server gets SIGTERM; exit status 0."""
+    async with websockets.connect(server.url("E2E-STOP"), subprotocols=["ocpp1.6"]) as ws:
+        exit_code = asyncio.get_running_loop().run_in_executor(None, server.stop)
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), timeout=20)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
+        assert await exit_code == 0
+
+
+def test_sigterm_closes_stations_with_1001_and_exits_0(server):
+    asyncio.run(stop_while_connected(server))
+    assert any(line.get("message") == "stopped" for line in server.log_lines())
 
 
 def test_unknown_subprotocol_is_closed_and_unauthenticated_api_refused(server):
