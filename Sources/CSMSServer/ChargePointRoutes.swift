@@ -73,7 +73,9 @@ struct ChargePointRoutes: Sendable {
     /// charge point (201) or updates it (200); answers with the charge point.
     private func put(_ id: ChargePointID, request: Request, context: some RequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: 64 * 1024)
-        let update = try Self.parseUpdate(Array(buffer: body), id: id, at: clock.now())
+        let (fields, password) = try Self.parseUpdate(Array(buffer: body), id: id, at: clock.now())
+        var update = fields
+        if let password { update.passwordHash = try await PasswordHash.makeOffPool(password: password) }
         let existed = try await store.chargePoint(id) != nil
         try await store.commit([.upsertChargePoint(update)])
         guard let stored = try await store.chargePoint(id) else {
@@ -91,11 +93,14 @@ struct ChargePointRoutes: Sendable {
     }
 
     /// Reads a PUT body strictly: a JSON object with only `password` (a string of 1 to 128
-    /// characters, stored hashed) and `registrationStatus` (`Accepted`, `Pending`,
-    /// `Rejected`). An empty body changes nothing.
-    static func parseUpdate(_ bytes: [UInt8], id: ChargePointID, at date: Date) throws(APIError) -> ChargePointUpdate {
+    /// characters, returned apart to be hashed) and `registrationStatus` (`Accepted`,
+    /// `Pending`, `Rejected`). An empty body changes nothing.
+    static func parseUpdate(
+        _ bytes: [UInt8], id: ChargePointID, at date: Date
+    ) throws(APIError) -> (update: ChargePointUpdate, password: String?) {
         var update = ChargePointUpdate(id: id, at: date)
-        guard bytes.contains(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else { return update }
+        var password: String?
+        guard bytes.contains(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else { return (update, nil) }
         let value: JSONValue
         do {
             value = try JSONValue(parsing: bytes)
@@ -106,10 +111,10 @@ struct ChargePointRoutes: Sendable {
         for (key, member) in object {
             switch key {
             case "password":
-                guard case .string(let password) = member, (1...maxPasswordLength).contains(password.count) else {
+                guard case .string(let text) = member, (1...maxPasswordLength).contains(text.count) else {
                     throw APIError(.invalidRequest, "password must be a string of 1 to \(maxPasswordLength) characters")
                 }
-                update.passwordHash = PasswordHash.make(password: password)
+                password = text
             case "registrationStatus":
                 guard case .string(let text) = member, let status = RegistrationStatus(rawValue: text) else {
                     throw APIError(.invalidRequest, "registrationStatus must be Accepted, Pending or Rejected")
@@ -120,7 +125,7 @@ struct ChargePointRoutes: Sendable {
                     .invalidRequest, "unknown member '\(key.prefix(40))' (allowed: password, registrationStatus)")
             }
         }
-        return update
+        return (update, password)
     }
 
     /// `GET /charge-points/{id}/shadow`: the reported state as one document.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOPosix
 
 /// Charge point passwords (HTTP Basic authentication) stored as salted PBKDF2 hashes.
 ///
@@ -39,6 +40,17 @@ public enum PasswordHash {
         else { return false }
         let actual = pbkdf2(password: Array(password.utf8), salt: Array(salt), iterations: iterations)
         return constantTimeEqual(actual, Array(expected))
+    }
+
+    /// `make(password:)` on NIO's blocking-work thread pool: the hash takes long enough
+    /// (0.1 s and more) to starve the Swift concurrency pool, which has one thread per core.
+    static func makeOffPool(password: String) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { make(password: password) }
+    }
+
+    /// `verify(password:against:)` on NIO's blocking-work thread pool (see `makeOffPool`).
+    static func verifyOffPool(password: String, against stored: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { verify(password: password, against: stored) }
     }
 
     /// PBKDF2-HMAC-SHA256 with one output block (dkLen = 32 bytes):
