@@ -29,7 +29,8 @@ enum Runtime {
     ///
     /// Interim: the message processor (`CSMSProcessor.MessageProcessor`) is not on main yet;
     /// until it is, `InterimProcessor` answers frames at the RPC level only. Replace this body
-    /// with the real processor when it lands (the e2e test skips its OCPP flows meanwhile).
+    /// with the real processor when it lands (the e2e test skips its OCPP flows while
+    /// BootNotification is answered `NotImplemented`).
     static func processor(
         store: any CSMSStore, configuration: ServerConfiguration, logger: Logger
     ) -> any InboundMessageHandling {
