@@ -141,12 +141,17 @@ async def raw_exchange(url: str, subprotocol: str, text: str) -> list:
 
 async def drive_16(server: Server) -> None:
     async def body(cp, ws):
-        boot = await cp.call(call16.BootNotification(charge_point_model="E2E-16", charge_point_vendor="PyOCPP"))
+        boot = await cp.call(
+            call16.BootNotification(charge_point_model="E2E-16", charge_point_vendor="PyOCPP"), suppress=False
+        )
         assert boot.status == "Accepted"
         assert boot.interval > 0
-        beat = await cp.call(call16.Heartbeat())
+        beat = await cp.call(call16.Heartbeat(), suppress=False)
         datetime.fromisoformat(beat.current_time.replace("Z", "+00:00"))
-        await cp.call(call16.StatusNotification(connector_id=1, error_code="NoError", status="Available", timestamp=now()))
+        await cp.call(
+            call16.StatusNotification(connector_id=1, error_code="NoError", status="Available", timestamp=now()),
+            suppress=False,
+        )
         status, view = server.api("/api/v1/charge-points/E2E-16")
         assert status == 200
         assert view["connected"] is True
@@ -160,12 +165,14 @@ async def drive_16(server: Server) -> None:
 async def drive_201(server: Server) -> None:
     async def body(cp, ws):
         boot = await cp.call(
-            call201.BootNotification(charging_station={"model": "E2E-201", "vendor_name": "PyOCPP"}, reason="PowerUp")
+            call201.BootNotification(charging_station={"model": "E2E-201", "vendor_name": "PyOCPP"}, reason="PowerUp"),
+            suppress=False,
         )
         assert boot.status == "Accepted"
-        await cp.call(call201.Heartbeat())
+        await cp.call(call201.Heartbeat(), suppress=False)
         await cp.call(
-            call201.StatusNotification(timestamp=now(), connector_status="Occupied", evse_id=1, connector_id=1)
+            call201.StatusNotification(timestamp=now(), connector_status="Occupied", evse_id=1, connector_id=1),
+            suppress=False,
         )
 
     await with_station(ChargePoint201, server.url("E2E-201"), "E2E-201", "ocpp2.0.1", body)
@@ -191,7 +198,8 @@ def test_stations_malformed_frames_and_restart(tmp_path):
         asyncio.run(drive_16(srv))
         asyncio.run(drive_201(srv))
 
-        # Malformed frames: 1.6 answers FormationViolation, 2.0.1 RpcFrameworkError, both with id "-1".
+        # Malformed frames: 1.6 "not JSON" gets FormationViolation with id "-1"; a 2.0.1 CALL with
+        # a missing payload gets RpcFrameworkError with its own id (docs/protocol.md).
         answer16 = asyncio.run(raw_exchange(srv.url("E2E-16"), "ocpp1.6", "this is not json"))
         assert answer16[0] == 4 and answer16[1] == "-1" and answer16[2] == "FormationViolation"
         answer201 = asyncio.run(raw_exchange(srv.url("E2E-201"), "ocpp2.0.1", '[2, "m1", "Heartbeat"]'))
@@ -216,7 +224,7 @@ def test_stations_malformed_frames_and_restart(tmp_path):
 
         # The boot gate stays open: a Heartbeat without a new BootNotification is answered.
         async def heartbeat_after_restart(cp, ws):
-            beat = await cp.call(call16.Heartbeat())
+            beat = await cp.call(call16.Heartbeat(), suppress=False)
             assert beat.current_time
 
         asyncio.run(with_station(ChargePoint16, srv.url("E2E-16"), "E2E-16", "ocpp1.6", heartbeat_after_restart))
