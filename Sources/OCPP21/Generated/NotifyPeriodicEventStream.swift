@@ -42,9 +42,15 @@ public struct NotifyPeriodicEventStreamRequest: OCPPPayload {
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let data = context.field(object, "data", required: true) { c, v in c.array(v, minItems: 1) { StreamDataElement.decode($1, &$0) } }
-        let id = context.field(object, "id", required: true) { $0.integer($1, minimum: 0, allowsIntegralFraction: true) }
-        let pending = context.field(object, "pending", required: true) { $0.integer($1, minimum: 0, allowsIntegralFraction: true) }
+        let data = context.field(object, "data", required: true) { c, v in
+            c.array(v, minItems: 1) { StreamDataElement.decode($1, &$0) }
+        }
+        let id = context.field(object, "id", required: true) {
+            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
+        }
+        let pending = context.field(object, "pending", required: true) {
+            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
+        }
         let basetime = context.field(object, "basetime", required: true) { $0.dateTime($1) }
         let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
         context.rejectUnknownKeys(object, keys)

@@ -59,7 +59,9 @@ extension ActionRegistry {
             ActionDescriptor(NotifyEVChargingScheduleAction.self),
             ActionDescriptor(NotifyEventAction.self),
             ActionDescriptor(NotifyMonitoringReportAction.self),
-            ActionDescriptor(name: "NotifyPeriodicEventStream", direction: .chargePointToCSMS, request: PayloadType(NotifyPeriodicEventStreamRequest.self), response: nil),
+            ActionDescriptor(
+                name: "NotifyPeriodicEventStream", direction: .chargePointToCSMS,
+                request: PayloadType(NotifyPeriodicEventStreamRequest.self), response: nil),
             ActionDescriptor(NotifyPriorityChargingAction.self),
             ActionDescriptor(NotifyReportAction.self),
             ActionDescriptor(NotifySettlementAction.self),
