@@ -106,7 +106,7 @@ DIRECTIONS_16 = {
 # vice versa"; PublishFirmware is sent by the CSMS to a Local Controller, which connects as
 # a charging station). Messages without such a sentence were taken from their use cases:
 # GetDisplayMessages (O03/O04 "The CSMS sends a GetDisplayMessagesRequest"),
-# GetTransactionStatus (E14), NotifyChargingLimit (K12), NotifyEVChargingNeeds and
+# GetTransactionStatus (E14), NotifyChargingLimit (K11/K12), NotifyEVChargingNeeds and
 # NotifyEVChargingSchedule (K15-K17), ReportChargingProfiles (K09),
 # RequestStart/StopTransaction (F01/F03), SetNetworkProfile (B09), Get15118EVCertificate
 # (M01/M02).
