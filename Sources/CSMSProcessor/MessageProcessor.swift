@@ -33,7 +33,7 @@ public struct MessageProcessor: InboundMessageHandling {
     /// A processor over `store` that knows the actions of `registries` (one per message set)
     /// and runs the handlers of `router`.
     public init(
-        store: any CSMSStore, registries: [ActionRegistry], router: Router,
+        store: any CSMSStore, registries: [ActionRegistry], router: ActionRouter,
         configuration: ProcessorConfiguration = ProcessorConfiguration(), clock: any WallClock = SystemWallClock(),
         logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
@@ -45,7 +45,7 @@ public struct MessageProcessor: InboundMessageHandling {
     /// As the public initializer, plus the rate-limiting step (a later issue) that runs
     /// between the metrics step and the commit step.
     init(
-        store: any CSMSStore, registries: [ActionRegistry], router: Router, configuration: ProcessorConfiguration,
+        store: any CSMSStore, registries: [ActionRegistry], router: ActionRouter, configuration: ProcessorConfiguration,
         clock: any WallClock, logger: Logger, metricsFactory: any MetricsFactory, rateLimit: (any CallStep)?
     ) {
         self.store = store

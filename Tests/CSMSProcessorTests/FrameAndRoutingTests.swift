@@ -148,7 +148,7 @@ struct FrameAndRoutingTests {
     }
 
     @Test func routerReportsItsHandlers() {
-        var router = Router()
+        var router = ActionRouter()
         #expect(!router.hasHandler(for: "TestPing", in: .v16))
         router.register(PingHandler(runs: RunCounter()), for: .v16)
         #expect(router.hasHandler(for: "TestPing", in: .v16))

@@ -175,7 +175,7 @@ struct PipelineSeamTests {
     @Test func rateLimitStepRunsAfterMetricsAndBeforeEverythingThatWrites() async throws {
         let store = FaultInjectingStore()
         let metrics = TestMetrics()
-        var router = Router()
+        var router = ActionRouter()
         router.register(FakeBootHandler(), for: .v16)
         let processor = MessageProcessor(
             store: store, registries: testRegistries(), router: router, configuration: ProcessorConfiguration(),

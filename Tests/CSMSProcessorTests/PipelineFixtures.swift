@@ -175,7 +175,7 @@ struct PipelineHarness {
     ) {
         self.store = store
         self.configuration = configuration
-        var router = Router()
+        var router = ActionRouter()
         router.register(PingHandler(runs: runs), for: .v16)
         router.register(PingHandler(runs: runs), for: .v201)
         router.register(PingHandler(runs: runs), for: .v21)

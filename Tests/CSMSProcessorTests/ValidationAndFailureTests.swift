@@ -139,7 +139,7 @@ struct ValidationAndFailureTests {
                 throw HandlerFailure()
             }
         }
-        var router = Router()
+        var router = ActionRouter()
         router.register(FakeBootHandler(), for: .v21)
         router.register(send: FailingStream(), action: "TestStream", for: .v21)
         // A CALL handler wired to a SEND action, and a SEND handler wired to a CALL action.
@@ -171,7 +171,7 @@ struct ValidationAndFailureTests {
                     name: "TestPing", direction: .chargePointToCSMS, request: PayloadType(OtherRequest.self),
                     response: PayloadType(TestResponse.self)),
             ])
-        var router = Router()
+        var router = ActionRouter()
         router.register(FakeBootHandler(), for: .v16)
         router.register(PingHandler(runs: RunCounter()), for: .v16)
         let store = FaultInjectingStore()

@@ -4,7 +4,7 @@ public import OCPP
 
 /// The handlers by message set and action name. An action without a handler is answered
 /// `NotImplemented` (a SEND without one is kept as a dead letter), never with a made-up success.
-public struct Router: Sendable {
+public struct ActionRouter: Sendable {
     struct Key: Hashable, Sendable {
         let family: OCPPVersion.Family
         let action: String
@@ -91,7 +91,7 @@ struct InvalidResponseError: Error, CustomStringConvertible {
 
 /// The end of the pipeline: builds the handler context and runs the routed handler.
 struct HandlerDispatch: Sendable {
-    let router: Router
+    let router: ActionRouter
     let store: any CSMSStore
     let clock: any WallClock
     let configuration: ProcessorConfiguration
