@@ -13,7 +13,8 @@ public struct ProcessorConfiguration: Sendable, Equatable {
         case reject
     }
 
-    /// What an unknown charge point's BootNotification gets; default `.accept`.
+    /// What an unknown charge point's BootNotification gets; default `.reject` (as the
+    /// server's `unknownChargePoints` setting, docs/configuration.md).
     public var unknownChargePoints: UnknownChargePointPolicy
     /// The heartbeat interval sent in an `Accepted` BootNotification answer; default 300 s.
     public var heartbeatInterval: Duration
@@ -28,7 +29,7 @@ public struct ProcessorConfiguration: Sendable, Equatable {
 
     /// A configuration; every parameter has the default described on its property.
     public init(
-        unknownChargePoints: UnknownChargePointPolicy = .accept, heartbeatInterval: Duration = .seconds(300),
+        unknownChargePoints: UnknownChargePointPolicy = .reject, heartbeatInterval: Duration = .seconds(300),
         bootRetryInterval: Duration = .seconds(60), idempotencyWindow: Duration = .seconds(86_400),
         validatesResponses: Bool = ProcessorConfiguration.isDebugBuild
     ) {

@@ -119,7 +119,8 @@ struct GateAndIdempotencyTests {
     }
 
     @Test func sameIdWithOtherContentOrAfterTheWindowIsProcessedAsNew() async throws {
-        let h = PipelineHarness(configuration: ProcessorConfiguration(idempotencyWindow: .seconds(600)))
+        let h = PipelineHarness(
+            configuration: ProcessorConfiguration(unknownChargePoints: .accept, idempotencyWindow: .seconds(600)))
         let s = session(.v16)
         await bootAccepted(h, s)
         #expect(await h.send(#"[2,"i1","TestPing",{"n":5}]"#, s).resultPayload == ["n": 5])
@@ -146,7 +147,8 @@ struct GateAndIdempotencyTests {
     }
 
     @Test func storedResponsesArePrunedAfterTheWindow() async throws {
-        let h = PipelineHarness(configuration: ProcessorConfiguration(idempotencyWindow: .seconds(60)))
+        let h = PipelineHarness(
+            configuration: ProcessorConfiguration(unknownChargePoints: .accept, idempotencyWindow: .seconds(60)))
         let s = session(.v201)
         await bootAccepted(h, s)
         _ = await h.send(#"[2,"x1","TestPing",{"n":1}]"#, s)
@@ -178,7 +180,7 @@ struct PipelineSeamTests {
         var router = ActionRouter()
         router.register(FakeBootHandler(), for: .v16)
         let processor = MessageProcessor(
-            store: store, registries: testRegistries(), router: router, configuration: ProcessorConfiguration(),
+            store: store, registries: testRegistries(), router: router, configuration: .acceptingUnknown,
             clock: TestClock(), logger: Logger(label: "t"), metricsFactory: metrics, rateLimit: RefuseAll())
         let result = await processor.handle(Array(#"[2,"b","BootNotification",{"n":1}]"#.utf8), session: session(.v16))
         #expect(result.callError?.code == .genericError)

@@ -14,7 +14,7 @@ struct StandardHarness {
 
     init(
         store: FaultInjectingStore = FaultInjectingStore(),
-        configuration: ProcessorConfiguration = ProcessorConfiguration()
+        configuration: ProcessorConfiguration = .acceptingUnknown
     ) {
         self.store = store
         processor = MessageProcessor(

@@ -166,12 +166,12 @@ struct PipelineHarness {
     let runs = RunCounter()
     let logs = InMemoryLogHandler()
     let metrics = TestMetrics()
-    var configuration = ProcessorConfiguration()
+    var configuration = ProcessorConfiguration.acceptingUnknown
     let processor: MessageProcessor
 
     init(
         store: FaultInjectingStore = FaultInjectingStore(),
-        configuration: ProcessorConfiguration = ProcessorConfiguration()
+        configuration: ProcessorConfiguration = .acceptingUnknown
     ) {
         self.store = store
         self.configuration = configuration
@@ -232,4 +232,9 @@ extension InboundResult {
         if case .reply(let b) = self { return b }
         return nil
     }
+}
+
+extension ProcessorConfiguration {
+    /// The defaults, except that unknown charge points are registered and accepted.
+    static let acceptingUnknown = ProcessorConfiguration(unknownChargePoints: .accept)
 }

@@ -58,7 +58,8 @@ struct ValidationAndFailureTests {
         #expect(await h.store.letters().first?.reason == "handler_error")
         #expect(await h.store.letters().first?.error.contains("response breaks its schema") == true)
         // With response validation off the (invalid) response goes out as built.
-        let off = PipelineHarness(configuration: ProcessorConfiguration(validatesResponses: false))
+        let off = PipelineHarness(
+            configuration: ProcessorConfiguration(unknownChargePoints: .accept, validatesResponses: false))
         await bootAccepted(off, s)
         #expect(await off.send(#"[2,"r1","TestPing",{"n":0,"note":"bad"}]"#, s).resultPayload == ["n": -1])
     }
@@ -147,7 +148,8 @@ struct ValidationAndFailureTests {
         router.register(send: FailingStream(), action: "TestUnhandled", for: .v21)
         let store = FaultInjectingStore()
         let processor = MessageProcessor(
-            store: store, registries: testRegistries(), router: router, logger: .init(label: "test"))
+            store: store, registries: testRegistries(), router: router, configuration: .acceptingUnknown,
+            logger: .init(label: "test"))
         let s = session(.v21)
         _ = await processor.handle(Array(#"[2,"b","BootNotification",{"n":1}]"#.utf8), session: s)
         #expect(await processor.handle(Array(#"[6,"f","TestStream",{"n":1}]"#.utf8), session: s) == .none)
@@ -176,7 +178,8 @@ struct ValidationAndFailureTests {
         router.register(PingHandler(runs: RunCounter()), for: .v16)
         let store = FaultInjectingStore()
         let processor = MessageProcessor(
-            store: store, registries: [registry], router: router, logger: .init(label: "t"))
+            store: store, registries: [registry], router: router, configuration: .acceptingUnknown,
+            logger: .init(label: "t"))
         let s = session(.v16)
         _ = await processor.handle(Array(#"[2,"b","BootNotification",{"n":1}]"#.utf8), session: s)
         let result = await processor.handle(Array(#"[2,"p","TestPing",{}]"#.utf8), session: s)
@@ -186,7 +189,7 @@ struct ValidationAndFailureTests {
 
     @Test func configurationDefaults() {
         let c = ProcessorConfiguration()
-        #expect(c.unknownChargePoints == .accept)
+        #expect(c.unknownChargePoints == .reject)
         #expect(c.heartbeatInterval == .seconds(300))
         #expect(c.bootRetryInterval == .seconds(60))
         #expect(c.idempotencyWindow == .seconds(86_400))
