@@ -1,0 +1,120 @@
+import CSMSCore
+import Foundation
+import Logging
+import OCPP
+
+// The small pipeline steps: context/logging, commit, schema validation.
+// (Metrics: Observability.swift; registration gate and idempotency have their own files.)
+
+/// Pipeline step: gives the call its correlation id and logger metadata, logs the outcome,
+/// and puts the correlation id into every CALLERROR's `errorDetails`.
+struct ContextStep: CallStep {
+    func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
+        var call = call
+        call.correlationId = UUID().uuidString.lowercased()
+        call.logger[metadataKey: LogKey.messageId] = .string(call.call.messageId)
+        call.logger[metadataKey: LogKey.action] = .string(call.descriptor?.name ?? logSafe(call.call.action))
+        call.logger[metadataKey: LogKey.correlationId] = .string(call.correlationId)
+        call.logger.debug("message received", metadata: ["frame_type": .string(call.messageType.metricLabel)])
+
+        var outcome = await next(call)
+        switch outcome.answer {
+        case .error(var error):
+            var details = error.details.objectValue ?? JSONObject()
+            details["correlationId"] = .string(call.correlationId)
+            error.details = .object(details)
+            outcome.answer = .error(error)
+            call.logger.notice(
+                call.expectsReply ? "answered with CALLERROR" : "SEND not processed",
+                metadata: ["error_code": .string(error.code.rawValue), "error_description": .string(error.description)])
+        case .replayed:
+            call.logger.info("retry answered with the stored response")
+        case .result, .encoded, .none:
+            call.logger.debug("message handled")
+        }
+        return outcome
+    }
+}
+
+/// Pipeline step: commits the writes the inner steps produced (the handler's writes, the
+/// stored answer, dead letters) in one `commit`, and lets the answer out only after it
+/// returned (invariant 1: acknowledged means durable).
+///
+/// A failed commit turns the answer into `InternalError`; the message is then kept as a dead
+/// letter (`commit_failed`) in a second commit, and if even that fails it is logged
+/// (invariant 7). A SEND that was refused cannot be answered, so it is kept as a dead letter
+/// (`send_rejected`) instead.
+struct CommitStep: CallStep {
+    let store: any CSMSStore
+
+    func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
+        var outcome = await next(call)
+        if !call.expectsReply, case .error(let error) = outcome.answer, !outcome.writes.contains(where: \.isDeadLetter)
+        {
+            outcome.writes.append(
+                .addDeadLetter(
+                    call.deadLetter(reason: "send_rejected", error: "\(error.code.rawValue): \(error.description)")))
+        }
+        guard !outcome.writes.isEmpty else { return outcome }
+        do {
+            try await store.commit(outcome.writes)
+            return outcome
+        } catch {
+            call.logger.error("commit failed", metadata: ["error": "\(error)"])
+            let failure = CallOutcome.internalFailure(call, reason: "commit_failed", error: "\(error)")
+            do {
+                try await store.commit(failure.writes)
+            } catch {
+                call.logger.critical(
+                    "dead letter could not be stored; the message is lost",
+                    metadata: ["error": "\(error)", "raw_frame_bytes": "\(call.rawFrame.count)"])
+            }
+            return CallOutcome(answer: failure.answer, writes: [])
+        }
+    }
+}
+
+extension StoreWrite {
+    /// Whether this write adds a dead letter.
+    var isDeadLetter: Bool {
+        if case .addDeadLetter = self { return true }
+        return false
+    }
+}
+
+/// Pipeline step: checks that the action is one a charging station may send in this version,
+/// with the right message type, and decodes the payload into the generated request type.
+///
+/// - action unknown to the version: `NotImplemented`;
+/// - action only the CSMS sends (e.g. `Reset`): `NotSupported`;
+/// - a CALL of an action that is only sent with SEND (2.1), or a SEND of a CALL action:
+///   `NotSupported`;
+/// - payload breaks the schema: the version's code for the failure
+///   (`ValidationFailure.errorCode(for:)`) and its description, which never holds input.
+struct ValidationStep: CallStep {
+    func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
+        let version = call.session.version
+        let id = call.call.messageId
+        guard let descriptor = call.descriptor else {
+            return .error(
+                .notImplemented, "the action is not defined in OCPP \(version.family.rawValue)", messageId: id)
+        }
+        guard descriptor.direction.chargePointMaySend else {
+            return .error(.notSupported, "the action is sent by the CSMS, not by a charging station", messageId: id)
+        }
+        let isSendAction = descriptor.response == nil
+        if isSendAction && call.messageType == .call {
+            return .error(.notSupported, "the action is sent with SEND and has no response", messageId: id)
+        }
+        if !isSendAction && call.messageType == .send {
+            return .error(.notSupported, "the action must be sent as a CALL", messageId: id)
+        }
+        var call = call
+        do {
+            call.request = try descriptor.request.decode(call.call.payload)
+        } catch {
+            return .error(error.errorCode(for: version), error.description, messageId: id)
+        }
+        return await next(call)
+    }
+}
