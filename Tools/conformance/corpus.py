@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 import random
 import sys
 import time
@@ -144,7 +146,17 @@ class Literal(Decimal):
         return obj
 
 
-def dump(v) -> str:
+class IntLiteral(int):
+    """An integer written with a chosen literal text (`-0`); jsonschema sees an int, as it
+    would after parsing that text."""
+
+    def __new__(cls, text: str):
+        obj = super().__new__(cls, int(text))
+        obj.text = text
+        return obj
+
+
+def dump(v, ascii_only: bool = False) -> str:
     """Compact JSON; Decimals written as their exact text, non-ASCII kept as UTF-8."""
     if v is None:
         return "null"
@@ -152,6 +164,8 @@ def dump(v) -> str:
         return "true"
     if v is False:
         return "false"
+    if isinstance(v, IntLiteral):
+        return v.text
     if isinstance(v, int):
         return str(v)
     if isinstance(v, Literal):
@@ -161,11 +175,12 @@ def dump(v) -> str:
             raise ValueError("non-finite number")
         return str(v)
     if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
+        return json.dumps(v, ensure_ascii=ascii_only)
     if isinstance(v, list):
-        return "[" + ",".join(dump(x) for x in v) + "]"
+        return "[" + ",".join(dump(x, ascii_only) for x in v) + "]"
     if isinstance(v, dict):
-        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + dump(x) for k, x in v.items()) + "}"
+        return "{" + ",".join(json.dumps(k, ensure_ascii=ascii_only) + ":" + dump(x, ascii_only)
+                              for k, x in v.items()) + "}"
     raise TypeError(f"cannot encode {type(v).__name__}")
 
 
@@ -188,29 +203,28 @@ def same_json(a, b) -> bool:
 # Single code points: ASCII (with JSON escapes), Latin, Greek, Cyrillic, CJK, symbols,
 # astral emoji (two UTF-16 units, four UTF-8 bytes), a combining accent, zero-width space.
 ASCII = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_.:/"
-SPECIAL = ['"', "\\", "\n", "\t", "\u0001", "/"]
+SPECIAL = ['"', "\\", "\n", "\t", "\u0001", "/", "\u0000", "\u007f"]
 NON_ASCII = ["é", "ß", "ü", "Ω", "Ж", "中", "文", "€", "😀", "🚗", "\u0301", "\u200b", "ñ", "ø", "𝄞"]
 
 
+_POOL = list(ASCII) + SPECIAL + NON_ASCII
+_WEIGHTS = [72 / len(ASCII)] * len(ASCII) + [3 / len(SPECIAL)] * len(SPECIAL) + [25 / len(NON_ASCII)] * len(NON_ASCII)
+_ASCII_POOL = list(ASCII) + SPECIAL
+_ASCII_WEIGHTS = [97 / len(ASCII)] * len(ASCII) + [3 / len(SPECIAL)] * len(SPECIAL)
+
+
 def random_string(rng: random.Random, length: int, non_ascii: bool = True) -> str:
-    chars = []
-    for _ in range(length):
-        r = rng.random()
-        if non_ascii and r < 0.25:
-            chars.append(rng.choice(NON_ASCII))
-        elif r < 0.28:
-            chars.append(rng.choice(SPECIAL))
-        else:
-            chars.append(rng.choice(ASCII))
-    return "".join(chars)
+    """`length` code points: mostly ASCII, some JSON escapes, a quarter non-ASCII."""
+    if non_ascii:
+        return "".join(rng.choices(_POOL, weights=_WEIGHTS, k=length))
+    return "".join(rng.choices(_ASCII_POOL, weights=_ASCII_WEIGHTS, k=length))
 
 
 def max_length_string(rng: random.Random, length: int) -> str:
     """Exactly `length` code points, mostly multi-byte (UTF-8 longer than `length`)."""
     if length <= 200:
-        return "".join(rng.choice(NON_ASCII + ["a", "b"]) for _ in range(length))
-    head = "".join(rng.choice(NON_ASCII) for _ in range(50))
-    return head + random_string(rng, length - 50, non_ascii=False)
+        return "".join(rng.choices(NON_ASCII + ["a", "b"], k=length))
+    return "".join(rng.choices(NON_ASCII, k=50)) + random_string(rng, length - 50, non_ascii=False)
 
 
 def valid_date_time(rng: random.Random) -> str:
@@ -391,6 +405,8 @@ class Generator:
             return self.rng.choice([2**31 - 1, -(2**31), 2**53 + 1])
         a = lo if lo is not None else -1000
         b = hi if hi is not None else 2**31 - 1
+        if a <= 0 <= b and self.rng.random() < 0.03:
+            return IntLiteral("-0")
         return self.rng.choice([a, b, self.rng.randint(a, min(b, a + 100)), self.rng.randint(a, b),
                                 max(a, min(b, self.rng.randint(0, 10)))])
 
@@ -556,8 +572,16 @@ def select(muts, cap: int, rng: random.Random):
     ubiquitous 2.x `customData.vendorId` does not crowd out the rest)."""
     if len(muts) <= cap:
         return muts
-    by_cat = {}
+    # Dropping each required top-level property is always kept (once).
+    chosen, kept, rest = [], set(), []
     for mu in muts:
+        if mu.category == "drop-required" and len(mu.path) == 1 and mu.path not in kept:
+            kept.add(mu.path)
+            chosen.append(mu)
+        else:
+            rest.append(mu)
+    by_cat = {}
+    for mu in rest:
         by_cat.setdefault(mu.category, []).append(mu)
     for cat, lst in by_cat.items():
         rng.shuffle(lst)
@@ -567,8 +591,7 @@ def select(muts, cap: int, rng: random.Random):
             seen.add(mu.site)
         by_cat[cat] = list(reversed(firsts + repeats))  # pop() takes from the end
     cats = sorted(by_cat)
-    chosen = []
-    while len(chosen) < cap:
+    while len(chosen) < cap and any(by_cat.values()):
         for c in cats:
             if by_cat[c] and len(chosen) < cap:
                 chosen.append(by_cat[c].pop())
@@ -579,91 +602,104 @@ def select(muts, cap: int, rng: random.Random):
 # Driver
 
 
-def build(out_path: Path, seed: int, cap: int, valid_variants: int, quiet: bool = False) -> dict:
-    stats = {}
+def schema_records(task) -> tuple[list[str], dict]:
+    """The corpus lines (without id) and counts for one schema file."""
+    version, action, kind, path, seed, cap, valid_variants = task
+    counts = {"valid": 0, "invalid": 0, "accepted": 0}
+    schema = load_json(path)
+    validator, draft4 = make_validator(schema)
+    rng = random.Random(f"{seed}:{version}:{path.name}")
+    gen = Generator(schema, rng, draft4)
+    seen = set()
+    lines = []
+
+    def add(payload, mutation, valid, expected, ptr, ascii_only=False):
+        text = dump(payload, ascii_only)
+        if text in seen:
+            return
+        if not same_json(json.loads(text, parse_float=Decimal), payload):
+            raise AssertionError(f"{version} {path.name}: payload text is lossy: {text[:200]}")
+        seen.add(text)
+        lines.append(f'"version":"{version}","action":{json.dumps(action)},"kind":"{kind}","payload":{text},'
+                     f'"valid":{"true" if valid else "false"},"expectedClass":{json.dumps(expected)},'
+                     f'"mutation":{json.dumps(mutation, ensure_ascii=False)},"path":{json.dumps(ptr, ensure_ascii=False)}}}')
+        counts["valid" if valid else "invalid"] += 1
+
+    modes = ["min", "bound"] + ["full"] * valid_variants + ["mixed"] * valid_variants
+    bases = []
+    for mode in modes:
+        payload = gen.gen(schema, mode)
+        errors = list(validator.iter_errors(payload))
+        if errors:
+            raise AssertionError(f"{version} {path.name} {mode}: generated payload invalid: {errors[0].message}")
+        add(payload, f"valid ({mode})", True, None, "")
+        if mode == "bound":  # again with every non-ASCII character as a \\u escape
+            add(payload, "valid (bound, \\u-escaped)", True, None, "", ascii_only=True)
+        if mode == "full":
+            bases.append(payload)
+    muts = []
+    for base in bases[:2]:
+        muts.extend((base, mu) for mu in mutations(gen, schema, base))
+    chosen = select([mu for _, mu in muts], cap, rng)
+    base_of = {id(mu): base for base, mu in muts}
+    for mu in chosen:
+        payload = set_at(base_of[id(mu)], list(mu.path), mu.value)
+        cls = error_class(validator.iter_errors(payload))
+        if cls is None:
+            if not mu.maybe_valid:
+                raise AssertionError(f"{version} {path.name}: mutation {mu.desc} at {pointer(mu.path)} "
+                                     "is valid per jsonschema")
+            counts["accepted"] += 1
+            add(payload, mu.desc, True, None, pointer(mu.path))
+        else:
+            if cls != mu.expected:
+                raise AssertionError(f"{version} {path.name}: mutation {mu.desc} at {pointer(mu.path)}: "
+                                     f"expected {mu.expected}, jsonschema says {cls}")
+            escaped = mu.category == "too-long" and rng.random() < 0.5
+            add(payload, mu.desc + (" [\\u-escaped]" if escaped else ""), False, cls, pointer(mu.path),
+                ascii_only=escaped)
+    return lines, counts
+
+
+def build(out_path: Path, seed: int, cap: int, valid_variants: int, quiet: bool = False,
+          jobs: int | None = None) -> dict:
+    """Writes the corpus to `out_path`; returns counts per version. Schemas are processed in
+    parallel (`jobs` processes, default one per core); the output does not depend on it."""
+    tasks = [(version, action, kind, path, seed, cap, valid_variants)
+             for version, vdir in VERSIONS for action, kind, path in schema_files(vdir)]
+    jobs = jobs or os.cpu_count() or 1
+    if jobs > 1:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            results = pool.map(schema_records, tasks, chunksize=1)
+    else:
+        results = [schema_records(t) for t in tasks]
+    stats = {version: {"valid": 0, "invalid": 0, "accepted": 0} for version, _ in VERSIONS}
     next_id = 1
     with open(out_path, "w", encoding="utf-8") as out:
-        for version, vdir in VERSIONS:
-            counts = {"valid": 0, "invalid": 0, "mutations accepted by jsonschema": 0}
-            for action, kind, path in schema_files(vdir):
-                schema = load_json(path)
-                validator, draft4 = make_validator(schema)
-                rng = random.Random(f"{seed}:{version}:{path.name}")
-                gen = Generator(schema, rng, draft4)
-                seen = set()
-                records = []
-
-                def add(payload, mutation, valid, expected, ptr):
-                    text = dump(payload)
-                    if text in seen:
-                        return
-                    seen.add(text)
-                    records.append((text, valid, expected, mutation, ptr))
-
-                modes = ["min", "bound"] + ["full"] * valid_variants + ["mixed"] * valid_variants
-                bases = []
-                for mode in modes:
-                    payload = gen.gen(schema, mode)
-                    errors = list(validator.iter_errors(payload))
-                    if errors:
-                        raise AssertionError(f"{version} {path.name} {mode}: generated payload invalid: "
-                                             f"{errors[0].message}")
-                    add(payload, f"valid ({mode})", True, None, "")
-                    if mode == "full":
-                        bases.append(payload)
-                muts = []
-                for base in bases[:2]:
-                    muts.extend((base, mu) for mu in mutations(gen, schema, base))
-                chosen = select([mu for _, mu in muts], cap, rng)
-                base_of = {id(mu): base for base, mu in muts}
-                for mu in chosen:
-                    payload = set_at(base_of[id(mu)], list(mu.path), mu.value)
-                    cls = error_class(validator.iter_errors(payload))
-                    if cls is None:
-                        if not mu.maybe_valid:
-                            raise AssertionError(f"{version} {path.name}: mutation {mu.desc} at "
-                                                 f"{pointer(mu.path)} is valid per jsonschema")
-                        counts["mutations accepted by jsonschema"] += 1
-                        add(payload, mu.desc, True, None, pointer(mu.path))
-                    else:
-                        if cls != mu.expected:
-                            raise AssertionError(f"{version} {path.name}: mutation {mu.desc} at {pointer(mu.path)}:"
-                                                 f" expected {mu.expected}, jsonschema says {cls}")
-                        add(payload, mu.desc, False, cls, pointer(mu.path))
-                for text, valid, expected, mutation, ptr in records:
-                    line = (f'{{"id":{next_id},"version":"{version}","action":{json.dumps(action)},'
-                            f'"kind":"{kind}","payload":{text},"valid":{"true" if valid else "false"},'
-                            f'"expectedClass":{json.dumps(expected)},"mutation":{json.dumps(mutation)},'
-                            f'"path":{json.dumps(ptr)}}}\n')
-                    out.write(line)
-                    next_id += 1
-                    counts["valid" if valid else "invalid"] += 1
-            stats[version] = counts
-            if not quiet:
-                print(f"corpus {version}: {counts['valid']} valid, {counts['invalid']} invalid "
-                      f"({counts['mutations accepted by jsonschema']} intended mutations valid per jsonschema)",
-                      file=sys.stderr)
+        for task, (lines, counts) in zip(tasks, results):
+            for line in lines:
+                out.write(f'{{"id":{next_id},{line}\n')
+                next_id += 1
+            for k, n in counts.items():
+                stats[task[0]][k] += n
+    if not quiet:
+        for version, c in stats.items():
+            print(f"corpus {version}: {c['valid']} valid, {c['invalid']} invalid "
+                  f"({c['accepted']} intended mutations valid per jsonschema)", file=sys.stderr)
     return stats
-
-
-def self_check(path: Path):
-    """Every line parses back to the same payload (numbers exact, strings intact)."""
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            json.loads(line, parse_float=Decimal)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("output", type=Path, help="JSONL file to write")
     ap.add_argument("--seed", type=int, default=20260601)
-    ap.add_argument("--cap", type=int, default=40, help="mutations kept per schema (default 40)")
+    ap.add_argument("--cap", type=int, default=60, help="mutations kept per schema (default 60)")
     ap.add_argument("--variants", type=int, default=3, help="full and mixed valid payloads per schema")
+    ap.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
     start = time.monotonic()
-    stats = build(args.output, args.seed, args.cap, args.variants, args.quiet)
-    self_check(args.output)
+    stats = build(args.output, args.seed, args.cap, args.variants, args.quiet, args.jobs)
     total = sum(c["valid"] + c["invalid"] for c in stats.values())
     if not args.quiet:
         print(f"corpus: {total} payloads in {time.monotonic() - start:.1f}s "

@@ -143,7 +143,7 @@ def main(argv=None) -> int:
     ap.add_argument("--dir", type=Path, help="directory for corpus.jsonl, results.jsonl and disagreements.txt "
                                              "(default: a temporary directory, removed afterwards)")
     ap.add_argument("--seed", type=int, default=20260601)
-    ap.add_argument("--cap", type=int, default=40, help="mutations per schema")
+    ap.add_argument("--cap", type=int, default=60, help="mutations per schema (default 60)")
     ap.add_argument("--variants", type=int, default=3, help="full and mixed valid payloads per schema")
     ap.add_argument("--show", type=int, default=20, help="disagreements to print (default 20)")
     args = ap.parse_args(argv)
