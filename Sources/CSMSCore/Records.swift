@@ -16,7 +16,9 @@ public struct StoredResponse: Sendable, Equatable {
     public var storedAt: Date
 
     /// A stored answer.
-    public init(chargePointId: ChargePointID, messageId: String, requestDigest: String, response: [UInt8], storedAt: Date) {
+    public init(
+        chargePointId: ChargePointID, messageId: String, requestDigest: String, response: [UInt8], storedAt: Date
+    ) {
         self.chargePointId = chargePointId
         self.messageId = messageId
         self.requestDigest = requestDigest

@@ -13,7 +13,8 @@ public struct ChargePointUpdate: Sendable, Equatable {
     public var at: Date
 
     /// An update; fields left `nil` are not changed.
-    public init(id: ChargePointID, passwordHash: String? = nil, registrationStatus: RegistrationStatus? = nil, at: Date) {
+    public init(id: ChargePointID, passwordHash: String? = nil, registrationStatus: RegistrationStatus? = nil, at: Date)
+    {
         self.id = id
         self.passwordHash = passwordHash
         self.registrationStatus = registrationStatus

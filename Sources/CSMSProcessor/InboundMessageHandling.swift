@@ -14,7 +14,9 @@ public struct StationSession: Sendable, Equatable {
     public let sessionId: UUID
 
     /// A session.
-    public init(chargePointId: ChargePointID, version: OCPPVersion, remoteAddress: String? = nil, sessionId: UUID = UUID()) {
+    public init(
+        chargePointId: ChargePointID, version: OCPPVersion, remoteAddress: String? = nil, sessionId: UUID = UUID()
+    ) {
         self.chargePointId = chargePointId
         self.version = version
         self.remoteAddress = remoteAddress

@@ -38,7 +38,8 @@ extension JSONValue {
     /// commas, no `NaN`/`Infinity`, no duplicate keys, valid UTF-8 only).
     ///
     /// Time and memory are linear in the input size; nesting is limited to `maxDepth`.
-    public init(parsing bytes: some Collection<UInt8>, maxDepth: Int = JSONValue.defaultMaxDepth) throws(JSONParseError) {
+    public init(parsing bytes: some Collection<UInt8>, maxDepth: Int = JSONValue.defaultMaxDepth) throws(JSONParseError)
+    {
         let result: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
             var parser = JSONParser(buffer, maxDepth: maxDepth)
             return Result { () throws(JSONParseError) in try parser.parseDocument() }

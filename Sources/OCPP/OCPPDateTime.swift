@@ -38,10 +38,11 @@ public struct OCPPDateTime: Sendable, Hashable, CustomStringConvertible {
 
     static func parse(_ text: String) -> Date? {
         let utf8 = text.utf8
-        return utf8.withContiguousStorageIfAvailable { parse(bytes: $0) } ?? {
-            let copy = Array(text.utf8)
-            return copy.withUnsafeBufferPointer { parse(bytes: $0) }
-        }()
+        return utf8.withContiguousStorageIfAvailable { parse(bytes: $0) }
+            ?? {
+                let copy = Array(text.utf8)
+                return copy.withUnsafeBufferPointer { parse(bytes: $0) }
+            }()
     }
 
     private static func parse(bytes b: UnsafeBufferPointer<UInt8>) -> Date? {

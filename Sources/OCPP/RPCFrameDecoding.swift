@@ -97,7 +97,8 @@ extension RPCFrame {
             guard case .string(let code) = items[2], case .string(let text) = items[3] else {
                 throw ignoredReply("CALLERROR code or description is not a string")
             }
-            let error = RPCCallError(messageId: messageId, code: OCPPErrorCode(rawValue: code), description: text,
+            let error = RPCCallError(
+                messageId: messageId, code: OCPPErrorCode(rawValue: code), description: text,
                 details: items[4])
             return type == .callError ? .callError(error) : .callResultError(error)
         }

@@ -55,7 +55,8 @@ struct PropertyTests {
             var damaged = frame
             if insert { damaged.insert(byte, at: position) } else { damaged[position] = byte }
             for version in [OCPPVersion.v16, .v201, .v21] {
-                switch Result(catching: { () throws(RPCFrameFailure) in try RPCFrame.decode(damaged, version: version) })
+                switch Result(catching: { () throws(RPCFrameFailure) in try RPCFrame.decode(damaged, version: version) }
+                )
                 {
                 case .success(let decoded):
                     // Whatever decodes must re-encode to JSON that decodes to the same frame.

@@ -68,7 +68,8 @@ struct RPCFrameTests {
         #expect(e.description.hasSuffix("…"))
         let exact = String(repeating: "a", count: 255)
         #expect(RPCCallError(messageId: "m", code: .genericError, description: exact).description == exact)
-        #expect(RPCCallError(messageId: "m", code: .genericError, description: "d", details: "s").details == ["value": "s"])
+        #expect(
+            RPCCallError(messageId: "m", code: .genericError, description: "d", details: "s").details == ["value": "s"])
     }
 
     @Test(arguments: [
@@ -112,7 +113,8 @@ struct RPCFrameTests {
 
     @Test func malformedRepliesAndSendsAreIgnoredNeverAnswered() {
         for text in [
-            #"[3,"a"]"#, #"[3,"a",{},1]"#, #"[3,5,{}]"#, #"[4,"a","X","d"]"#, #"[4,"a",1,"d",{}]"#, #"[4,"a","X",2,{}]"#,
+            #"[3,"a"]"#, #"[3,"a",{},1]"#, #"[3,5,{}]"#, #"[4,"a","X","d"]"#, #"[4,"a",1,"d",{}]"#,
+            #"[4,"a","X",2,{}]"#,
             #"[4,null,"X","d",{}]"#,
         ] {
             for version in OCPPVersion.allCases {
@@ -144,7 +146,8 @@ struct RPCFrameTests {
 
     @Test func hugePayloadsDecode() throws {
         let samples = (0..<20_000).map { "{\"value\":\"\($0)\"}" }.joined(separator: ",")
-        let text = #"[2,"big","MeterValues",{"connectorId":1,"meterValue":[{"timestamp":"x","sampledValue":["#
+        let text =
+            #"[2,"big","MeterValues",{"connectorId":1,"meterValue":[{"timestamp":"x","sampledValue":["#
             + samples + "]}]}]"
         let frame = try decode(text, .v16).get()
         guard case .call(let call) = frame else {
