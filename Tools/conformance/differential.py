@@ -137,7 +137,8 @@ def describe(record: dict, result: dict | None, reason: str) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Differential test of the OCPP schema validator against jsonschema.")
-    ap.add_argument("--tool", type=Path, help=f"path of the built {TOOL} (default: SwiftPM bin dir, built if absent)")
+    ap.add_argument("--tool", type=Path, help=f"path of the built {TOOL} (default: $OCPP_SCHEMA_CHECK, else the SwiftPM "
+                         "bin dir, built there if absent)")
     ap.add_argument("-c", "--configuration", default="debug", choices=["debug", "release"],
                     help="SwiftPM configuration to find or build the tool in (default debug)")
     ap.add_argument("--dir", type=Path, help="directory for corpus.jsonl, results.jsonl and disagreements.txt "
@@ -150,7 +151,8 @@ def main(argv=None) -> int:
 
     started = time.monotonic()
     try:
-        tool = args.tool or find_tool(args.configuration)
+        env_tool = os.environ.get("OCPP_SCHEMA_CHECK")
+        tool = args.tool or (Path(env_tool) if env_tool else None) or find_tool(args.configuration)
     except (subprocess.CalledProcessError, FileNotFoundError) as e:
         print(f"differential: cannot find or build {TOOL}: {e}", file=sys.stderr)
         return 2
