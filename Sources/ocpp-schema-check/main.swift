@@ -5,7 +5,8 @@
 // Each corpus line is `{"id", "version", "action", "kind", "payload", ...}` (written by
 // Tools/conformance/corpus.py). For each, the payload type is looked up in the version's
 // action registry and validated; a payload found valid is also decoded to its typed value,
-// re-encoded and compared with the input (JSON equality). One result line per input line:
+// re-encoded and compared with the input (JSON equality, strings compared code point by code
+// point). One result line per input line:
 // `{"id", "valid", "class", "errorCode", "roundTrip", "violations"}` (plus `"error"` when the
 // line could not be checked, and `"reencoded"` when a round trip changed the payload).
 // Tools/conformance/differential.py compares the results with the corpus.
@@ -53,6 +54,30 @@ func className(_ errorClass: Violation.ErrorClass) -> String {
     }
 }
 
+/// JSON equality with strings and member names compared code point by code point, as JSON
+/// (RFC 8259 §8.3) and JSON Schema compare them. `JSONValue ==` uses Swift's `String ==`,
+/// which treats canonically equivalent strings (`"\u{212A}"` KELVIN SIGN and `"K"`) as equal
+/// and so could hide a round trip that changed the text.
+func strictlyEqual(_ a: JSONValue, _ b: JSONValue) -> Bool {
+    switch (a, b) {
+    case (.null, .null): return true
+    case (.bool(let x), .bool(let y)): return x == y
+    case (.number(let x), .number(let y)): return x == y
+    case (.string(let x), .string(let y)): return x.unicodeScalars.elementsEqual(y.unicodeScalars)
+    case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy(strictlyEqual)
+    case (.object(let x), .object(let y)):
+        guard x.count == y.count else { return false }
+        for member in x.members {
+            guard
+                let other = y.members.first(where: { $0.key.unicodeScalars.elementsEqual(member.key.unicodeScalars) }),
+                strictlyEqual(member.value, other.value)
+            else { return false }
+        }
+        return true
+    default: return false
+    }
+}
+
 /// Checks one corpus line and returns its result object.
 func check(line: ArraySlice<UInt8>) -> JSONValue {
     let record: JSONValue
@@ -89,8 +114,9 @@ func check(line: ArraySlice<UInt8>) -> JSONValue {
         result["errorCode"] = .null
         do {
             let reencoded = try payloadType.decode(payload).encode()
-            result["roundTrip"] = .bool(reencoded == payload)
-            if reencoded != payload { result["reencoded"] = reencoded }
+            let same = strictlyEqual(reencoded, payload)
+            result["roundTrip"] = .bool(same)
+            if !same { result["reencoded"] = reencoded }
         } catch {
             result["roundTrip"] = .bool(false)
             result["error"] = .string("decode failed after violations(of:) found none: \(error)")

@@ -470,6 +470,20 @@ class Mutation:
         self.site = None  # where in the schema (set by `mutations`)
 
 
+# Code points whose canonical decomposition is a single ASCII character: a different string
+# for JSON Schema (which compares code points), the same string for Swift's `==` (canonical
+# equivalence). KELVIN SIGN -> K, GREEK QUESTION MARK -> ;, GREEK VARIA -> `.
+CANONICAL_TWINS = {"K": "\u212a", ";": "\u037e", "`": "\u1fef"}
+
+
+def canonical_twin(text: str) -> str | None:
+    """`text` with its first twin-able ASCII character replaced by its canonical twin."""
+    for i, c in enumerate(text):
+        if c in CANONICAL_TWINS:
+            return text[:i] + CANONICAL_TWINS[c] + text[i + 1:]
+    return None
+
+
 WRONG_TYPE_VALUES = {
     "string": [("integer", 42), ("boolean", True), ("null", None), ("object", {}), ("array", ["x"]),
                ("number", Decimal("1.5"))],
@@ -508,6 +522,12 @@ def mutations(gen: Generator, schema: dict, value, path=()):
             if candidate not in props:
                 out.append(Mutation("unknown-property", path + (candidate,), rng.choice([1, "x", None, {}]),
                                     "formation", f"unknown property {candidate!r} added"))
+            for name in props:
+                twin = canonical_twin(name)
+                if name in value and twin is not None:
+                    renamed = {(twin if k == name else k): v for k, v in value.items()}
+                    out.append(Mutation("canonical-twin", path, renamed, "formation",
+                                        f"property {name} renamed to canonically equivalent {ascii(twin)}"))
         for name, sub in props.items():
             if name in value:
                 out.extend(mutations(gen, sub, value[name], path + (name,)))
@@ -527,6 +547,11 @@ def mutations(gen: Generator, schema: dict, value, path=()):
             candidates = [e0.lower(), e0.upper(), e0 + " ", " " + e0, e0[:-1], "", "Unknown", e0 + "é"]
             bad = rng.choice([c for c in candidates if c not in s["enum"]])
             out.append(Mutation("enum", path, bad, "property", f"enum value {bad!r} not in list"))
+            twins = [canonical_twin(e) for e in s["enum"] if canonical_twin(e) is not None]
+            if twins:
+                twin = rng.choice(twins)
+                out.append(Mutation("canonical-twin", path, twin, "property",
+                                    f"enum value {ascii(twin)} (canonically equivalent to a listed value)"))
         if s.get("format") == "date-time":
             label, bad = rng.choice(BAD_DATE_TIMES)
             out.append(Mutation("bad-date-time", path, bad, "property", f"bad date-time ({label})"))
@@ -578,6 +603,9 @@ def select(muts, cap: int, rng: random.Random):
         if mu.category == "drop-required" and len(mu.path) == 1 and mu.path not in kept:
             kept.add(mu.path)
             chosen.append(mu)
+        elif mu.category == "canonical-twin" and (mu.category, mu.site) not in kept:
+            kept.add((mu.category, mu.site))
+            chosen.append(mu)
         else:
             rest.append(mu)
     by_cat = {}
@@ -605,6 +633,7 @@ def select(muts, cap: int, rng: random.Random):
 def schema_records(task) -> tuple[list[str], dict]:
     """The corpus lines (without id) and counts for one schema file."""
     version, action, kind, path, seed, cap, valid_variants = task
+    pairs_per_schema = max(2, cap // 10)
     counts = {"valid": 0, "invalid": 0, "accepted": 0}
     schema = load_json(path)
     validator, draft4 = make_validator(schema)
@@ -658,7 +687,32 @@ def schema_records(task) -> tuple[list[str], dict]:
             escaped = mu.category == "too-long" and rng.random() < 0.5
             add(payload, mu.desc + (" [\\u-escaped]" if escaped else ""), False, cls, pointer(mu.path),
                 ascii_only=escaped)
+    # Two changes of different classes in one payload: the class first in precedence order
+    # (formation, type, occurrence, property) must decide.
+    singles = [mu for mu in chosen if not mu.maybe_valid and mu.path and mu.category != "canonical-twin"]
+    pairs = 0
+    for _ in range(pairs_per_schema * 8):
+        if pairs >= pairs_per_schema or len(singles) < 2:
+            break
+        a, b = rng.sample(singles, 2)
+        if a.expected == b.expected or base_of[id(a)] is not base_of[id(b)] or overlaps(a.path, b.path):
+            continue
+        payload = set_at(set_at(base_of[id(a)], list(a.path), a.value), list(b.path), b.value)
+        expected = min(a.expected, b.expected, key=CLASSES.index)
+        cls = error_class(validator.iter_errors(payload))
+        if cls != expected:
+            raise AssertionError(f"{version} {path.name}: {a.desc} + {b.desc}: expected {expected}, "
+                                 f"jsonschema says {cls}")
+        add(payload, f"two changes: {a.desc} at {pointer(a.path)}; {b.desc} at {pointer(b.path)}", False,
+            cls, pointer(a.path))
+        pairs += 1
     return lines, counts
+
+
+def overlaps(p: tuple, q: tuple) -> bool:
+    """Whether one path is a prefix of the other (the changes would touch the same value)."""
+    n = min(len(p), len(q))
+    return p[:n] == q[:n]
 
 
 def build(out_path: Path, seed: int, cap: int, valid_variants: int, quiet: bool = False,

@@ -67,6 +67,10 @@ def short(value, limit: int = 160) -> str:
 def mutation_kind(description: str) -> str:
     """A mutation description without its specifics (`required X dropped` -> `required dropped`)."""
     words = description.split()
+    if "canonically equivalent" in description:
+        return ("property renamed" if words[0] == "property" else "enum value") + " to a canonically equivalent string"
+    if description.startswith("two changes"):
+        return "two changes"
     if description.startswith("valid ("):
         return description
     if words[:1] == ["required"]:
@@ -122,7 +126,8 @@ def describe(record: dict, result: dict | None, reason: str) -> str:
         ours = f"invalid ({result.get('class')}, {result.get('errorCode')})"
     lines = [
         f"  #{record['id']} {record['version']} {record['action']} {record['kind']}: {reason}",
-        f"    mutation: {record['mutation']}" + (f" at {record['path']}" if record["path"] else ""),
+        f"    mutation: {record['mutation']}"
+        + (f" at {record['path']}" if record["path"] and not record["mutation"].startswith("two") else ""),
         f"    jsonschema: {truth}; swift: {ours}",
     ]
     if result and result.get("violations"):
@@ -143,6 +148,7 @@ def main(argv=None) -> int:
                     help="SwiftPM configuration to find or build the tool in (default debug)")
     ap.add_argument("--dir", type=Path, help="directory for corpus.jsonl, results.jsonl and disagreements.txt "
                                              "(default: a temporary directory, removed afterwards)")
+    ap.add_argument("--corpus", type=Path, help="check this existing corpus file instead of generating one")
     ap.add_argument("--seed", type=int, default=20260601)
     ap.add_argument("--cap", type=int, default=60, help="mutations per schema (default 60)")
     ap.add_argument("--variants", type=int, default=3, help="full and mixed valid payloads per schema")
@@ -163,10 +169,11 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="ocpp-differential-") as tmp:
         work = args.dir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        corpus_path, results_path = work / "corpus.jsonl", work / "results.jsonl"
+        corpus_path, results_path = args.corpus or work / "corpus.jsonl", work / "results.jsonl"
 
         t0 = time.monotonic()
-        corpus.build(corpus_path, args.seed, args.cap, args.variants, quiet=True)
+        if not args.corpus:
+            corpus.build(corpus_path, args.seed, args.cap, args.variants, quiet=True)
         t1 = time.monotonic()
         with open(results_path, "wb") as out:
             run = subprocess.run([str(tool), str(corpus_path)], stdout=out, stderr=subprocess.PIPE)
