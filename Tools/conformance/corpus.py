@@ -266,6 +266,12 @@ BAD_DATE_TIMES = [
     ("two-digit year", "24-01-15T10:00:00Z"),
     ("trailing text", "2024-01-15T10:00:00Z+"),
     ("unix seconds as string", "1705312800"),
+    ("leap second", "2016-12-31T23:59:60Z"),
+    ("offset with seconds", "2024-01-15T10:00:00+01:00:00"),
+    ("comma before fraction", "2024-01-15T10:00:00,5Z"),
+    ("five-digit year", "10000-01-01T00:00:00Z"),
+    ("non-ASCII digits", "\u0662\u0660\u0662\u0664-01-15T10:00:00Z"),
+    ("day 00", "2024-01-00T10:00:00Z"),
 ]
 # Deliberately absent (jsonschema/rfc3339-validator quirks the RFC does not intend; see README):
 #   "2024-01-15T10:00:00Z\n" -- accepted by rfc3339-validator: Python's `$` matches before a
@@ -427,7 +433,8 @@ class Generator:
             return self.rng.choice([c for c in candidates if lo_d <= c <= hi_d])
         candidates = [
             Decimal("0.1"), Decimal("12.34"), Decimal("230.5"), Decimal("12.50"), Decimal("-0.75"),
-            Decimal("1.5E+2"), Decimal("7E-3"), 0, 400, -17, Decimal("3.0"),
+            Decimal("1.5E+2"), Literal("7e-3"), Literal("1E2"), Literal("2.5e+1"), Literal("0e0"), Literal("-0.0"),
+            0, 400, -17, Decimal("3.0"), Decimal("123456789.123456"),
             Decimal(self.rng.randint(-10**6, 10**6)) / Decimal(10 ** self.rng.randint(0, 6)),
         ]
         ok = [c for c in candidates if lo_d <= c <= hi_d]
