@@ -176,7 +176,11 @@ def main(argv=None) -> int:
             corpus.build(corpus_path, args.seed, args.cap, args.variants, quiet=True)
         t1 = time.monotonic()
         with open(results_path, "wb") as out:
-            run = subprocess.run([str(tool), str(corpus_path)], stdout=out, stderr=subprocess.PIPE)
+            # A tool built with --enable-code-coverage writes a profile on exit: keep it out of
+            # the working directory.
+            env = dict(os.environ)
+            env.setdefault("LLVM_PROFILE_FILE", str(work / f"{TOOL}-%p.profraw"))
+            run = subprocess.run([str(tool), str(corpus_path)], stdout=out, stderr=subprocess.PIPE, env=env)
         t2 = time.monotonic()
         if run.returncode != 0:
             sys.stderr.write(run.stderr.decode("utf-8", "replace")[-4000:])
