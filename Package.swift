@@ -40,3 +40,23 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Storage: in-memory store and the store conformance suite; SQLite store.
+package.dependencies += [
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0")
+]
+package.targets += [
+    .target(name: "CSMSTesting", dependencies: ["CSMSCore", "OCPP"], swiftSettings: swiftSettings),
+    .target(
+        name: "CSMSStorageSQLite",
+        dependencies: ["CSMSCore", .product(name: "GRDB", package: "GRDB.swift")],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "CSMSStorageTests",
+        dependencies: [
+            "CSMSCore", "CSMSTesting", "CSMSStorageSQLite", "OCPP", .product(name: "GRDB", package: "GRDB.swift"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+]

@@ -2,6 +2,8 @@
 # The test command of swift-csms: everything CI checks, in one script (README.md, docs/development.md).
 #
 # Steps, in this order; each prints a banner, its time and PASS / FAIL / SKIP:
+#   system        system packages the build and tests need (libsqlite3-dev for GRDB), installed
+#                 with apt-get when missing and running as root
 #   venv          Python venv at .venv/ with every requirements*.txt under Tools/ and Tests/
 #   codegen       generated code is current: python3 Tools/codegen/generate.py --check
 #   lint          swift format lint --strict over Package.swift, Sources/, Tests/, Benchmarks/
@@ -24,10 +26,11 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 2
 
-STEPS=(venv codegen lint build test coverage differential e2e)
+STEPS=(system venv codegen lint build test coverage differential e2e)
 # A step runs only if the steps it needs did not fail (a skipped or deselected one is fine).
-declare -A NEEDS=([test]="build" [coverage]="test" [differential]="venv build" [e2e]="venv build")
+declare -A NEEDS=([build]="system" [test]="build" [coverage]="test" [differential]="venv build" [e2e]="venv build")
 declare -A DESCRIPTION=(
+    [system]="system packages (libsqlite3-dev)"
     [venv]="Python venv at .venv/ with the project's requirements"
     [codegen]="generated code is current (Tools/codegen/generate.py --check)"
     [lint]="swift format lint --strict (.swift-format)"
@@ -116,6 +119,31 @@ bin_path() { swift build --show-bin-path "${SWIFT_FLAGS[@]}"; }
 
 # ---------------------------------------------------------------------------------------------
 # Steps.
+
+# Debian packages the build and the tests need; each line: PACKAGE FILE-IT-PROVIDES.
+SYSTEM_PACKAGES=(
+    "libsqlite3-dev /usr/include/sqlite3.h"
+)
+
+step_system() {
+    local entry package file missing=()
+    for entry in "${SYSTEM_PACKAGES[@]}"; do
+        read -r package file <<<"$entry"
+        [[ -e "$file" ]] || missing+=("$package")
+    done
+    if ((${#missing[@]} == 0)); then
+        note "all present"
+        echo "present: ${SYSTEM_PACKAGES[*]}"
+        return 0
+    fi
+    echo "missing: ${missing[*]}"
+    if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+        fail "install ${missing[*]} (apt-get install ${missing[*]}) and run again"
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq || fail "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" || fail "apt-get install failed"
+    note "installed ${missing[*]}"
+}
 
 step_venv() {
     local python requirements=() stamp pip_args=() file

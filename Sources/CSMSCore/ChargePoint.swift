@@ -72,7 +72,8 @@ public struct ChargePoint: Codable, Sendable, Equatable {
     public var protocolVersion: String?
     /// When the last Heartbeat (or boot) was handled.
     public var lastSeen: Date?
-    /// Increases with every stored change of this station's state (the shadow's version).
+    /// Increases with every stored change of this station's state (the shadow's version):
+    /// by one per applied write that changes it (see `CSMSStore`); 1 when created.
     public var stateVersion: Int64
     /// When the record was created.
     public var createdAt: Date

@@ -35,16 +35,19 @@ public enum StoreWrite: Sendable, Equatable {
     case recordBoot(
         id: ChargePointID, info: BootInfo, status: RegistrationStatus, protocolVersion: String, at: Date,
         register: Bool)
-    /// Records that the station was heard from (Heartbeat): sets `lastSeen`.
+    /// Records that the station was heard from (Heartbeat): sets `lastSeen`. A missing
+    /// charge point is left absent (no error).
     case recordSeen(id: ChargePointID, at: Date)
     /// Appends the status to the history, and makes it the connector's current status unless
     /// the stored current status has a later `timestamp` (an out-of-order notification
-    /// updates only the history).
+    /// updates only the history). 1.6 connectors (`evseId` nil) and 2.x connectors are
+    /// separate. Fails the commit with `.conflict` when the charge point is not registered.
     case recordConnectorStatus(ConnectorStatus)
     /// Stores the answer to a CALL for idempotent retries (replaces one with the same
-    /// charge point and message id).
+    /// charge point and message id). The charge point need not be registered.
     case storeResponse(StoredResponse)
-    /// Adds a dead letter (its `id` is assigned by the store).
+    /// Adds a dead letter (its `id` is assigned by the store, increasing; a given `id` is
+    /// ignored). The charge point need not be registered.
     case addDeadLetter(DeadLetter)
 }
 
@@ -84,7 +87,14 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 ///
 /// `commit` is durable when it returns: with SQLite in `synchronous=FULL` the transaction is
 /// on disk. Implementations may batch concurrent commits into one transaction (group commit)
-/// but each caller's writes are applied in order and atomically.
+/// but each caller's writes are applied in order and atomically, and a commit that fails
+/// because of its own writes never fails another caller's.
+///
+/// Common rules (docs/storage.md): dates are kept to the millisecond (rounded to the
+/// nearest); every applied `upsertChargePoint`, `recordBoot`, `recordSeen`, and
+/// `recordConnectorStatus` that changes the current status adds one to the charge point's
+/// `stateVersion` and sets its `updatedAt` to the write's time; a `limit` of zero or less
+/// lists nothing.
 public protocol CSMSStore: Sendable {
     /// Applies `writes` atomically and durably, in order.
     func commit(_ writes: [StoreWrite]) async throws(StoreError)
@@ -95,16 +105,19 @@ public protocol CSMSStore: Sendable {
     /// Charge points ordered by id, starting after `after`, at most `limit`.
     func chargePoints(after: ChargePointID?, limit: Int) async throws(StoreError) -> [ChargePoint]
 
-    /// The current status of each connector of the station, ordered by EVSE then connector.
+    /// The current status of each connector of the station, ordered by EVSE (1.6
+    /// connectors, `evseId` nil, first) then connector.
     func connectorStatuses(of id: ChargePointID) async throws(StoreError) -> [ConnectorStatus]
 
-    /// The status history of the station, newest received first, at most `limit`.
+    /// The status history of the station, newest received first (ties: stored last first),
+    /// at most `limit`.
     func statusHistory(of id: ChargePointID, limit: Int) async throws(StoreError) -> [ConnectorStatus]
 
     /// The stored answer to message `messageId` of the station, if any.
     func storedResponse(chargePointId: ChargePointID, messageId: String) async throws(StoreError) -> StoredResponse?
 
-    /// Deletes stored answers older than `date`; returns how many were deleted.
+    /// Deletes stored answers whose `storedAt` is before `date`; returns how many were
+    /// deleted.
     func pruneStoredResponses(olderThan date: Date) async throws(StoreError) -> Int
 
     /// Dead letters, optionally of one station, ordered by id, after `after`, at most `limit`.

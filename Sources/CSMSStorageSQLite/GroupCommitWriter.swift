@@ -1,0 +1,152 @@
+import CSMSCore
+import GRDB
+import Synchronization
+
+/// The one writer of a `SQLiteStore`: runs commit requests in group-commit transactions on
+/// GRDB's serial writer queue, driven by `GroupCommitStateMachine`.
+///
+/// A caller suspends on a continuation (no thread is blocked, nothing polls). When a
+/// transaction finishes, the writer asks the state machine for the next batch, schedules it
+/// on the writer queue, and only then resumes the callers of the finished batch, after
+/// COMMIT has returned. A request cannot be cancelled once submitted: its caller always
+/// learns whether it was committed.
+final class GroupCommitWriter: Sendable {
+    /// One unit of work: runs inside the transaction (in its own savepoint) and returns a
+    /// count (rows affected, or writes applied).
+    typealias Work = @Sendable (Database) throws -> Int
+
+    struct Request: Sendable {
+        let work: Work
+        let continuation: CheckedContinuation<Result<Int, StoreError>, Never>
+    }
+
+    private struct Locked {
+        var machine: GroupCommitStateMachine<Request>
+        var closeWaiters: [CheckedContinuation<Void, Never>] = []
+        var statistics = GroupCommitStatistics()
+    }
+
+    private let database: any DatabaseWriter
+    private let locked: Mutex<Locked>
+    private let onBatch: (@Sendable (GroupCommitBatchReport) -> Void)?
+
+    init(database: any DatabaseWriter, maxBatchSize: Int, onBatch: (@Sendable (GroupCommitBatchReport) -> Void)?) {
+        self.database = database
+        self.locked = Mutex(Locked(machine: GroupCommitStateMachine(maxBatchSize: maxBatchSize)))
+        self.onBatch = onBatch
+    }
+
+    /// Totals since the writer started.
+    var statistics: GroupCommitStatistics { locked.withLock { $0.statistics } }
+
+    /// Whether the writer refuses new requests.
+    var isClosed: Bool { locked.withLock { $0.machine.isClosed } }
+
+    /// Runs `work` in the next group-commit transaction and returns its count once the
+    /// transaction committed, or the failure (only `work`'s own, unless the whole
+    /// transaction failed).
+    func submit(_ work: @escaping Work) async -> Result<Int, StoreError> {
+        await withCheckedContinuation { continuation in
+            let request = Request(work: work, continuation: continuation)
+            let action = locked.withLock { $0.machine.submit(request) }
+            switch action {
+            case .startBatch(let batch):
+                run(batch)
+            case .queued:
+                break
+            case .rejected(let request):
+                request.continuation.resume(returning: .failure(StoreError(.unavailable, "the store is closed")))
+            }
+        }
+    }
+
+    /// Refuses new requests and returns when every accepted one is done.
+    func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = locked.withLock { state in
+                switch state.machine.close() {
+                case .closedNow, .alreadyClosed:
+                    return true
+                case .waitForDrain:
+                    state.closeWaiters.append(continuation)
+                    return false
+                }
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    private func run(_ batch: [Request]) {
+        database.asyncWriteWithoutTransaction { [self] db in
+            let start = ContinuousClock.now
+            let outcome = GroupCommitTransaction.run(batch.map(\.work), in: db)
+            let report = GroupCommitBatchReport(
+                requests: batch.count,
+                failedRequests: outcome.results.count { if case .failure = $0 { true } else { false } },
+                committed: outcome.committed, duration: start.duration(to: .now))
+
+            let (next, closeWaiters) = locked.withLock { state in
+                state.statistics.add(report)
+                let next = state.machine.batchFinished()
+                var waiters: [CheckedContinuation<Void, Never>] = []
+                if case .closed = next { swap(&waiters, &state.closeWaiters) }
+                return (next, waiters)
+            }
+            if case .startBatch(let nextBatch) = next { run(nextBatch) }
+            onBatch?(report)
+            for (request, result) in zip(batch, outcome.results) { request.continuation.resume(returning: result) }
+            for waiter in closeWaiters { waiter.resume() }
+        }
+    }
+}
+
+/// One group-commit transaction: BEGIN IMMEDIATE, each request's work in its own savepoint,
+/// COMMIT.
+///
+/// A request whose work throws is rolled back to its savepoint and fails alone; the others
+/// go on and commit (this is "roll back and retry the others without it", done without
+/// re-running their work). When a failure aborts the whole transaction (SQLite rolls back
+/// on some I/O, full-disk and busy errors), or BEGIN or COMMIT fails, nothing is committed
+/// and every request of the batch fails with that error.
+enum GroupCommitTransaction {
+    struct Outcome {
+        var results: [Result<Int, StoreError>]
+        var committed: Bool
+    }
+
+    static func run(_ works: [GroupCommitWriter.Work], in db: Database) -> Outcome {
+        func failAll(_ error: StoreError) -> Outcome {
+            Outcome(results: Array(repeating: .failure(error), count: works.count), committed: false)
+        }
+        do {
+            try db.beginTransaction(.immediate)
+        } catch {
+            return failAll(StoreError(sqlite: error))
+        }
+        var results: [Result<Int, StoreError>] = []
+        results.reserveCapacity(works.count)
+        for work in works {
+            do {
+                var count = 0
+                try db.inSavepoint {
+                    count = try work(db)
+                    return .commit
+                }
+                results.append(.success(count))
+            } catch {
+                let failure = StoreError(sqlite: error)
+                guard db.isInsideTransaction else {
+                    return failAll(StoreError(failure.code, "transaction aborted: \(failure.message)"))
+                }
+                results.append(.failure(failure))
+            }
+        }
+        do {
+            try db.commit()
+        } catch {
+            if db.isInsideTransaction { try? db.rollback() }
+            return failAll(StoreError(sqlite: error))
+        }
+        return Outcome(results: results, committed: true)
+    }
+}

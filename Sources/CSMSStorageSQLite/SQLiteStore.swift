@@ -1,0 +1,215 @@
+public import CSMSCore
+public import Foundation
+import GRDB
+import Synchronization
+
+/// The `CSMSStore` on an embedded SQLite database (GRDB), described in docs/storage.md.
+///
+/// A file database is a GRDB `DatabasePool` in WAL mode: reads run on reader connections in
+/// parallel with the one writer connection. Every commit goes through the group-commit
+/// writer (`GroupCommitWriter`), which applies all requests queued during the previous
+/// transaction in one transaction and resumes their callers after COMMIT returned; with
+/// `synchronous=FULL` (the default) a returned commit is on disk.
+public final class SQLiteStore: CSMSStore {
+    /// The database file, or `nil` for an in-memory database.
+    public let path: String?
+    let database: any DatabaseWriter
+    private let writer: GroupCommitWriter
+    private let closed = Mutex(false)
+
+    /// Opens the database file at `path`, creating it and its folder when missing, and
+    /// migrates it to the current schema.
+    ///
+    /// Fails with `.unavailable` when the folder or the file cannot be created or opened,
+    /// and with `.internalError` when the file was migrated by a newer version of the CSMS.
+    public convenience init(path: String, configuration: SQLiteStoreConfiguration = SQLiteStoreConfiguration())
+        throws(StoreError)
+    {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(.unavailable, "cannot create the database folder \(folder.path)")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: Self.grdbConfiguration(configuration))
+        } catch {
+            throw StoreError(sqlite: error)
+        }
+        try self.init(database: pool, path: path, configuration: configuration)
+    }
+
+    /// A new, empty database in memory (a GRDB `DatabaseQueue`: no WAL, reads wait for the
+    /// writer), for tests. It is gone when the store is released.
+    public static func inMemory(configuration: SQLiteStoreConfiguration = SQLiteStoreConfiguration())
+        throws(StoreError) -> SQLiteStore
+    {
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(configuration: grdbConfiguration(configuration))
+        } catch {
+            throw StoreError(sqlite: error)
+        }
+        return try SQLiteStore(database: queue, path: nil, configuration: configuration)
+    }
+
+    private init(database: any DatabaseWriter, path: String?, configuration: SQLiteStoreConfiguration)
+        throws(StoreError)
+    {
+        self.path = path
+        self.database = database
+        do {
+            // After opening: GRDB sets synchronous=NORMAL on the writer when it enables WAL.
+            try database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(configuration.synchronous.rawValue)")
+            }
+            let migrator = SQLiteSchema.migrator
+            if try database.read({ try migrator.hasBeenSuperseded($0) }) {
+                throw StoreError(.internalError, "the database was migrated by a newer version of the CSMS")
+            }
+            try migrator.migrate(database)
+        } catch {
+            throw StoreError(sqlite: error)
+        }
+        writer = GroupCommitWriter(
+            database: database, maxBatchSize: configuration.maxBatchSize, onBatch: configuration.onBatch)
+    }
+
+    private static func grdbConfiguration(_ configuration: SQLiteStoreConfiguration) -> Configuration {
+        var grdb = Configuration()
+        grdb.label = "CSMSStorageSQLite"
+        grdb.foreignKeysEnabled = true
+        let timeout = configuration.busyTimeout.components
+        let seconds = Double(timeout.seconds) + Double(timeout.attoseconds) / 1e18
+        grdb.busyMode = .timeout(seconds)
+        grdb.maximumReaderCount = max(1, configuration.maximumReaderCount)
+        return grdb
+    }
+
+    /// Totals of the group-commit writer (transactions, requests, largest batch, time).
+    public var groupCommitStatistics: GroupCommitStatistics { writer.statistics }
+
+    /// Waits for every accepted commit, then closes the database. Later commits and reads
+    /// fail with `.unavailable`.
+    public func close() async throws(StoreError) {
+        await writer.close()
+        let first = closed.withLock { closed in
+            defer { closed = true }
+            return !closed
+        }
+        guard first else { return }
+        do {
+            try database.close()
+        } catch {
+            throw StoreError(sqlite: error)
+        }
+    }
+
+    // MARK: - CSMSStore
+
+    /// Applies `writes` atomically and durably, in order, in the next group-commit transaction.
+    public func commit(_ writes: [StoreWrite]) async throws(StoreError) {
+        guard !writes.isEmpty else { return }
+        _ = try await writer.submit { db in
+            for write in writes { try write.apply(db) }
+            return writes.count
+        }.get()
+    }
+
+    /// The charge point, if registered.
+    public func chargePoint(_ id: ChargePointID) async throws(StoreError) -> ChargePoint? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM charge_points WHERE id = ?", arguments: [id.rawValue])
+                .map(ChargePoint.init(row:))
+        }
+    }
+
+    /// Charge points ordered by id, starting after `after`, at most `limit`.
+    public func chargePoints(after: ChargePointID?, limit: Int) async throws(StoreError) -> [ChargePoint] {
+        guard limit > 0 else { return [] }
+        return try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM charge_points WHERE ? IS NULL OR id > ? ORDER BY id LIMIT ?",
+                arguments: [after?.rawValue, after?.rawValue, limit]
+            ).map(ChargePoint.init(row:))
+        }
+    }
+
+    /// The current status of each connector of the station, ordered by EVSE (1.6 first)
+    /// then connector.
+    public func connectorStatuses(of id: ChargePointID) async throws(StoreError) -> [ConnectorStatus] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM connector_status WHERE charge_point_id = ? ORDER BY evse_id, connector_id",
+                arguments: [id.rawValue]
+            ).map(ConnectorStatus.init(row:))
+        }
+    }
+
+    /// The status history of the station, newest received first (ties: newest stored
+    /// first), at most `limit`.
+    public func statusHistory(of id: ChargePointID, limit: Int) async throws(StoreError) -> [ConnectorStatus] {
+        guard limit > 0 else { return [] }
+        return try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM connector_status_history WHERE charge_point_id = ?
+                    ORDER BY received_at DESC, id DESC LIMIT ?
+                    """,
+                arguments: [id.rawValue, limit]
+            ).map(ConnectorStatus.init(row:))
+        }
+    }
+
+    /// The stored answer to message `messageId` of the station, if any.
+    public func storedResponse(chargePointId: ChargePointID, messageId: String) async throws(StoreError)
+        -> StoredResponse?
+    {
+        try await read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM stored_responses WHERE charge_point_id = ? AND message_id = ?",
+                arguments: [chargePointId.rawValue, messageId]
+            ).map(StoredResponse.init(row:))
+        }
+    }
+
+    /// Deletes stored answers stored strictly before `date` (through the writer, in the next
+    /// group-commit transaction); returns how many were deleted.
+    public func pruneStoredResponses(olderThan date: Date) async throws(StoreError) -> Int {
+        let cutoff = date.unixMilliseconds
+        return try await writer.submit { db in
+            try db.execute(sql: "DELETE FROM stored_responses WHERE stored_at < ?", arguments: [cutoff])
+            return db.changesCount
+        }.get()
+    }
+
+    /// Dead letters, optionally of one station, ordered by id, after `after`, at most `limit`.
+    public func deadLetters(chargePointId: ChargePointID?, after: Int64?, limit: Int) async throws(StoreError)
+        -> [DeadLetter]
+    {
+        guard limit > 0 else { return [] }
+        return try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM dead_letters
+                    WHERE (? IS NULL OR charge_point_id = ?) AND id > coalesce(?, 0)
+                    ORDER BY id LIMIT ?
+                    """,
+                arguments: [chargePointId?.rawValue, chargePointId?.rawValue, after, limit]
+            ).map(DeadLetter.init(row:))
+        }
+    }
+
+    /// Whether a trivial query succeeds now.
+    public func isReachable() async -> Bool {
+        (try? await read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        guard !closed.withLock({ $0 }), !writer.isClosed else { throw StoreError(.unavailable, "the store is closed") }
+        return try await mappingErrors { try await database.read(body) }
+    }
+}

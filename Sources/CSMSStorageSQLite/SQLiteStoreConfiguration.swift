@@ -1,0 +1,74 @@
+/// Settings of a `SQLiteStore`.
+public struct SQLiteStoreConfiguration: Sendable {
+    /// SQLite's `synchronous` setting for the writer connection (the database runs in WAL mode).
+    public enum Synchronous: String, Sendable, CaseIterable {
+        /// The WAL is synced to disk at every commit: a returned commit survives power loss.
+        /// The default (design invariant 1: acknowledged means durable).
+        case full = "FULL"
+        /// The WAL is synced only at checkpoints: a returned commit survives a crash of the
+        /// process, not a power loss or a kernel crash. Faster; for tests and benchmarks.
+        case normal = "NORMAL"
+    }
+
+    /// Durability of commits; `.full` by default.
+    public var synchronous: Synchronous = .full
+    /// How long a connection waits for a lock held by another connection or process before
+    /// the operation fails with `.unavailable` (SQLite `busy_timeout`); 5 s by default.
+    public var busyTimeout: Duration = .seconds(5)
+    /// The most commit requests that one group-commit transaction takes; 1000 by default.
+    public var maxBatchSize: Int = 1000
+    /// The most concurrent read connections of a file database; 5 by default.
+    public var maximumReaderCount: Int = 5
+    /// Called on the writer's queue after every group-commit transaction (keep it quick);
+    /// the hook for batch-size and commit-duration metrics.
+    public var onBatch: (@Sendable (GroupCommitBatchReport) -> Void)?
+
+    /// The defaults.
+    public init() {}
+}
+
+/// What one group-commit transaction did.
+public struct GroupCommitBatchReport: Sendable, Equatable {
+    /// Commit requests taken into the transaction.
+    public var requests: Int
+    /// Requests among them that failed (their writes were rolled back; the others committed).
+    public var failedRequests: Int
+    /// Whether the transaction committed (`false` when BEGIN or COMMIT failed, or a failure
+    /// aborted the whole transaction: then every request failed).
+    public var committed: Bool
+    /// Time from BEGIN to the end of COMMIT (or of the rollback).
+    public var duration: Duration
+
+    /// A report.
+    public init(requests: Int, failedRequests: Int, committed: Bool, duration: Duration) {
+        self.requests = requests
+        self.failedRequests = failedRequests
+        self.committed = committed
+        self.duration = duration
+    }
+}
+
+/// Running totals of the group-commit writer since the store was opened.
+public struct GroupCommitStatistics: Sendable, Equatable {
+    /// Transactions run (one per batch).
+    public var transactions: Int = 0
+    /// Commit requests handled.
+    public var requests: Int = 0
+    /// Commit requests that failed.
+    public var failedRequests: Int = 0
+    /// The most requests one transaction took.
+    public var largestBatch: Int = 0
+    /// Time spent in transactions, added up.
+    public var totalDuration: Duration = .zero
+
+    /// Empty totals.
+    public init() {}
+
+    mutating func add(_ report: GroupCommitBatchReport) {
+        transactions += 1
+        requests += report.requests
+        failedRequests += report.failedRequests
+        largestBatch = max(largestBatch, report.requests)
+        totalDuration += report.duration
+    }
+}

@@ -1,0 +1,150 @@
+import CSMSCore
+import Foundation
+import GRDB
+
+extension StoreWrite {
+    /// Applies the write inside the current transaction (rules: docs/storage.md).
+    func apply(_ db: Database) throws {
+        switch self {
+        case .upsertChargePoint(let update):
+            let at = update.at.unixMilliseconds
+            try db.run(
+                sql: """
+                    INSERT INTO charge_points
+                        (id, registration_status, password_hash, state_version, created_at, updated_at)
+                    VALUES (?, ?, ?, 1, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET
+                        registration_status = coalesce(excluded.registration_status, registration_status),
+                        password_hash = coalesce(excluded.password_hash, password_hash),
+                        state_version = state_version + 1,
+                        updated_at = excluded.updated_at
+                    """,
+                arguments: [update.id.rawValue, update.registrationStatus?.rawValue, update.passwordHash, at, at])
+
+        case .recordBoot(let id, let info, let status, let protocolVersion, let at, let register):
+            let at = at.unixMilliseconds
+            if register {
+                try db.run(
+                    sql: """
+                        INSERT INTO charge_points (id, state_version, created_at, updated_at) VALUES (?, 0, ?, ?)
+                        ON CONFLICT (id) DO NOTHING
+                        """,
+                    arguments: [id.rawValue, at, at])
+            }
+            try db.run(
+                sql: """
+                    UPDATE charge_points SET
+                        boot_status = ?, boot_vendor = ?, boot_model = ?, boot_serial_number = ?,
+                        boot_charge_box_serial_number = ?, boot_firmware_version = ?, boot_iccid = ?,
+                        boot_imsi = ?, boot_meter_type = ?, boot_meter_serial_number = ?, boot_reason = ?,
+                        protocol_version = ?, last_boot_at = ?, last_seen = ?,
+                        state_version = state_version + 1, updated_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    status.rawValue, info.vendor, info.model, info.serialNumber, info.chargeBoxSerialNumber,
+                    info.firmwareVersion, info.iccid, info.imsi, info.meterType, info.meterSerialNumber,
+                    info.bootReason, protocolVersion, at, at, at, id.rawValue,
+                ])
+
+        case .recordSeen(let id, let at):
+            let at = at.unixMilliseconds
+            try db.run(
+                sql: """
+                    UPDATE charge_points SET last_seen = ?, state_version = state_version + 1, updated_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [at, at, id.rawValue])
+
+        case .recordConnectorStatus(let status):
+            try Self.recordConnectorStatus(status, db)
+
+        case .storeResponse(let response):
+            try db.run(
+                sql: """
+                    INSERT INTO stored_responses (charge_point_id, message_id, request_digest, response, stored_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (charge_point_id, message_id) DO UPDATE SET
+                        request_digest = excluded.request_digest,
+                        response = excluded.response,
+                        stored_at = excluded.stored_at
+                    """,
+                arguments: [
+                    response.chargePointId.rawValue, response.messageId, response.requestDigest,
+                    Data(response.response), response.storedAt.unixMilliseconds,
+                ])
+
+        case .addDeadLetter(let letter):
+            try db.run(
+                sql: """
+                    INSERT INTO dead_letters
+                        (charge_point_id, protocol_version, raw_frame, reason, error, received_at, attempts)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    letter.chargePointId.rawValue, letter.protocolVersion, letter.rawFrame, letter.reason,
+                    letter.error, letter.receivedAt.unixMilliseconds, letter.attempts,
+                ])
+        }
+    }
+
+    /// Appends to the history (whose foreign key fails the write with `.conflict` when the
+    /// station is not registered), then replaces the current status unless the stored one
+    /// has a later timestamp.
+    private static func recordConnectorStatus(_ status: ConnectorStatus, _ db: Database) throws {
+        let timestamp = status.timestamp.unixMilliseconds
+        let receivedAt = status.receivedAt.unixMilliseconds
+        let values: StatementArguments = [
+            status.status, status.errorCode, status.info, status.vendorId, status.vendorErrorCode, timestamp,
+            receivedAt,
+        ]
+        let key: StatementArguments = [status.chargePointId.rawValue, status.evseId, status.connectorId]
+        try db.run(
+            sql: """
+                INSERT INTO connector_status_history (
+                    charge_point_id, evse_id, connector_id,
+                    status, error_code, info, vendor_id, vendor_error_code, timestamp, received_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: key + values)
+
+        let stored = try Int64.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT timestamp FROM connector_status
+                    WHERE charge_point_id = ? AND coalesce(evse_id, -1) = coalesce(?, -1) AND connector_id = ?
+                    """),
+            arguments: key)
+        if let stored, stored > timestamp { return }
+        if stored == nil {
+            try db.run(
+                sql: """
+                    INSERT INTO connector_status (
+                        charge_point_id, evse_id, connector_id,
+                        status, error_code, info, vendor_id, vendor_error_code, timestamp, received_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: key + values)
+        } else {
+            try db.run(
+                sql: """
+                    UPDATE connector_status SET
+                        status = ?, error_code = ?, info = ?, vendor_id = ?, vendor_error_code = ?,
+                        timestamp = ?, received_at = ?
+                    WHERE charge_point_id = ? AND coalesce(evse_id, -1) = coalesce(?, -1) AND connector_id = ?
+                    """,
+                arguments: values + key)
+        }
+        try db.run(
+            sql: "UPDATE charge_points SET state_version = state_version + 1, updated_at = ? WHERE id = ?",
+            arguments: [receivedAt, status.chargePointId.rawValue])
+    }
+}
+
+extension Database {
+    /// Runs one statement, compiled once per connection and reused (the writer runs the same
+    /// few statements all the time).
+    fileprivate func run(sql: String, arguments: StatementArguments) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+}
