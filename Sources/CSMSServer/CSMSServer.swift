@@ -1,0 +1,147 @@
+public import CSMSCore
+public import CSMSProcessor
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdWSCompression
+import HummingbirdWebSocket
+public import Logging
+import NIOCore
+public import ServiceLifecycle
+
+/// The CSMS server: the OCPP-J WebSocket endpoint, the operator API and the health
+/// endpoints on one HTTP port, as a swift-service-lifecycle `Service`.
+///
+/// On graceful shutdown it first closes every station connection with 1001 (going away)
+/// and waits up to `shutdownGracePeriod` for them to end, then stops the HTTP server.
+/// The store's lifecycle belongs to the caller.
+public struct CSMSServer: Service, CustomStringConvertible {
+    private let configuration: ServerConfiguration
+    private let store: any CSMSStore
+    private let processor: any InboundMessageHandling
+    private let tracker: any OutboundCallTracking
+    private let clock: any WallClock
+    private let logger: Logger
+    private let onListening: @Sendable (Int) async -> Void
+
+    /// The live station connections (the API's `connected`; the operator commands' way to a station).
+    public let registry: ConnectionRegistry
+
+    /// A server for `configuration` over `store`, handing inbound frames to `processor` and
+    /// replies to CSMS-initiated CALLs to `tracker` (default: logged as unexpected).
+    /// `onListening` is called with the bound port once the server accepts connections.
+    public init(
+        configuration: ServerConfiguration, store: any CSMSStore, processor: any InboundMessageHandling,
+        tracker: (any OutboundCallTracking)? = nil, registry: ConnectionRegistry = ConnectionRegistry(),
+        clock: any WallClock = SystemWallClock(), logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.processor = processor
+        self.tracker = tracker ?? UnexpectedReplyLogger(logger: logger)
+        self.registry = registry
+        self.clock = clock
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    /// `CSMSServer(host:port)`, for service-lifecycle log lines (no settings, no secrets).
+    public var description: String { "CSMSServer(\(configuration.host):\(configuration.port))" }
+
+    /// Runs until graceful shutdown (or cancellation).
+    public func run() async throws {
+        if configuration.securityProfile == .none {
+            logger.warning("security profile 0: charge points connect without any authentication (development only)")
+        }
+        if configuration.apiToken == nil {
+            logger.warning("no API token configured (--api-token, CSMS_API_TOKEN): the operator API answers 401")
+        }
+        let application = Application(
+            router: apiRouter(), server: webSocketServer(),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "csms",
+                backlog: configuration.listenBacklog),
+            onServerRunning: { channel in await listening(on: channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+        let drainer = ConnectionDrainer(
+            registry: registry, gracePeriod: configuration.shutdownGracePeriod, logger: logger)
+        // Graceful shutdown runs in reverse order: the drainer closes the stations first.
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: [application, drainer], logger: logger))
+        try await group.run()
+    }
+
+    private func listening(on port: Int) async {
+        logger.info(
+            "listening", metadata: ["host": .string(configuration.host), "port": .stringConvertible(port)])
+        if let path = configuration.portFile {
+            do {
+                try Data("\(port)\n".utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                logger.error("could not write the port file", metadata: ["path": .string(path), "error": "\(error)"])
+            }
+        }
+        await onListening(port)
+    }
+
+    private func apiRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: APIErrorMiddleware())
+        OperationalRoutes.add(to: router, store: store)
+        let api = router.group("api/v1").add(middleware: BearerTokenMiddleware(token: configuration.apiToken))
+        ChargePointRoutes(store: store, registry: registry, clock: clock).add(to: api)
+        return router
+    }
+
+    private func webSocketServer() -> HTTPServerBuilder {
+        let endpoint = OCPPWebSocketEndpoint(
+            configuration: configuration, store: store, processor: processor, tracker: tracker, registry: registry,
+            clock: clock, logger: logger)
+        let size = configuration.webSocket.maxMessageSize
+        let webSocket = WebSocketServerConfiguration(
+            maxFrameSize: size,
+            extensions: configuration.webSocket.compression ? [.perMessageDeflate(maxDecompressedFrameSize: size)] : [],
+            autoPing: configuration.webSocket.pingInterval.map { .enabled(timePeriod: $0) } ?? .disabled,
+            closeTimeout: .seconds(10),
+            validateUTF8: true)
+        return .http1WebSocketUpgrade(
+            configuration: .init(http1: .init(idleTimeout: .seconds(60)), ws: webSocket)
+        ) { head, channel, _ in
+            await endpoint.shouldUpgrade(head, channel: channel)
+        }
+    }
+}
+
+/// Closes every station connection with 1001 when graceful shutdown begins, and waits for
+/// them to end (at most the grace period) before the HTTP server is stopped.
+struct ConnectionDrainer: Service, CustomStringConvertible {
+    var description: String { "ConnectionDrainer" }
+
+    let registry: ConnectionRegistry
+    let gracePeriod: Duration
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try await gracefulShutdown()
+        } catch {
+            return  // cancelled: nothing to drain gracefully
+        }
+        let open = registry.beginDraining()
+        logger.info("shutting down: closing station connections", metadata: ["connections": "\(open.count)"])
+        await withTaskGroup(of: Void.self) { group in
+            for connection in open {
+                group.addTask { await connection.close(code: .goingAway, reason: "server shutting down") }
+            }
+        }
+        let deadline = ContinuousClock.now.advanced(by: gracePeriod)
+        while registry.count > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if registry.count > 0 {
+            logger.warning(
+                "shutdown grace period over; connections still open", metadata: ["connections": "\(registry.count)"])
+        }
+    }
+}

@@ -1,0 +1,157 @@
+public import OCPP
+
+/// Everything `csms serve` can be told, with defaults that run out of the box.
+///
+/// Read from a `ConfigReader` (`init(reader:)`): command-line flags, then `CSMS_*`
+/// environment variables, then the JSON config file, then these defaults. Every key is
+/// documented once, in docs/configuration.md.
+public struct ServerConfiguration: Sendable, Equatable {
+    /// The address to listen on; default `127.0.0.1`.
+    public var host: String
+    /// The TCP port; `0` lets the system pick one (see `portFile`); default 9000.
+    public var port: Int
+    /// Where the bound port is written once the server listens (for tests and scripts that
+    /// start the server on port 0); `nil` writes nothing.
+    public var portFile: String?
+    /// The database; default `sqlite:./csms-data/csms.sqlite`.
+    public var database: DatabaseLocation
+    /// The OCPP security profile the charge points connect with; default 1.
+    public var securityProfile: SecurityProfile
+    /// What a BootNotification from an unregistered charge point gets; default `reject`.
+    public var unknownChargePoints: UnknownChargePointPolicy
+    /// The bearer token of the operator API; `nil` refuses every API request. A secret:
+    /// never logged, never shown.
+    public var apiToken: String?
+    /// How long an outbound CALL waits for the station's answer; default 30 s.
+    public var callTimeout: Duration
+    /// The OCPP versions offered to charge points; default all of them.
+    public var ocppVersions: Set<OCPPVersion>
+    /// The WebSocket settings.
+    public var webSocket: WebSocketSettings
+    /// The listen backlog: connections the kernel queues before they are accepted; default
+    /// 8192 (the kernel may cap it at `net.core.somaxconn`).
+    public var listenBacklog: Int
+    /// How long a graceful shutdown waits for station connections to close; default 10 s.
+    public var shutdownGracePeriod: Duration
+    /// How log lines are written; `nil` picks JSON when stdout is not a terminal, else text.
+    public var logFormat: LogFormat?
+    /// The lowest level logged; default `info`.
+    public var logLevel: String
+
+    /// A configuration with the documented defaults.
+    public init() {
+        host = "127.0.0.1"
+        port = 9000
+        portFile = nil
+        database = .sqlite(path: "./csms-data/csms.sqlite")
+        securityProfile = .basicAuthWhenPasswordSet
+        unknownChargePoints = .reject
+        apiToken = nil
+        callTimeout = .seconds(30)
+        ocppVersions = Set(OCPPVersion.allCases)
+        webSocket = WebSocketSettings()
+        listenBacklog = 8192
+        shutdownGracePeriod = .seconds(10)
+        logFormat = nil
+        logLevel = "info"
+    }
+
+    /// WebSocket settings of the OCPP endpoint.
+    public struct WebSocketSettings: Sendable, Equatable {
+        /// The largest message accepted, in bytes (after decompression); a larger one closes
+        /// the connection with 1009. Default 256 KiB.
+        public var maxMessageSize: Int
+        /// How often the server pings each station; a station that does not answer before
+        /// the next ping is disconnected. `nil` (configured as 0) turns pings off. Default 60 s.
+        public var pingInterval: Duration?
+        /// Whether permessage-deflate (RFC 7692) is offered; default on.
+        public var compression: Bool
+
+        /// The defaults.
+        public init(maxMessageSize: Int = 256 * 1024, pingInterval: Duration? = .seconds(60), compression: Bool = true)
+        {
+            self.maxMessageSize = maxMessageSize
+            self.pingInterval = pingInterval
+            self.compression = compression
+        }
+    }
+
+    /// How charge points authenticate (OCPP security profiles).
+    public enum SecurityProfile: Int, Sendable, Equatable, CaseIterable {
+        /// Profile 0: no authentication at all (development only; a warning is logged).
+        case none = 0
+        /// Profile 1: HTTP Basic authentication, checked for every charge point that has a
+        /// password; charge points without one connect unauthenticated.
+        case basicAuthWhenPasswordSet = 1
+        /// Profile 2: TLS with Basic authentication. Not available yet (no TLS).
+        case tlsWithBasicAuth = 2
+        /// Profile 3: TLS with client certificates. Not available yet (no TLS).
+        case tlsWithClientCertificates = 3
+
+        /// Whether this build can serve the profile.
+        public var isAvailable: Bool { self == .none || self == .basicAuthWhenPasswordSet }
+    }
+
+    /// What a BootNotification of a charge point id that is not registered gets.
+    public enum UnknownChargePointPolicy: String, Sendable, Equatable, CaseIterable {
+        /// Register it and answer `Accepted`.
+        case accept
+        /// Register it as `Pending` until an operator accepts it.
+        case pending
+        /// Answer `Rejected`; nothing is stored.
+        case reject
+    }
+
+    /// The format of log lines.
+    public enum LogFormat: String, Sendable, Equatable, CaseIterable {
+        /// Human-readable lines.
+        case text
+        /// One JSON object per line (`JSONLogHandler`).
+        case json
+    }
+}
+
+/// Where the data lives, from a `--database` URL.
+public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
+    /// An SQLite file (`sqlite:PATH`), or an in-memory database (`sqlite::memory:`).
+    case sqlite(path: String)
+
+    /// Parses `sqlite:PATH`; `nil` for any other form.
+    public init?(url: String) {
+        guard url.hasPrefix("sqlite:") else { return nil }
+        var path = String(url.dropFirst("sqlite:".count))
+        if path.hasPrefix("//") { path.removeFirst(2) }  // tolerate sqlite://PATH
+        guard !path.isEmpty else { return nil }
+        self = .sqlite(path: path)
+    }
+
+    /// The SQLite in-memory path.
+    public static let inMemoryPath = ":memory:"
+
+    /// The URL form, e.g. `sqlite:./csms-data/csms.sqlite`.
+    public var description: String {
+        switch self {
+        case .sqlite(let path): "sqlite:\(path)"
+        }
+    }
+}
+
+extension ServerConfiguration: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The settings with the API token redacted (swift-service-lifecycle logs services with
+    /// `String(describing:)`; secrets must never reach a log line).
+    public var description: String {
+        let versions = ocppVersions.map(\.subprotocol).sorted().joined(separator: ",")
+        return "ServerConfiguration(host: \(host), port: \(port), database: \(database), "
+            + "securityProfile: \(securityProfile.rawValue), unknownChargePoints: \(unknownChargePoints.rawValue), "
+            + "apiToken: \(apiToken == nil ? "none" : "<redacted>"), ocppVersions: \(versions), "
+            + "maxMessageSize: \(webSocket.maxMessageSize))"
+    }
+
+    /// Same as `description` (redacted).
+    public var debugDescription: String { description }
+
+    /// A mirror without the API token, for `dump` and reflection.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["description": description], displayStyle: .struct)
+    }
+}

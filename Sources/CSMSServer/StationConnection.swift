@@ -1,0 +1,115 @@
+import CSMSCore
+public import CSMSProcessor
+public import Foundation
+import HummingbirdWebSocket
+public import Logging
+public import NIOWebSocket
+public import OCPP
+
+/// One charge point's live WebSocket session: what the registry lists, and the way to send
+/// to or close that station.
+///
+/// Inbound frames are read by `serve(inbound:)` one at a time, in arrival order, and each is
+/// handed to the processor only after the previous one's answer has been written
+/// (invariant 5; the processor commits before it returns, invariant 1).
+public final class StationConnection: Sendable {
+    /// The station, its negotiated version and this session's id.
+    public let session: StationSession
+    /// When the WebSocket was opened.
+    public let connectedAt: Date
+    /// A logger with the session's metadata.
+    public let logger: Logger
+
+    private let outbound: WebSocketOutboundWriter
+    private let processor: any InboundMessageHandling
+    private let tracker: any OutboundCallTracking
+    private let maxMessageSize: Int
+
+    init(
+        session: StationSession, connectedAt: Date, outbound: WebSocketOutboundWriter,
+        processor: any InboundMessageHandling, tracker: any OutboundCallTracking, maxMessageSize: Int, logger: Logger
+    ) {
+        self.session = session
+        self.connectedAt = connectedAt
+        self.outbound = outbound
+        self.processor = processor
+        self.tracker = tracker
+        self.maxMessageSize = maxMessageSize
+        var logger = logger
+        logger[metadataKey: LogKey.chargePointId] = .string(session.chargePointId.rawValue)
+        logger[metadataKey: LogKey.version] = .string(session.version.description)
+        logger[metadataKey: LogKey.sessionId] = .string(session.sessionId.uuidString)
+        self.logger = logger
+    }
+
+    /// Sends one text frame (a CALL, CALLRESULT or CALLERROR) to the station.
+    public func send(_ frame: [UInt8]) async throws {
+        try await outbound.write(.text(String(decoding: frame, as: UTF8.self)))
+    }
+
+    /// Starts the closing handshake with `code`; errors (an already closed channel) are ignored.
+    public func close(code: WebSocketErrorCode, reason: String) async {
+        do {
+            try await outbound.close(code, reason: reason)
+        } catch {
+            logger.debug("close failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Reads messages until the station closes the connection.
+    ///
+    /// Throws what the WebSocket layer throws for a broken frame or an over-size message, so
+    /// that the layer closes the connection with the matching code (1009 for size).
+    func serve(inbound: WebSocketInboundStream) async throws {
+        for try await message in inbound.messages(maxSize: maxMessageSize) {
+            switch message {
+            case .text(let text):
+                let result = await processor.handle(Array(text.utf8), session: session)
+                switch result {
+                case .reply(let frame):
+                    try await send(frame)
+                case .outboundReply(let reply):
+                    await tracker.received(reply, on: session)
+                case .none:
+                    break
+                }
+            case .binary:
+                // OCPP-J carries JSON text only (2.0.1 Part 4 §4.1.3).
+                logger.warning("binary WebSocket message refused; closing")
+                await close(code: .unacceptableData, reason: "OCPP-J uses text frames")
+                return
+            }
+        }
+    }
+}
+
+/// Receives the station's answers (CALLRESULT, CALLERROR, 2.1 CALLRESULTERROR) to CALLs the
+/// CSMS sent. The operator-command feature supplies the real tracker (one outstanding CALL
+/// per connection, timeouts, correlation by message id); until then replies are logged.
+public protocol OutboundCallTracking: Sendable {
+    /// A reply arrived on `session`.
+    func received(_ reply: RPCFrame, on session: StationSession) async
+    /// The session ended; calls waiting on it fail.
+    func sessionEnded(_ session: StationSession) async
+}
+
+/// The tracker used while no outbound CALLs exist: every reply is unexpected and is logged.
+public struct UnexpectedReplyLogger: OutboundCallTracking {
+    private let logger: Logger
+
+    /// A tracker that logs to `logger`.
+    public init(logger: Logger) { self.logger = logger }
+
+    /// Logs the reply as unexpected (no CALL of ours is outstanding).
+    public func received(_ reply: RPCFrame, on session: StationSession) async {
+        logger.notice(
+            "reply to no outstanding CALL ignored",
+            metadata: [
+                LogKey.chargePointId: .string(session.chargePointId.rawValue),
+                LogKey.messageId: .string(reply.messageId),
+            ])
+    }
+
+    /// Nothing is waiting.
+    public func sessionEnded(_ session: StationSession) async {}
+}

@@ -1,1 +1,0 @@
-// Generated code goes here (Tools/codegen).

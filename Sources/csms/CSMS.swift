@@ -1,0 +1,75 @@
+import ArgumentParser
+import CSMSServer
+import Foundation
+import Logging
+
+/// `csms`: the OCPP central system's command-line entry point.
+@main
+struct CSMS: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "csms",
+        abstract: "An OCPP 1.6J / 2.0.1 / 2.1 central system (CSMS).",
+        discussion: """
+            Every setting can be given as a flag, as a CSMS_* environment variable, or in a JSON \
+            config file (--config or CSMS_CONFIG); flags win over the environment, which wins over \
+            the file. See docs/configuration.md.
+            """,
+        subcommands: [ServeCommand.self, ChargePointsCommand.self])
+}
+
+/// A failure that ends the program with a one-line message on standard error.
+enum Failure: Error {
+    /// A setting is wrong (exit status 2).
+    case configuration(String)
+    /// The database cannot be opened or used (exit status 1).
+    case store(String)
+
+    /// Prints the message and returns the exit code to throw.
+    func report() -> ExitCode {
+        switch self {
+        case .configuration(let message):
+            printError("csms: configuration error: \(message)")
+            return ExitCode(2)
+        case .store(let message):
+            printError("csms: database error: \(message)")
+            return ExitCode(1)
+        }
+    }
+}
+
+/// Writes `line` to standard error.
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// Runs `body`, turning a `Failure` into its message and exit code.
+func reportingFailures(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let failure as Failure {
+        throw failure.report()
+    }
+}
+
+/// Installs the process-wide log handler for `configuration` and returns the root logger.
+///
+/// JSON (one object per line, `JSONLogHandler`) or text (`StreamLogHandler`); JSON is the
+/// default when standard output is not a terminal. `toStandardError` sends lines to standard
+/// error (commands whose standard output is their result).
+func bootstrapLogging(_ configuration: ServerConfiguration, toStandardError: Bool = false) -> Logger {
+    let format = configuration.logFormat ?? (isatty(STDOUT_FILENO) == 0 ? .json : .text)
+    let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+    LoggingSystem.bootstrap { label in
+        var handler: any LogHandler
+        switch (format, toStandardError) {
+        case (.json, false): handler = JSONLogHandler(label: label)
+        case (.json, true):
+            handler = JSONLogHandler(label: label) { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        case (.text, false): handler = StreamLogHandler.standardOutput(label: label)
+        case (.text, true): handler = StreamLogHandler.standardError(label: label)
+        }
+        handler.logLevel = level
+        return handler
+    }
+    return Logger(label: "csms")
+}

@@ -1,0 +1,134 @@
+import ArgumentParser
+import CSMSCore
+import CSMSServer
+import Foundation
+import OCPP
+
+/// `csms charge-points`: registers and lists charge points in the configured database.
+struct ChargePointsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "charge-points",
+        abstract: "Register and list charge points in the configured database.",
+        subcommands: [Add.self, List.self])
+
+    /// `csms charge-points add ID [--password P | --password-stdin] [--registration-status S]`.
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a charge point, or change its password or registration status.")
+
+        @Argument(help: "The charge point id (1-48 characters of a-z A-Z 0-9 * - _ = : + | @ .).")
+        var id: String
+
+        @Option(help: "Basic-auth password (stored hashed). Visible in ps: prefer --password-stdin.")
+        var password: String?
+
+        @Flag(help: "Read the password from the first line of standard input.")
+        var passwordStdin = false
+
+        @Option(help: "Accepted, Pending or Rejected (the answer to its next BootNotification).")
+        var registrationStatus: String?
+
+        @OptionGroup var settings: SettingOptions
+
+        func validate() throws {
+            guard ChargePointID(id) != nil else {
+                throw ValidationError("invalid charge point id '\(id.prefix(60))'")
+            }
+            if password != nil && passwordStdin {
+                throw ValidationError("use --password or --password-stdin, not both")
+            }
+            if let registrationStatus, RegistrationStatus(rawValue: registrationStatus) == nil {
+                throw ValidationError("--registration-status must be Accepted, Pending or Rejected")
+            }
+        }
+
+        func run() async throws {
+            try await reportingFailures {
+                let configuration = try await settings.load()
+                _ = bootstrapLogging(configuration, toStandardError: true)
+                var secret = password
+                if passwordStdin { secret = readLine(strippingNewline: true) }
+                if let secret, !(1...128).contains(secret.count) {
+                    throw Failure.configuration("the password must have 1 to 128 characters")
+                }
+                let chargePointId = ChargePointID(id)!
+                let store = try Runtime.openStore(configuration.database)
+                let update = ChargePointUpdate(
+                    id: chargePointId, passwordHash: secret.map { PasswordHash.make(password: $0) },
+                    registrationStatus: registrationStatus.flatMap(RegistrationStatus.init(rawValue:)), at: Date())
+                do {
+                    let existed = try await store.chargePoint(chargePointId) != nil
+                    try await store.commit([.upsertChargePoint(update)])
+                    print("\(existed ? "updated" : "registered") \(chargePointId)")
+                } catch {
+                    throw Failure.store("\(error)")
+                }
+            }
+        }
+    }
+
+    /// `csms charge-points list [--json]`.
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the registered charge points.")
+
+        @Flag(help: "One JSON object per line instead of a table.")
+        var json = false
+
+        @OptionGroup var settings: SettingOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let configuration = try await settings.load()
+                _ = bootstrapLogging(configuration, toStandardError: true)
+                let store = try Runtime.openStore(configuration.database)
+                var rows: [ChargePoint] = []
+                do {
+                    var after: ChargePointID?
+                    while true {
+                        let page = try await store.chargePoints(after: after, limit: 500)
+                        rows += page
+                        guard page.count == 500, let last = page.last else { break }
+                        after = last.id
+                    }
+                } catch {
+                    throw Failure.store("\(error)")
+                }
+                if json {
+                    for row in rows { print(Self.json(row).jsonText) }
+                } else {
+                    print(Self.table(rows), terminator: "")
+                }
+            }
+        }
+
+        static func json(_ row: ChargePoint) -> JSONValue {
+            [
+                "id": .string(row.id.rawValue),
+                "registrationStatus": row.registrationStatus.map { .string($0.rawValue) } ?? .null,
+                "bootStatus": row.bootStatus.map { .string($0.rawValue) } ?? .null,
+                "protocol": row.protocolVersion.map { .string($0) } ?? .null,
+                "lastSeen": row.lastSeen.map { .string(OCPPDateTime($0).text) } ?? .null,
+                "hasPassword": .bool(row.passwordHash != nil),
+            ]
+        }
+
+        static func table(_ rows: [ChargePoint]) -> String {
+            let header = ["ID", "REGISTRATION", "BOOT", "PROTOCOL", "LAST SEEN", "PASSWORD"]
+            let cells = rows.map { row in
+                [
+                    row.id.rawValue, row.registrationStatus?.rawValue ?? "-", row.bootStatus?.rawValue ?? "-",
+                    row.protocolVersion ?? "-", row.lastSeen.map { OCPPDateTime($0).text } ?? "-",
+                    row.passwordHash == nil ? "no" : "yes",
+                ]
+            }
+            let widths = header.indices.map { column in
+                ([header] + cells).map { $0[column].count }.max() ?? 0
+            }
+            func line(_ values: [String]) -> String {
+                zip(values, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
+            }
+            return ([header] + cells).map(line).joined()
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import ArgumentParser
+import CSMSServer
+import Configuration
+
+/// The settings every `csms` command understands, as optional flags: a flag that is not given
+/// leaves the setting to `CSMS_*`, the config file, or the default (docs/configuration.md).
+struct SettingOptions: ParsableArguments {
+    @Option(help: "JSON config file (env CSMS_CONFIG).")
+    var config: String?
+
+    @Option(help: "Listen address (env CSMS_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Listen port, 0 for any free port (env CSMS_PORT; default 9000).")
+    var port: Int?
+
+    @Option(help: "File to write the bound port to once listening (env CSMS_PORT_FILE).")
+    var portFile: String?
+
+    @Option(help: "Database URL sqlite:PATH (env CSMS_DATABASE; default sqlite:./csms-data/csms.sqlite).")
+    var database: String?
+
+    @Option(
+        help: "OCPP security profile 0-3; 2 and 3 need TLS, not available yet (env CSMS_SECURITY_PROFILE; default 1).")
+    var securityProfile: Int?
+
+    @Option(
+        help:
+            "BootNotification of an unregistered charge point: accept, pending or reject (env CSMS_UNKNOWN_CHARGE_POINTS; default reject)."
+    )
+    var unknownChargePoints: String?
+
+    @Option(
+        help:
+            "Operator API bearer token (env CSMS_API_TOKEN; prefer the environment or the config file: flags are visible in ps)."
+    )
+    var apiToken: String?
+
+    @Option(help: "Seconds an outbound CALL waits for its answer (env CSMS_CALL_TIMEOUT; default 30).")
+    var callTimeout: Int?
+
+    @Option(
+        help:
+            "Offered OCPP subprotocols, comma-separated (env CSMS_OCPP_VERSIONS; default ocpp1.6,ocpp2.0,ocpp2.0.1,ocpp2.1)."
+    )
+    var ocppVersions: String?
+
+    @Option(help: "Largest accepted WebSocket message in bytes (env CSMS_WEBSOCKET_MAX_MESSAGE_SIZE; default 262144).")
+    var websocketMaxMessageSize: Int?
+
+    @Option(help: "Seconds between WebSocket pings, 0 = off (env CSMS_WEBSOCKET_PING_INTERVAL; default 60).")
+    var websocketPingInterval: Int?
+
+    @Option(help: "Offer permessage-deflate: true or false (env CSMS_WEBSOCKET_COMPRESSION; default true).")
+    var websocketCompression: Bool?
+
+    @Option(help: "Listen backlog (env CSMS_LISTEN_BACKLOG; default 8192).")
+    var listenBacklog: Int?
+
+    @Option(
+        help: "Seconds a graceful shutdown waits for station connections (env CSMS_SHUTDOWN_GRACE_PERIOD; default 10).")
+    var shutdownGracePeriod: Int?
+
+    @Option(help: "Log format: text or json (env CSMS_LOG_FORMAT; default json when stdout is not a terminal).")
+    var logFormat: String?
+
+    @Option(
+        help:
+            "Lowest log level: trace, debug, info, notice, warning, error, critical (env CSMS_LOG_LEVEL; default info)."
+    )
+    var logLevel: String?
+
+    /// The flags that were given, keyed by setting.
+    var commandLineValues: [SettingKey: ConfigValue] {
+        var values: [SettingKey: ConfigValue] = [:]
+        func put(_ key: SettingKey, _ content: ConfigContent?) {
+            if let content { values[key] = ConfigValue(content, isSecret: SettingKey.secrets.contains(key)) }
+        }
+        put(.host, host.map { .string($0) })
+        put(.port, port.map { .int($0) })
+        put(.portFile, portFile.map { .string($0) })
+        put(.database, database.map { .string($0) })
+        put(.securityProfile, securityProfile.map { .int($0) })
+        put(.unknownChargePoints, unknownChargePoints.map { .string($0) })
+        put(.apiToken, apiToken.map { .string($0) })
+        put(.callTimeout, callTimeout.map { .int($0) })
+        put(.ocppVersions, ocppVersions.map { .string($0) })
+        put(.webSocketMaxMessageSize, websocketMaxMessageSize.map { .int($0) })
+        put(.webSocketPingInterval, websocketPingInterval.map { .int($0) })
+        put(.webSocketCompression, websocketCompression.map { .bool($0) })
+        put(.listenBacklog, listenBacklog.map { .int($0) })
+        put(.shutdownGracePeriod, shutdownGracePeriod.map { .int($0) })
+        put(.logFormat, logFormat.map { .string($0) })
+        put(.logLevel, logLevel.map { .string($0) })
+        return values
+    }
+
+    /// The configuration from flags, environment, config file and defaults; a problem is
+    /// printed and ends the program with status 2.
+    func load() async throws -> ServerConfiguration {
+        do {
+            let reader = try await ConfigurationSources.reader(commandLine: commandLineValues, configFile: config)
+            return try ServerConfiguration(reader: reader)
+        } catch {
+            throw Failure.configuration(error.message)
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import CSMSServer
+import Configuration
+import Foundation
+import OCPP
+import Testing
+
+@Suite("Configuration: sources, precedence, validation")
+struct ConfigurationTests {
+    private func load(
+        commandLine: [SettingKey: ConfigValue] = [:], environment: [String: String] = [:], file: String? = nil
+    ) async throws -> ServerConfiguration {
+        var path: String?
+        if let file {
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("csms-config-\(UUID()).json")
+            try Data(file.utf8).write(to: url)
+            path = url.path
+        }
+        defer { if let path { try? FileManager.default.removeItem(atPath: path) } }
+        let reader = try await ConfigurationSources.reader(
+            commandLine: commandLine, environment: environment, configFile: path)
+        return try ServerConfiguration(reader: reader)
+    }
+
+    @Test("defaults run out of the box")
+    func defaults() async throws {
+        let configuration = try await load()
+        #expect(configuration == ServerConfiguration())
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 9000)
+        #expect(configuration.database == .sqlite(path: "./csms-data/csms.sqlite"))
+        #expect(configuration.securityProfile == .basicAuthWhenPasswordSet)
+        #expect(configuration.unknownChargePoints == .reject)
+        #expect(configuration.callTimeout == .seconds(30))
+        #expect(configuration.webSocket.maxMessageSize == 256 * 1024)
+        #expect(configuration.ocppVersions == Set(OCPPVersion.allCases))
+        #expect(configuration.apiToken == nil)
+    }
+
+    @Test("command line > environment > file > default, key by key")
+    func precedence() async throws {
+        let file = """
+            {"port": 7001, "host": "0.0.0.0", "callTimeout": 12, "unknownChargePoints": "pending",
+             "websocket": {"maxMessageSize": 4096}}
+            """
+        let environment = ["CSMS_PORT": "7002", "CSMS_HOST": "127.0.0.2", "CSMS_WEBSOCKET_MAX_MESSAGE_SIZE": "8192"]
+        let commandLine: [SettingKey: ConfigValue] = [.port: .init(.int(7003), isSecret: false)]
+        let configuration = try await load(commandLine: commandLine, environment: environment, file: file)
+        #expect(configuration.port == 7003)  // command line
+        #expect(configuration.host == "127.0.0.2")  // environment
+        #expect(configuration.webSocket.maxMessageSize == 8192)  // environment over nested file key
+        #expect(configuration.callTimeout == .seconds(12))  // file
+        #expect(configuration.unknownChargePoints == .pending)  // file
+        #expect(configuration.securityProfile == .basicAuthWhenPasswordSet)  // default
+    }
+
+    @Test("environment variables and flags are derived from the key")
+    func keyNames() {
+        #expect(SettingKey.port.environmentVariable == "CSMS_PORT")
+        #expect(SettingKey.unknownChargePoints.environmentVariable == "CSMS_UNKNOWN_CHARGE_POINTS")
+        #expect(SettingKey.unknownChargePoints.flag == "--unknown-charge-points")
+        #expect(SettingKey.webSocketMaxMessageSize.environmentVariable == "CSMS_WEBSOCKET_MAX_MESSAGE_SIZE")
+        #expect(SettingKey.webSocketMaxMessageSize.flag == "--websocket-max-message-size")
+        #expect(SettingKey.ocppVersions.flag == "--ocpp-versions")
+    }
+
+    @Test("lists, booleans, secrets and zero-means-off")
+    func typedValues() async throws {
+        let configuration = try await load(
+            environment: [
+                "CSMS_OCPP_VERSIONS": "ocpp1.6, ocpp2.0.1", "CSMS_WEBSOCKET_COMPRESSION": "false",
+                "CSMS_API_TOKEN": "s3cret", "CSMS_WEBSOCKET_PING_INTERVAL": "0", "CSMS_DATABASE": "sqlite:/tmp/x.db",
+            ])
+        #expect(configuration.ocppVersions == [.v16, .v201])
+        #expect(configuration.webSocket.compression == false)
+        #expect(configuration.apiToken == "s3cret")
+        #expect(configuration.webSocket.pingInterval == nil)
+        #expect(configuration.database == .sqlite(path: "/tmp/x.db"))
+        let fromFile = try await load(
+            file: #"{"ocpp": {"versions": ["ocpp2.1"]}, "websocket": {"compression": false}}"#)
+        #expect(fromFile.ocppVersions == [.v21])
+        #expect(fromFile.webSocket.compression == false)
+    }
+
+    @Test(
+        "present but invalid values stop the program instead of falling back",
+        arguments: [
+            ["CSMS_PORT": "abc"], ["CSMS_PORT": "70000"], ["CSMS_SECURITY_PROFILE": "4"],
+            ["CSMS_UNKNOWN_CHARGE_POINTS": "maybe"], ["CSMS_OCPP_VERSIONS": "ocpp1.5"],
+            ["CSMS_DATABASE": "postgres://x"], ["CSMS_LOG_FORMAT": "xml"], ["CSMS_WEBSOCKET_COMPRESSION": "sometimes"],
+        ])
+    func invalidValues(environment: [String: String]) async {
+        await #expect(throws: ConfigurationError.self) { try await load(environment: environment) }
+    }
+
+    @Test("a config file with an unknown key, bad JSON or a missing path is refused")
+    func badFiles() async throws {
+        await #expect(throws: ConfigurationError.self) { try await load(file: #"{"prot": 1}"#) }
+        await #expect(throws: ConfigurationError.self) { try await load(file: #"{"websocket": {"maxSize": 1}}"#) }
+        await #expect(throws: ConfigurationError.self) { try await load(file: "[1]") }
+        await #expect(throws: ConfigurationError.self) { try await load(file: "{") }
+        await #expect(throws: ConfigurationError.self) {
+            try await ConfigurationSources.reader(commandLine: [:], environment: [:], configFile: "/nonexistent/c.json")
+        }
+    }
+
+    @Test("CSMS_CONFIG names the file when --config is not given")
+    func configFromEnvironment() async throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("csms-config-\(UUID()).json")
+        try Data(#"{"port": 7100}"#.utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let reader = try await ConfigurationSources.reader(commandLine: [:], environment: ["CSMS_CONFIG": url.path])
+        #expect(try ServerConfiguration(reader: reader).port == 7100)
+    }
+
+    @Test("security profiles 2 and 3 are refused for serving until TLS exists; 0 and 1 run")
+    func profiles() async throws {
+        for profile in [0, 1] {
+            let configuration = try await load(environment: ["CSMS_SECURITY_PROFILE": "\(profile)"])
+            try configuration.validateForServing()
+        }
+        for profile in [2, 3] {
+            let configuration = try await load(environment: ["CSMS_SECURITY_PROFILE": "\(profile)"])
+            #expect(throws: ConfigurationError.self) { try configuration.validateForServing() }
+        }
+    }
+}
