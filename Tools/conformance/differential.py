@@ -133,8 +133,11 @@ def describe(record: dict, result: dict | None, reason: str) -> str:
     if result and result.get("violations"):
         lines.append("    swift violations: " + "; ".join(result["violations"][:3]))
     if result and "reencoded" in result:
-        lines.append("    payload:   " + short(record["payload"]))
-        lines.append("    reencoded: " + short(result["reencoded"]))
+        a, b = corpus.dump(record["payload"], True), corpus.dump(result["reencoded"], True)
+        i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        start = max(0, i - 60)
+        lines.append(f"    payload   (from char {start}, \\u-escaped): " + short(a[start:]))
+        lines.append(f"    reencoded (from char {start}, \\u-escaped): " + short(b[start:]))
     elif reason == "verdict" and record["path"]:
         lines.append("    payload: " + short(record["payload"]))
     return "\n".join(lines)
