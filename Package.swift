@@ -24,6 +24,11 @@ let package = Package(
         .target(name: "OCPP21", dependencies: ["OCPP"], swiftSettings: swiftSettings),
         .target(name: "CSMSCore", dependencies: ["OCPP"], swiftSettings: swiftSettings),
         .target(name: "CSMSProcessor", dependencies: ["CSMSCore", "OCPP"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "ocpp-schema-check",
+            dependencies: ["OCPP", "OCPP16", "OCPP201", "OCPP21"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OCPPTests",
             dependencies: [
