@@ -40,20 +40,15 @@ public struct GetLogRequest: OCPPPayload {
     static let keys: [String] = ["log", "logType", "requestId", "retries", "retryInterval"]
 
     /// Decodes and validates a `GetLogRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let log = context.field(object, "log", required: true) { LogParameters.decode($1, &$0) }
-        let logType = context.field(object, "logType", required: true) { $0.enumeration($1, LogEnum.self) }
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let retries = context.field(object, "retries", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let retryInterval = context.field(object, "retryInterval", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
+        let log = context.payload(object, "log", required: true, LogParameters.self)
+        let logType = context.enumeration(object, "logType", required: true, LogEnum.self)
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let retries = context.integer(object, "retries", required: false, allowsIntegralFraction: true)
+        let retryInterval = context.integer(object, "retryInterval", required: false, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -66,6 +61,7 @@ public struct GetLogRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("log", log.encode())
@@ -94,17 +90,19 @@ public struct GetLogResponse: OCPPPayload {
     static let keys: [String] = ["status", "filename"]
 
     /// Decodes and validates a `GetLogResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, LogStatusEnum.self) }
-        let filename = context.field(object, "filename", required: false) { $0.string($1, maxLength: 255) }
+        let status = context.enumeration(object, "status", required: true, LogStatusEnum.self)
+        let filename = context.string(object, "filename", required: false, maxLength: 255)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, filename: filename)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))
@@ -141,12 +139,13 @@ public struct LogParameters: OCPPPayload {
     static let keys: [String] = ["remoteLocation", "oldestTimestamp", "latestTimestamp"]
 
     /// Decodes and validates a `LogParameters`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let remoteLocation = context.field(object, "remoteLocation", required: true) { $0.string($1, maxLength: 512) }
-        let oldestTimestamp = context.field(object, "oldestTimestamp", required: false) { $0.dateTime($1) }
-        let latestTimestamp = context.field(object, "latestTimestamp", required: false) { $0.dateTime($1) }
+        let remoteLocation = context.string(object, "remoteLocation", required: true, maxLength: 512)
+        let oldestTimestamp = context.dateTime(object, "oldestTimestamp", required: false)
+        let latestTimestamp = context.dateTime(object, "latestTimestamp", required: false)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -157,6 +156,7 @@ public struct LogParameters: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("remoteLocation", .string(remoteLocation))

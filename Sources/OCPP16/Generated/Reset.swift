@@ -28,16 +28,18 @@ public struct ResetRequest: OCPPPayload {
     static let keys: [String] = ["type"]
 
     /// Decodes and validates a `ResetRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let `type` = context.field(object, "type", required: true) { $0.enumeration($1, ResetType.self) }
+        let `type` = context.enumeration(object, "type", required: true, ResetType.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(type: `type`!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("type", .string(`type`.rawValue))
@@ -67,16 +69,18 @@ public struct ResetResponse: OCPPPayload {
     static let keys: [String] = ["status"]
 
     /// Decodes and validates a `ResetResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
+        let status = context.enumeration(object, "status", required: true, Status.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

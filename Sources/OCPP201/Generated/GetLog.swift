@@ -59,21 +59,16 @@ public struct GetLogRequest: OCPPPayload {
     static let keys: [String] = ["customData", "log", "logType", "requestId", "retries", "retryInterval"]
 
     /// Decodes and validates a `GetLogRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let log = context.field(object, "log", required: true) { LogParameters.decode($1, &$0) }
-        let logType = context.field(object, "logType", required: true) { $0.enumeration($1, LogEnum.self) }
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let retries = context.field(object, "retries", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let retryInterval = context.field(object, "retryInterval", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let log = context.payload(object, "log", required: true, LogParameters.self)
+        let logType = context.enumeration(object, "logType", required: true, LogEnum.self)
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let retries = context.integer(object, "retries", required: false, allowsIntegralFraction: true)
+        let retryInterval = context.integer(object, "retryInterval", required: false, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -87,6 +82,7 @@ public struct GetLogRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -130,19 +126,21 @@ public struct GetLogResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo", "filename"]
 
     /// Decodes and validates a `GetLogResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, LogStatusEnum.self) }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let filename = context.field(object, "filename", required: false) { $0.string($1, maxLength: 255) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, LogStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let filename = context.string(object, "filename", required: false, maxLength: 255)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, statusInfo: statusInfo, filename: filename)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -206,13 +204,14 @@ public struct LogParameters: OCPPPayload {
     static let keys: [String] = ["customData", "remoteLocation", "oldestTimestamp", "latestTimestamp"]
 
     /// Decodes and validates a `LogParameters`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let remoteLocation = context.field(object, "remoteLocation", required: true) { $0.string($1, maxLength: 512) }
-        let oldestTimestamp = context.field(object, "oldestTimestamp", required: false) { $0.dateTime($1) }
-        let latestTimestamp = context.field(object, "latestTimestamp", required: false) { $0.dateTime($1) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let remoteLocation = context.string(object, "remoteLocation", required: true, maxLength: 512)
+        let oldestTimestamp = context.dateTime(object, "oldestTimestamp", required: false)
+        let latestTimestamp = context.dateTime(object, "latestTimestamp", required: false)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -224,6 +223,7 @@ public struct LogParameters: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -54,16 +54,17 @@ public struct Address: OCPPPayload {
     static let keys: [String] = ["name", "address1", "address2", "city", "postalCode", "country", "customData"]
 
     /// Decodes and validates a `Address`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let name = context.field(object, "name", required: true) { $0.string($1, maxLength: 50) }
-        let address1 = context.field(object, "address1", required: true) { $0.string($1, maxLength: 100) }
-        let address2 = context.field(object, "address2", required: false) { $0.string($1, maxLength: 100) }
-        let city = context.field(object, "city", required: true) { $0.string($1, maxLength: 100) }
-        let postalCode = context.field(object, "postalCode", required: false) { $0.string($1, maxLength: 20) }
-        let country = context.field(object, "country", required: true) { $0.string($1, maxLength: 50) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let name = context.string(object, "name", required: true, maxLength: 50)
+        let address1 = context.string(object, "address1", required: true, maxLength: 100)
+        let address2 = context.string(object, "address2", required: false, maxLength: 100)
+        let city = context.string(object, "city", required: true, maxLength: 100)
+        let postalCode = context.string(object, "postalCode", required: false, maxLength: 20)
+        let country = context.string(object, "country", required: true, maxLength: 50)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -78,6 +79,7 @@ public struct Address: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("name", .string(name))

@@ -30,21 +30,22 @@ public struct Cost: OCPPPayload {
     static let keys: [String] = ["costKind", "amount", "amountMultiplier", "customData"]
 
     /// Decodes and validates a `Cost`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let costKind = context.field(object, "costKind", required: true) { $0.enumeration($1, CostKindEnum.self) }
-        let amount = context.field(object, "amount", required: true) { $0.integer($1, allowsIntegralFraction: true) }
-        let amountMultiplier = context.field(object, "amountMultiplier", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let costKind = context.enumeration(object, "costKind", required: true, CostKindEnum.self)
+        let amount = context.integer(object, "amount", required: true, allowsIntegralFraction: true)
+        let amountMultiplier = context.integer(
+            object, "amountMultiplier", required: false, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(costKind: costKind!, amount: amount!, amountMultiplier: amountMultiplier, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("costKind", .string(costKind.rawValue))

@@ -49,17 +49,16 @@ public struct FixedPF: OCPPPayload {
     static let keys: [String] = ["priority", "displacement", "excitation", "startTime", "duration", "customData"]
 
     /// Decodes and validates a `FixedPF`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let priority = context.field(object, "priority", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let displacement = context.field(object, "displacement", required: true) { $0.number($1) }
-        let excitation = context.field(object, "excitation", required: true) { $0.boolean($1) }
-        let startTime = context.field(object, "startTime", required: false) { $0.dateTime($1) }
-        let duration = context.field(object, "duration", required: false) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let priority = context.integer(object, "priority", required: true, minimum: 0, allowsIntegralFraction: true)
+        let displacement = context.number(object, "displacement", required: true)
+        let excitation = context.boolean(object, "excitation", required: true)
+        let startTime = context.dateTime(object, "startTime", required: false)
+        let duration = context.number(object, "duration", required: false)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -73,6 +72,7 @@ public struct FixedPF: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("priority", .number(JSONNumber(priority)))

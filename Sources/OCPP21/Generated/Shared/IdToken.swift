@@ -37,21 +37,23 @@ public struct IdToken: OCPPPayload {
     static let keys: [String] = ["additionalInfo", "idToken", "type", "customData"]
 
     /// Decodes and validates a `IdToken`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let additionalInfo = context.field(object, "additionalInfo", required: false) { c, v in
-            c.array(v, minItems: 1) { AdditionalInfo.decode($1, &$0) }
+        let additionalInfo = context.array(object, "additionalInfo", required: false, minItems: 1) {
+            $0.payload($1, AdditionalInfo.self)
         }
-        let idToken = context.field(object, "idToken", required: true) { $0.string($1, maxLength: 255) }
-        let `type` = context.field(object, "type", required: true) { $0.string($1, maxLength: 20) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let idToken = context.string(object, "idToken", required: true, maxLength: 255)
+        let `type` = context.string(object, "type", required: true, maxLength: 20)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(idToken: idToken!, type: `type`!, additionalInfo: additionalInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let additionalInfo { object.appendUnchecked("additionalInfo", .array(additionalInfo.map { $0.encode() })) }

@@ -34,21 +34,23 @@ public struct Price: OCPPPayload {
     static let keys: [String] = ["exclTax", "inclTax", "taxRates", "customData"]
 
     /// Decodes and validates a `Price`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let exclTax = context.field(object, "exclTax", required: false) { $0.number($1) }
-        let inclTax = context.field(object, "inclTax", required: false) { $0.number($1) }
-        let taxRates = context.field(object, "taxRates", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 5) { TaxRate.decode($1, &$0) }
+        let exclTax = context.number(object, "exclTax", required: false)
+        let inclTax = context.number(object, "inclTax", required: false)
+        let taxRates = context.array(object, "taxRates", required: false, minItems: 1, maxItems: 5) {
+            $0.payload($1, TaxRate.self)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(exclTax: exclTax, inclTax: inclTax, taxRates: taxRates, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let exclTax { object.appendUnchecked("exclTax", .number(JSONNumber(exclTax))) }

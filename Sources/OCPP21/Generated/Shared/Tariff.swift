@@ -85,26 +85,25 @@ public struct Tariff: OCPPPayload {
     ]
 
     /// Decodes and validates a `Tariff`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let tariffId = context.field(object, "tariffId", required: true) { $0.string($1, maxLength: 60) }
-        let description = context.field(object, "description", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 10) { MessageContent.decode($1, &$0) }
+        let tariffId = context.string(object, "tariffId", required: true, maxLength: 60)
+        let description = context.array(object, "description", required: false, minItems: 1, maxItems: 10) {
+            $0.payload($1, MessageContent.self)
         }
-        let currency = context.field(object, "currency", required: true) { $0.string($1, maxLength: 3) }
-        let energy = context.field(object, "energy", required: false) { TariffEnergy.decode($1, &$0) }
-        let validFrom = context.field(object, "validFrom", required: false) { $0.dateTime($1) }
-        let chargingTime = context.field(object, "chargingTime", required: false) { TariffTime.decode($1, &$0) }
-        let idleTime = context.field(object, "idleTime", required: false) { TariffTime.decode($1, &$0) }
-        let fixedFee = context.field(object, "fixedFee", required: false) { TariffFixed.decode($1, &$0) }
-        let reservationTime = context.field(object, "reservationTime", required: false) { TariffTime.decode($1, &$0) }
-        let reservationFixed = context.field(object, "reservationFixed", required: false) {
-            TariffFixed.decode($1, &$0)
-        }
-        let minCost = context.field(object, "minCost", required: false) { Price.decode($1, &$0) }
-        let maxCost = context.field(object, "maxCost", required: false) { Price.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let currency = context.string(object, "currency", required: true, maxLength: 3)
+        let energy = context.payload(object, "energy", required: false, TariffEnergy.self)
+        let validFrom = context.dateTime(object, "validFrom", required: false)
+        let chargingTime = context.payload(object, "chargingTime", required: false, TariffTime.self)
+        let idleTime = context.payload(object, "idleTime", required: false, TariffTime.self)
+        let fixedFee = context.payload(object, "fixedFee", required: false, TariffFixed.self)
+        let reservationTime = context.payload(object, "reservationTime", required: false, TariffTime.self)
+        let reservationFixed = context.payload(object, "reservationFixed", required: false, TariffFixed.self)
+        let minCost = context.payload(object, "minCost", required: false, Price.self)
+        let maxCost = context.payload(object, "maxCost", required: false, Price.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -125,6 +124,7 @@ public struct Tariff: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("tariffId", .string(tariffId))

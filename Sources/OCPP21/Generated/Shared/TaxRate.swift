@@ -34,21 +34,21 @@ public struct TaxRate: OCPPPayload {
     static let keys: [String] = ["type", "tax", "stack", "customData"]
 
     /// Decodes and validates a `TaxRate`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let `type` = context.field(object, "type", required: true) { $0.string($1, maxLength: 20) }
-        let tax = context.field(object, "tax", required: true) { $0.number($1) }
-        let stack = context.field(object, "stack", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let `type` = context.string(object, "type", required: true, maxLength: 20)
+        let tax = context.number(object, "tax", required: true)
+        let stack = context.integer(object, "stack", required: false, minimum: 0, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(type: `type`!, tax: tax!, stack: stack, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("type", .string(`type`))

@@ -67,22 +67,19 @@ public struct TaxRule: OCPPPayload {
     ]
 
     /// Decodes and validates a `TaxRule`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let taxRuleID = context.field(object, "taxRuleID", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let taxRuleName = context.field(object, "taxRuleName", required: false) { $0.string($1, maxLength: 100) }
-        let taxIncludedInPrice = context.field(object, "taxIncludedInPrice", required: false) { $0.boolean($1) }
-        let appliesToEnergyFee = context.field(object, "appliesToEnergyFee", required: true) { $0.boolean($1) }
-        let appliesToParkingFee = context.field(object, "appliesToParkingFee", required: true) { $0.boolean($1) }
-        let appliesToOverstayFee = context.field(object, "appliesToOverstayFee", required: true) { $0.boolean($1) }
-        let appliesToMinimumMaximumCost = context.field(object, "appliesToMinimumMaximumCost", required: true) {
-            $0.boolean($1)
-        }
-        let taxRate = context.field(object, "taxRate", required: true) { RationalNumber.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let taxRuleID = context.integer(object, "taxRuleID", required: true, minimum: 0, allowsIntegralFraction: true)
+        let taxRuleName = context.string(object, "taxRuleName", required: false, maxLength: 100)
+        let taxIncludedInPrice = context.boolean(object, "taxIncludedInPrice", required: false)
+        let appliesToEnergyFee = context.boolean(object, "appliesToEnergyFee", required: true)
+        let appliesToParkingFee = context.boolean(object, "appliesToParkingFee", required: true)
+        let appliesToOverstayFee = context.boolean(object, "appliesToOverstayFee", required: true)
+        let appliesToMinimumMaximumCost = context.boolean(object, "appliesToMinimumMaximumCost", required: true)
+        let taxRate = context.payload(object, "taxRate", required: true, RationalNumber.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -99,6 +96,7 @@ public struct TaxRule: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("taxRuleID", .number(JSONNumber(taxRuleID)))
