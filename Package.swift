@@ -35,6 +35,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "ocpp-schema-check",
+            dependencies: ["OCPP", "OCPP16", "OCPP201", "OCPP21"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OCPPTests",
             dependencies: [

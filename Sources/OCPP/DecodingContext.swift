@@ -90,7 +90,7 @@ public struct DecodingContext: Sendable {
     @inlinable
     public mutating func rejectUnknownKeys(_ object: JSONObject, _ allowed: [String]) {
         guard checksConstraints else { return }
-        for member in object.members where !allowed.contains(member.key) {
+        for member in object.members where !allowed.containsJSONString(member.key) {
             fail(.unknownProperty, key: member.key)
         }
     }
@@ -98,7 +98,7 @@ public struct DecodingContext: Sendable {
     /// The members of `object` not named in `known`, kept so that objects which allow
     /// additional properties (e.g. `customData`) round-trip unchanged.
     public func additionalMembers(_ object: JSONObject, excluding known: [String]) -> JSONObject {
-        JSONObject(uniqueMembers: object.members.filter { !known.contains($0.key) })
+        JSONObject(uniqueMembers: object.members.filter { !known.containsJSONString($0.key) })
     }
 
     // MARK: Scalars
@@ -144,7 +144,7 @@ public struct DecodingContext: Sendable {
             fail(.wrongType(expected: "string"))
             return nil
         }
-        guard let e = E(rawValue: s) else {
+        guard let e = E(rawValue: s), e.rawValue.isSameJSONString(as: s) else {
             fail(.notInEnum)
             return nil
         }

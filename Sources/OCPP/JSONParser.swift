@@ -166,7 +166,7 @@ struct JSONParser {
         var members: [(key: String, value: JSONValue)] = []
         // Duplicate detection: a scan while small, a set once an object grows large, so that
         // a hostile object with many members stays linear.
-        var seen: Set<String>? = nil
+        var seen: Set<JSONKey>? = nil
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -179,12 +179,12 @@ struct JSONParser {
             guard bytes[index] == UInt8(ascii: "\"") else { throw error(.unexpectedByte) }
             let keyStart = index
             let key = try parseString()
-            if seen == nil, members.count >= 16 { seen = Set(members.map(\.key)) }
+            if seen == nil, members.count >= 16 { seen = Set(members.map { JSONKey(text: $0.key) }) }
             let duplicate: Bool
             if seen != nil {
-                duplicate = !seen!.insert(key).inserted
+                duplicate = !seen!.insert(JSONKey(text: key)).inserted
             } else {
-                duplicate = members.contains { $0.key == key }
+                duplicate = members.contains { $0.key.isSameJSONString(as: key) }
             }
             if duplicate {
                 index = keyStart

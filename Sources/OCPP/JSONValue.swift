@@ -61,7 +61,7 @@ extension JSONValue: Equatable {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
         case (.number(let a), .number(let b)): a == b
-        case (.string(let a), .string(let b)): a == b
+        case (.string(let a), .string(let b)): a.isSameJSONString(as: b)
         case (.array(let a), .array(let b)): a == b
         case (.object(let a), .object(let b)): a == b
         default: false
@@ -125,11 +125,11 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     /// Reads, replaces, appends or (with `nil`) removes member `key`.
     public subscript(key: String) -> JSONValue? {
         get {
-            for m in members where m.key == key { return m.value }
+            for m in members where m.key.isSameJSONString(as: key) { return m.value }
             return nil
         }
         set {
-            if let i = members.firstIndex(where: { $0.key == key }) {
+            if let i = members.firstIndex(where: { $0.key.isSameJSONString(as: key) }) {
                 if let newValue { members[i].value = newValue } else { members.remove(at: i) }
             } else if let newValue {
                 members.append((key, newValue))
@@ -155,5 +155,32 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
             guard let other = rhs[m.key], other == m.value else { return false }
         }
         return true
+    }
+}
+
+extension String {
+    /// Code-point equality, as JSON compares strings. Swift's `==` compares by Unicode
+    /// canonical equivalence (`"K"` equals the Kelvin sign `"\u{212A}"`), which would let a
+    /// property name or enum value that the schema does not define pass as one it does.
+    @inlinable
+    public func isSameJSONString(as other: String) -> Bool {
+        utf8.count == other.utf8.count && utf8.elementsEqual(other.utf8)
+    }
+}
+
+extension [String] {
+    /// Whether `key` is an element, by code-point equality.
+    @inlinable
+    func containsJSONString(_ key: String) -> Bool {
+        contains { $0.isSameJSONString(as: key) }
+    }
+}
+
+/// A string hashed and compared by its UTF-8 bytes (code points), for sets of JSON member names.
+struct JSONKey: Hashable {
+    let text: String
+    static func == (a: JSONKey, b: JSONKey) -> Bool { a.text.isSameJSONString(as: b.text) }
+    func hash(into hasher: inout Hasher) {
+        for byte in text.utf8 { hasher.combine(byte) }
     }
 }

@@ -119,3 +119,26 @@ struct JSONParserTests {
         #expect(try parse(#""1""#) != parse("1"))
     }
 }
+
+@Suite("JSON strings compare by code points")
+struct CodePointEqualityTests {
+    @Test func canonicallyEquivalentStringsAreDifferentJSON() throws {
+        let kelvin = "\u{212A}"  // canonically equivalent to "K"
+        #expect(JSONValue.string("K") != .string(kelvin))
+        let object = try JSONValue(parsing: "{\"K\":1,\"\(kelvin)\":2}")
+        #expect(object.objectValue?.count == 2)
+        #expect(object["K"] == 1)
+        #expect(object[kelvin] == 2)
+        var context = DecodingContext()
+        context.rejectUnknownKeys(["\(kelvin)ind": 1], ["Kind"])
+        #expect(context.violations.map(\.kind) == [.unknownProperty])
+    }
+
+    @Test func duplicateDetectionUsesBytesInLargeObjects() throws {
+        let kelvin = "\u{212A}"
+        let many = (0..<20).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
+        let object = try JSONValue(parsing: "{\(many),\"K\":1,\"\(kelvin)\":2}")
+        #expect(object.objectValue?.count == 22)
+        #expect(throws: JSONParseError.self) { try JSONValue(parsing: "{\(many),\"K\":1,\"K\":2}") }
+    }
+}

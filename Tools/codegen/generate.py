@@ -191,95 +191,34 @@ DIRECTIONS_201 = {
 # VatNumberValidation ("Charging Station sends / SHALL send ..."). NotifyPeriodicEventStream
 # is sent with SEND (Part 4) and has no response.
 DIRECTIONS_21 = {
+    # Every 2.0.1 action is kept in 2.1 with the same sender.
+    **DIRECTIONS_201,
+    # New in 2.1:
     "AFRRSignal": CSMS,
     "AdjustPeriodicEventStream": CSMS,
-    "Authorize": CP,
     "BatterySwap": CP,
-    "BootNotification": CP,
-    "CancelReservation": CSMS,
-    "CertificateSigned": CSMS,
-    "ChangeAvailability": CSMS,
     "ChangeTransactionTariff": CSMS,
-    "ClearCache": CSMS,
-    "ClearChargingProfile": CSMS,
     "ClearDERControl": CSMS,
-    "ClearDisplayMessage": CSMS,
     "ClearTariffs": CSMS,
-    "ClearVariableMonitoring": CSMS,
-    "ClearedChargingLimit": CP,
     "ClosePeriodicEventStream": CP,
-    "CostUpdated": CSMS,
-    "CustomerInformation": CSMS,
-    "DataTransfer": BOTH,
-    "DeleteCertificate": CSMS,
-    "FirmwareStatusNotification": CP,
-    "Get15118EVCertificate": CP,
-    "GetBaseReport": CSMS,
     "GetCertificateChainStatus": CP,
-    "GetCertificateStatus": CP,
-    "GetChargingProfiles": CSMS,
-    "GetCompositeSchedule": CSMS,
     "GetDERControl": CSMS,
-    "GetDisplayMessages": CSMS,
-    "GetInstalledCertificateIds": CSMS,
-    "GetLocalListVersion": CSMS,
-    "GetLog": CSMS,
-    "GetMonitoringReport": CSMS,
     "GetPeriodicEventStream": CSMS,
-    "GetReport": CSMS,
     "GetTariffs": CSMS,
-    "GetTransactionStatus": CSMS,
-    "GetVariables": CSMS,
-    "Heartbeat": CP,
-    "InstallCertificate": CSMS,
-    "LogStatusNotification": CP,
-    "MeterValues": CP,
     "NotifyAllowedEnergyTransfer": CSMS,
-    "NotifyChargingLimit": CP,
-    "NotifyCustomerInformation": CP,
     "NotifyDERAlarm": CP,
     "NotifyDERStartStop": CP,
-    "NotifyDisplayMessages": CP,
-    "NotifyEVChargingNeeds": CP,
-    "NotifyEVChargingSchedule": CP,
-    "NotifyEvent": CP,
-    "NotifyMonitoringReport": CP,
     "NotifyPeriodicEventStream": CP,
     "NotifyPriorityCharging": CP,
-    "NotifyReport": CP,
     "NotifySettlement": CP,
     "NotifyWebPaymentStarted": CSMS,
     "OpenPeriodicEventStream": CP,
-    "PublishFirmware": CSMS,
-    "PublishFirmwareStatusNotification": CP,
     "PullDynamicScheduleUpdate": CP,
-    "ReportChargingProfiles": CP,
     "ReportDERControl": CP,
     "RequestBatterySwap": CSMS,
-    "RequestStartTransaction": CSMS,
-    "RequestStopTransaction": CSMS,
-    "ReservationStatusUpdate": CP,
-    "ReserveNow": CSMS,
-    "Reset": CSMS,
-    "SecurityEventNotification": CP,
-    "SendLocalList": CSMS,
-    "SetChargingProfile": CSMS,
     "SetDERControl": CSMS,
     "SetDefaultTariff": CSMS,
-    "SetDisplayMessage": CSMS,
-    "SetMonitoringBase": CSMS,
-    "SetMonitoringLevel": CSMS,
-    "SetNetworkProfile": CSMS,
-    "SetVariableMonitoring": CSMS,
-    "SetVariables": CSMS,
-    "SignCertificate": CP,
-    "StatusNotification": CP,
-    "TransactionEvent": CP,
-    "TriggerMessage": CSMS,
-    "UnlockConnector": CSMS,
-    "UnpublishFirmware": CSMS,
     "UpdateDynamicSchedule": CSMS,
-    "UpdateFirmware": CSMS,
     "UsePriorityCharging": CSMS,
     "VatNumberValidation": CP,
 }
@@ -1000,37 +939,73 @@ def constraint_text(p: Prop) -> str:
     return " ".join(parts)
 
 
-def closure(t: TypeRef) -> str:
-    """The decode closure `(inout DecodingContext, JSONValue) -> T?` for type `t`."""
+def constraint_args(t: TypeRef) -> str:
+    """`, maxLength: 20`-style arguments for the constraints the schema states."""
     c = t.constraints
-
-    def args(pairs):
-        return "".join(f", {k}: {v}" for k, v in pairs)
-
     if t.kind == "string":
-        a = args((k, c[k]) for k in ("minLength", "maxLength") if k in c)
-        return f"{{ $0.string($1{a}) }}"
-    if t.kind == "dateTime":
-        return "{ $0.dateTime($1) }"
-    if t.kind == "integer":
-        a = args((k, number_literal(c[k])) for k in ("minimum", "maximum") if k in c)
-        frac = "false" if c["draft04"] else "true"
-        return f"{{ $0.integer($1{a}, allowsIntegralFraction: {frac}) }}"
-    if t.kind == "number":
-        a = args((k, number_literal(c[k])) for k in ("minimum", "maximum", "multipleOf") if k in c)
-        return f"{{ $0.number($1{a}) }}"
-    if t.kind == "boolean":
-        return "{ $0.boolean($1) }"
-    if t.kind == "any":
-        return "{ $0.any($1) }"
+        pairs = [(k, c[k]) for k in ("minLength", "maxLength") if k in c]
+    elif t.kind == "integer":
+        pairs = [(k, number_literal(c[k])) for k in ("minimum", "maximum") if k in c]
+        pairs.append(("allowsIntegralFraction", "false" if c["draft04"] else "true"))
+    elif t.kind == "number":
+        pairs = [(k, number_literal(c[k])) for k in ("minimum", "maximum", "multipleOf") if k in c]
+    elif t.kind == "array":
+        pairs = [(k, c[k]) for k in ("minItems", "maxItems") if k in c]
+    else:
+        pairs = []
+    return "".join(f", {k}: {v}" for k, v in pairs)
+
+
+def element_closure(t: TypeRef) -> str:
+    """The decode closure `(inout DecodingContext, JSONValue) -> T?` for an array element."""
+    a = constraint_args(t)
+    if t.kind in ("string", "integer", "number"):
+        return f"{{ $0.{t.kind}($1{a}) }}"
+    if t.kind in ("dateTime", "boolean", "any"):
+        return f"{{ $0.{t.kind}($1) }}"
     if t.kind == "enum":
         return f"{{ $0.enumeration($1, {t.decl.name}.self) }}"
     if t.kind == "object":
-        return f"{{ {t.decl.name}.decode($1, &$0) }}"
+        return f"{{ $0.payload($1, {t.decl.name}.self) }}"
     if t.kind == "array":
-        a = args((k, c[k]) for k in ("minItems", "maxItems") if k in c)
-        return f"{{ c, v in c.array(v{a}) {closure(t.item)} }}"
+        return f"{{ c, v in c.array(v{a}) {element_closure(t.item)} }}"
     raise AssertionError(t.kind)
+
+
+def member_call(p: Prop) -> tuple:
+    """The `DecodingContext` member decoder call for property `p`, and its trailing closure
+    (arrays only)."""
+    t = p.type
+    base = f"object, {json.dumps(p.json_name)}, required: {'true' if p.required else 'false'}"
+    a = constraint_args(t)
+    if t.kind in ("string", "integer", "number", "dateTime", "boolean", "any"):
+        return f"context.{t.kind}({base}{a})", None
+    if t.kind == "enum":
+        return f"context.enumeration({base}, {t.decl.name}.self)", None
+    if t.kind == "object":
+        return f"context.payload({base}, {t.decl.name}.self)", None
+    if t.kind == "array":
+        return f"context.array({base}{a})", element_closure(t.item)
+    raise AssertionError(t.kind)
+
+
+def wrapped_call(line: str, indent: str) -> list:
+    """`let x = f(a, b)` on one line, or with the arguments on a continuation line."""
+    if len(line) <= LINE_WIDTH:
+        return [line]
+    call, args = line.split("(", 1)
+    out = [f"{call}("]
+    current = ""
+    parts = args[:-1].split(", ")  # no argument contains ", " (names, numbers, Type.self)
+    for k, part in enumerate(parts):
+        part += ")" if k == len(parts) - 1 else ","
+        candidate = f"{current} {part}" if current else f"{indent}    {part}"
+        if current and len(candidate) > LINE_WIDTH:
+            out.append(current)
+            candidate = f"{indent}    {part}"
+        current = candidate
+    out.append(current)
+    return out
 
 
 def encoded(t: TypeRef, x: str) -> str:
@@ -1137,13 +1112,18 @@ def emit_struct(d: Decl, indent: str, out: list, fallback_doc: str):
     out.append("")
     # Decode.
     out.append(f"{i1}/// Decodes and validates a `{d.name}`, recording every violation in `context`.")
+    # Not inlined (nor `encode()`): otherwise the optimizer copies nested decoders and encoders
+    # into their parents, which multiplies release build time and code size.
+    out.append(f"{i1}@inline(never)")
     out.append(f"{i1}public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {{")
     out.append(f"{i2}guard let object = context.object(value) else {{ return nil }}")
     out.append(f"{i2}let start = context.violations.count")
     for p in props:
-        req = "true" if p.required else "false"
-        prefix = f"{i2}let {local_name(p)} = context.field(object, {json.dumps(p.json_name)}, required: {req})"
-        out += wrapped_closure(prefix, closure(p.type), i2)
+        call, trailing = member_call(p)
+        if trailing is None:
+            out += wrapped_call(f"{i2}let {local_name(p)} = {call}", i2)
+        else:
+            out += wrapped_closure(f"{i2}let {local_name(p)} = {call}", trailing, i2)
     if d.additional:
         out.append(f"{i2}let additionalProperties = context.additionalMembers(object, excluding: keys)")
     else:
@@ -1164,6 +1144,7 @@ def emit_struct(d: Decl, indent: str, out: list, fallback_doc: str):
     out.append("")
     # Encode.
     out.append(f"{i1}/// The JSON form.")
+    out.append(f"{i1}@inline(never)")
     out.append(f"{i1}public func encode() -> JSONValue {{")
     if not props and not d.additional:
         out.append(f"{i2}.object(JSONObject())")
@@ -1199,7 +1180,11 @@ def emit_struct(d: Decl, indent: str, out: list, fallback_doc: str):
 
 
 def header(text: str) -> list:
-    lines = textwrap.wrap(f"Generated by {SCRIPT} from {text}. Do not edit.", LINE_WIDTH - 3, break_on_hyphens=False)
+    lines = textwrap.wrap(f"Generated by {SCRIPT} from {text}.", LINE_WIDTH - 3, break_on_hyphens=False)
+    if len(lines[-1]) + len(" Do not edit.") <= LINE_WIDTH - 3:
+        lines[-1] += " Do not edit."
+    else:
+        lines.append("Do not edit.")
     return [f"// {line}" for line in lines] + ["public import OCPP", ""]
 
 
@@ -1211,7 +1196,7 @@ def wrapped_closure(prefix: str, body: str, indent: str) -> list:
     inner = body[2:-2]  # without "{ " and " }"
     if inner.startswith("c, v in ") and len(f"{prefix} {{ c, v in") <= LINE_WIDTH:
         return [f"{prefix} {{ c, v in", f"{indent}    {inner[len('c, v in '):]}", f"{indent}}}"]
-    if len(f"{prefix} {{") <= LINE_WIDTH:
+    if len(f"{prefix} {{") <= LINE_WIDTH + 1:  # swift-format lets an opening brace reach column 120
         head = [f"{prefix} {{"]
     elif len(prefix) <= LINE_WIDTH:
         head = [prefix, f"{indent}{{"]

@@ -28,16 +28,18 @@ public struct AuthorizeRequest: OCPPPayload {
     static let keys: [String] = ["idTag"]
 
     /// Decodes and validates a `AuthorizeRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let idTag = context.field(object, "idTag", required: true) { $0.string($1, maxLength: 20) }
+        let idTag = context.string(object, "idTag", required: true, maxLength: 20)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(idTag: idTag!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("idTag", .string(idTag))
@@ -59,16 +61,18 @@ public struct AuthorizeResponse: OCPPPayload {
     static let keys: [String] = ["idTagInfo"]
 
     /// Decodes and validates a `AuthorizeResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let idTagInfo = context.field(object, "idTagInfo", required: true) { IdTagInfo.decode($1, &$0) }
+        let idTagInfo = context.payload(object, "idTagInfo", required: true, IdTagInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(idTagInfo: idTagInfo!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("idTagInfo", idTagInfo.encode())
@@ -95,18 +99,20 @@ public struct AuthorizeResponse: OCPPPayload {
         static let keys: [String] = ["expiryDate", "parentIdTag", "status"]
 
         /// Decodes and validates a `IdTagInfo`, recording every violation in `context`.
+        @inline(never)
         public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
             guard let object = context.object(value) else { return nil }
             let start = context.violations.count
-            let expiryDate = context.field(object, "expiryDate", required: false) { $0.dateTime($1) }
-            let parentIdTag = context.field(object, "parentIdTag", required: false) { $0.string($1, maxLength: 20) }
-            let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
+            let expiryDate = context.dateTime(object, "expiryDate", required: false)
+            let parentIdTag = context.string(object, "parentIdTag", required: false, maxLength: 20)
+            let status = context.enumeration(object, "status", required: true, Status.self)
             context.rejectUnknownKeys(object, keys)
             guard context.violations.count == start else { return nil }
             return Self(status: status!, expiryDate: expiryDate, parentIdTag: parentIdTag)
         }
 
         /// The JSON form.
+        @inline(never)
         public func encode() -> JSONValue {
             var object = JSONObject()
             if let expiryDate { object.appendUnchecked("expiryDate", .string(expiryDate.text)) }

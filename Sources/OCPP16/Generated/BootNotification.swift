@@ -65,30 +65,19 @@ public struct BootNotificationRequest: OCPPPayload {
     ]
 
     /// Decodes and validates a `BootNotificationRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let chargePointVendor = context.field(object, "chargePointVendor", required: true) {
-            $0.string($1, maxLength: 20)
-        }
-        let chargePointModel = context.field(object, "chargePointModel", required: true) {
-            $0.string($1, maxLength: 20)
-        }
-        let chargePointSerialNumber = context.field(object, "chargePointSerialNumber", required: false) {
-            $0.string($1, maxLength: 25)
-        }
-        let chargeBoxSerialNumber = context.field(object, "chargeBoxSerialNumber", required: false) {
-            $0.string($1, maxLength: 25)
-        }
-        let firmwareVersion = context.field(object, "firmwareVersion", required: false) {
-            $0.string($1, maxLength: 50)
-        }
-        let iccid = context.field(object, "iccid", required: false) { $0.string($1, maxLength: 20) }
-        let imsi = context.field(object, "imsi", required: false) { $0.string($1, maxLength: 20) }
-        let meterType = context.field(object, "meterType", required: false) { $0.string($1, maxLength: 25) }
-        let meterSerialNumber = context.field(object, "meterSerialNumber", required: false) {
-            $0.string($1, maxLength: 25)
-        }
+        let chargePointVendor = context.string(object, "chargePointVendor", required: true, maxLength: 20)
+        let chargePointModel = context.string(object, "chargePointModel", required: true, maxLength: 20)
+        let chargePointSerialNumber = context.string(object, "chargePointSerialNumber", required: false, maxLength: 25)
+        let chargeBoxSerialNumber = context.string(object, "chargeBoxSerialNumber", required: false, maxLength: 25)
+        let firmwareVersion = context.string(object, "firmwareVersion", required: false, maxLength: 50)
+        let iccid = context.string(object, "iccid", required: false, maxLength: 20)
+        let imsi = context.string(object, "imsi", required: false, maxLength: 20)
+        let meterType = context.string(object, "meterType", required: false, maxLength: 25)
+        let meterSerialNumber = context.string(object, "meterSerialNumber", required: false, maxLength: 25)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -105,6 +94,7 @@ public struct BootNotificationRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("chargePointVendor", .string(chargePointVendor))
@@ -144,20 +134,20 @@ public struct BootNotificationResponse: OCPPPayload {
     static let keys: [String] = ["status", "currentTime", "interval"]
 
     /// Decodes and validates a `BootNotificationResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
-        let currentTime = context.field(object, "currentTime", required: true) { $0.dateTime($1) }
-        let interval = context.field(object, "interval", required: true) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
+        let status = context.enumeration(object, "status", required: true, Status.self)
+        let currentTime = context.dateTime(object, "currentTime", required: true)
+        let interval = context.integer(object, "interval", required: true, allowsIntegralFraction: false)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, currentTime: currentTime!, interval: interval!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -28,18 +28,18 @@ public struct CertificateSignedRequest: OCPPPayload {
     static let keys: [String] = ["certificateChain"]
 
     /// Decodes and validates a `CertificateSignedRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let certificateChain = context.field(object, "certificateChain", required: true) {
-            $0.string($1, maxLength: 10000)
-        }
+        let certificateChain = context.string(object, "certificateChain", required: true, maxLength: 10000)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(certificateChain: certificateChain!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("certificateChain", .string(certificateChain))
@@ -61,18 +61,18 @@ public struct CertificateSignedResponse: OCPPPayload {
     static let keys: [String] = ["status"]
 
     /// Decodes and validates a `CertificateSignedResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, CertificateSignedStatusEnum.self)
-        }
+        let status = context.enumeration(object, "status", required: true, CertificateSignedStatusEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -31,19 +31,19 @@ public struct ChangeAvailabilityRequest: OCPPPayload {
     static let keys: [String] = ["connectorId", "type"]
 
     /// Decodes and validates a `ChangeAvailabilityRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let connectorId = context.field(object, "connectorId", required: true) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
-        let `type` = context.field(object, "type", required: true) { $0.enumeration($1, ChangeAvailabilityType.self) }
+        let connectorId = context.integer(object, "connectorId", required: true, allowsIntegralFraction: false)
+        let `type` = context.enumeration(object, "type", required: true, ChangeAvailabilityType.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(connectorId: connectorId!, type: `type`!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("connectorId", .number(JSONNumber(connectorId)))
@@ -74,16 +74,18 @@ public struct ChangeAvailabilityResponse: OCPPPayload {
     static let keys: [String] = ["status"]
 
     /// Decodes and validates a `ChangeAvailabilityResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
+        let status = context.enumeration(object, "status", required: true, Status.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

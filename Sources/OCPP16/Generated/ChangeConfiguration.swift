@@ -31,17 +31,19 @@ public struct ChangeConfigurationRequest: OCPPPayload {
     static let keys: [String] = ["key", "value"]
 
     /// Decodes and validates a `ChangeConfigurationRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let key = context.field(object, "key", required: true) { $0.string($1, maxLength: 50) }
-        let valueField = context.field(object, "value", required: true) { $0.string($1, maxLength: 500) }
+        let key = context.string(object, "key", required: true, maxLength: 50)
+        let valueField = context.string(object, "value", required: true, maxLength: 500)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(key: key!, value: valueField!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("key", .string(key))
@@ -64,16 +66,18 @@ public struct ChangeConfigurationResponse: OCPPPayload {
     static let keys: [String] = ["status"]
 
     /// Decodes and validates a `ChangeConfigurationResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
+        let status = context.enumeration(object, "status", required: true, Status.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

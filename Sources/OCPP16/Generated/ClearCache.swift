@@ -23,6 +23,7 @@ public struct ClearCacheRequest: OCPPPayload {
     static let keys: [String] = []
 
     /// Decodes and validates a `ClearCacheRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
@@ -32,6 +33,7 @@ public struct ClearCacheRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         .object(JSONObject())
     }
@@ -51,16 +53,18 @@ public struct ClearCacheResponse: OCPPPayload {
     static let keys: [String] = ["status"]
 
     /// Decodes and validates a `ClearCacheResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
+        let status = context.enumeration(object, "status", required: true, Status.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

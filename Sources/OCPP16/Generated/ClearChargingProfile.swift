@@ -43,19 +43,15 @@ public struct ClearChargingProfileRequest: OCPPPayload {
     static let keys: [String] = ["id", "connectorId", "chargingProfilePurpose", "stackLevel"]
 
     /// Decodes and validates a `ClearChargingProfileRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let id = context.field(object, "id", required: false) { $0.integer($1, allowsIntegralFraction: false) }
-        let connectorId = context.field(object, "connectorId", required: false) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
-        let chargingProfilePurpose = context.field(object, "chargingProfilePurpose", required: false) {
-            $0.enumeration($1, ChargingProfilePurpose.self)
-        }
-        let stackLevel = context.field(object, "stackLevel", required: false) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
+        let id = context.integer(object, "id", required: false, allowsIntegralFraction: false)
+        let connectorId = context.integer(object, "connectorId", required: false, allowsIntegralFraction: false)
+        let chargingProfilePurpose = context.enumeration(
+            object, "chargingProfilePurpose", required: false, ChargingProfilePurpose.self)
+        let stackLevel = context.integer(object, "stackLevel", required: false, allowsIntegralFraction: false)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -67,6 +63,7 @@ public struct ClearChargingProfileRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let id { object.appendUnchecked("id", .number(JSONNumber(id))) }
@@ -103,16 +100,18 @@ public struct ClearChargingProfileResponse: OCPPPayload {
     static let keys: [String] = ["status"]
 
     /// Decodes and validates a `ClearChargingProfileResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
+        let status = context.enumeration(object, "status", required: true, Status.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -34,18 +34,20 @@ public struct DataTransferRequest: OCPPPayload {
     static let keys: [String] = ["vendorId", "messageId", "data"]
 
     /// Decodes and validates a `DataTransferRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let vendorId = context.field(object, "vendorId", required: true) { $0.string($1, maxLength: 255) }
-        let messageId = context.field(object, "messageId", required: false) { $0.string($1, maxLength: 50) }
-        let data = context.field(object, "data", required: false) { $0.string($1) }
+        let vendorId = context.string(object, "vendorId", required: true, maxLength: 255)
+        let messageId = context.string(object, "messageId", required: false, maxLength: 50)
+        let data = context.string(object, "data", required: false)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(vendorId: vendorId!, messageId: messageId, data: data)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("vendorId", .string(vendorId))
@@ -72,17 +74,19 @@ public struct DataTransferResponse: OCPPPayload {
     static let keys: [String] = ["status", "data"]
 
     /// Decodes and validates a `DataTransferResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
-        let data = context.field(object, "data", required: false) { $0.string($1) }
+        let status = context.enumeration(object, "status", required: true, Status.self)
+        let data = context.string(object, "data", required: false)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, data: data)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -28,18 +28,19 @@ public struct DeleteCertificateRequest: OCPPPayload {
     static let keys: [String] = ["certificateHashData"]
 
     /// Decodes and validates a `DeleteCertificateRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let certificateHashData = context.field(object, "certificateHashData", required: true) {
-            CertificateHashData.decode($1, &$0)
-        }
+        let certificateHashData = context.payload(
+            object, "certificateHashData", required: true, CertificateHashData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(certificateHashData: certificateHashData!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("certificateHashData", certificateHashData.encode())
@@ -61,18 +62,18 @@ public struct DeleteCertificateResponse: OCPPPayload {
     static let keys: [String] = ["status"]
 
     /// Decodes and validates a `DeleteCertificateResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, DeleteCertificateStatusEnum.self)
-        }
+        let status = context.enumeration(object, "status", required: true, DeleteCertificateStatusEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -29,16 +29,18 @@ public struct DiagnosticsStatusNotificationRequest: OCPPPayload {
     static let keys: [String] = ["status"]
 
     /// Decodes and validates a `DiagnosticsStatusNotificationRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
+        let status = context.enumeration(object, "status", required: true, Status.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))
@@ -67,6 +69,7 @@ public struct DiagnosticsStatusNotificationResponse: OCPPPayload {
     static let keys: [String] = []
 
     /// Decodes and validates a `DiagnosticsStatusNotificationResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
@@ -76,6 +79,7 @@ public struct DiagnosticsStatusNotificationResponse: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         .object(JSONObject())
     }

@@ -32,21 +32,19 @@ public struct ExtendedTriggerMessageRequest: OCPPPayload {
     static let keys: [String] = ["requestedMessage", "connectorId"]
 
     /// Decodes and validates a `ExtendedTriggerMessageRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let requestedMessage = context.field(object, "requestedMessage", required: true) {
-            $0.enumeration($1, MessageTriggerEnum.self)
-        }
-        let connectorId = context.field(object, "connectorId", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
+        let requestedMessage = context.enumeration(object, "requestedMessage", required: true, MessageTriggerEnum.self)
+        let connectorId = context.integer(object, "connectorId", required: false, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(requestedMessage: requestedMessage!, connectorId: connectorId)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("requestedMessage", .string(requestedMessage.rawValue))
@@ -69,18 +67,18 @@ public struct ExtendedTriggerMessageResponse: OCPPPayload {
     static let keys: [String] = ["status"]
 
     /// Decodes and validates a `ExtendedTriggerMessageResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, TriggerMessageStatusEnum.self)
-        }
+        let status = context.enumeration(object, "status", required: true, TriggerMessageStatusEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -35,24 +35,20 @@ public struct GetCompositeScheduleRequest: OCPPPayload {
     static let keys: [String] = ["connectorId", "duration", "chargingRateUnit"]
 
     /// Decodes and validates a `GetCompositeScheduleRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let connectorId = context.field(object, "connectorId", required: true) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
-        let duration = context.field(object, "duration", required: true) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
-        let chargingRateUnit = context.field(object, "chargingRateUnit", required: false) {
-            $0.enumeration($1, ChargingRateUnit.self)
-        }
+        let connectorId = context.integer(object, "connectorId", required: true, allowsIntegralFraction: false)
+        let duration = context.integer(object, "duration", required: true, allowsIntegralFraction: false)
+        let chargingRateUnit = context.enumeration(object, "chargingRateUnit", required: false, ChargingRateUnit.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(connectorId: connectorId!, duration: duration!, chargingRateUnit: chargingRateUnit)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("connectorId", .number(JSONNumber(connectorId)))
@@ -98,17 +94,14 @@ public struct GetCompositeScheduleResponse: OCPPPayload {
     static let keys: [String] = ["status", "connectorId", "scheduleStart", "chargingSchedule"]
 
     /// Decodes and validates a `GetCompositeScheduleResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
-        let connectorId = context.field(object, "connectorId", required: false) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
-        let scheduleStart = context.field(object, "scheduleStart", required: false) { $0.dateTime($1) }
-        let chargingSchedule = context.field(object, "chargingSchedule", required: false) {
-            ChargingSchedule.decode($1, &$0)
-        }
+        let status = context.enumeration(object, "status", required: true, Status.self)
+        let connectorId = context.integer(object, "connectorId", required: false, allowsIntegralFraction: false)
+        let scheduleStart = context.dateTime(object, "scheduleStart", required: false)
+        let chargingSchedule = context.payload(object, "chargingSchedule", required: false, ChargingSchedule.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -120,6 +113,7 @@ public struct GetCompositeScheduleResponse: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))
@@ -171,22 +165,18 @@ public struct GetCompositeScheduleResponse: OCPPPayload {
         ]
 
         /// Decodes and validates a `ChargingSchedule`, recording every violation in `context`.
+        @inline(never)
         public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
             guard let object = context.object(value) else { return nil }
             let start = context.violations.count
-            let duration = context.field(object, "duration", required: false) {
-                $0.integer($1, allowsIntegralFraction: false)
+            let duration = context.integer(object, "duration", required: false, allowsIntegralFraction: false)
+            let startSchedule = context.dateTime(object, "startSchedule", required: false)
+            let chargingRateUnit = context.enumeration(
+                object, "chargingRateUnit", required: true, ChargingRateUnit.self)
+            let chargingSchedulePeriod = context.array(object, "chargingSchedulePeriod", required: true) {
+                $0.payload($1, ChargingSchedulePeriod.self)
             }
-            let startSchedule = context.field(object, "startSchedule", required: false) { $0.dateTime($1) }
-            let chargingRateUnit = context.field(object, "chargingRateUnit", required: true) {
-                $0.enumeration($1, ChargingRateUnit.self)
-            }
-            let chargingSchedulePeriod = context.field(object, "chargingSchedulePeriod", required: true) { c, v in
-                c.array(v) { ChargingSchedulePeriod.decode($1, &$0) }
-            }
-            let minChargingRate = context.field(object, "minChargingRate", required: false) {
-                $0.number($1, multipleOf: 0.1)
-            }
+            let minChargingRate = context.number(object, "minChargingRate", required: false, multipleOf: 0.1)
             context.rejectUnknownKeys(object, keys)
             guard context.violations.count == start else { return nil }
             return Self(
@@ -199,6 +189,7 @@ public struct GetCompositeScheduleResponse: OCPPPayload {
         }
 
         /// The JSON form.
+        @inline(never)
         public func encode() -> JSONValue {
             var object = JSONObject()
             if let duration { object.appendUnchecked("duration", .number(JSONNumber(duration))) }
@@ -237,22 +228,21 @@ public struct GetCompositeScheduleResponse: OCPPPayload {
             static let keys: [String] = ["startPeriod", "limit", "numberPhases"]
 
             /// Decodes and validates a `ChargingSchedulePeriod`, recording every violation in `context`.
+            @inline(never)
             public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
                 guard let object = context.object(value) else { return nil }
                 let start = context.violations.count
-                let startPeriod = context.field(object, "startPeriod", required: true) {
-                    $0.integer($1, allowsIntegralFraction: false)
-                }
-                let limit = context.field(object, "limit", required: true) { $0.number($1, multipleOf: 0.1) }
-                let numberPhases = context.field(object, "numberPhases", required: false) {
-                    $0.integer($1, allowsIntegralFraction: false)
-                }
+                let startPeriod = context.integer(object, "startPeriod", required: true, allowsIntegralFraction: false)
+                let limit = context.number(object, "limit", required: true, multipleOf: 0.1)
+                let numberPhases = context.integer(
+                    object, "numberPhases", required: false, allowsIntegralFraction: false)
                 context.rejectUnknownKeys(object, keys)
                 guard context.violations.count == start else { return nil }
                 return Self(startPeriod: startPeriod!, limit: limit!, numberPhases: numberPhases)
             }
 
             /// The JSON form.
+            @inline(never)
             public func encode() -> JSONValue {
                 var object = JSONObject()
                 object.appendUnchecked("startPeriod", .number(JSONNumber(startPeriod)))

@@ -28,16 +28,18 @@ public struct GetConfigurationRequest: OCPPPayload {
     static let keys: [String] = ["key"]
 
     /// Decodes and validates a `GetConfigurationRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let key = context.field(object, "key", required: false) { c, v in c.array(v) { $0.string($1, maxLength: 50) } }
+        let key = context.array(object, "key", required: false) { $0.string($1, maxLength: 50) }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(key: key)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let key { object.appendUnchecked("key", .array(key.map { .string($0) })) }
@@ -62,21 +64,21 @@ public struct GetConfigurationResponse: OCPPPayload {
     static let keys: [String] = ["configurationKey", "unknownKey"]
 
     /// Decodes and validates a `GetConfigurationResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let configurationKey = context.field(object, "configurationKey", required: false) { c, v in
-            c.array(v) { ConfigurationKey.decode($1, &$0) }
+        let configurationKey = context.array(object, "configurationKey", required: false) {
+            $0.payload($1, ConfigurationKey.self)
         }
-        let unknownKey = context.field(object, "unknownKey", required: false) { c, v in
-            c.array(v) { $0.string($1, maxLength: 50) }
-        }
+        let unknownKey = context.array(object, "unknownKey", required: false) { $0.string($1, maxLength: 50) }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(configurationKey: configurationKey, unknownKey: unknownKey)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let configurationKey {
@@ -106,18 +108,20 @@ public struct GetConfigurationResponse: OCPPPayload {
         static let keys: [String] = ["key", "readonly", "value"]
 
         /// Decodes and validates a `ConfigurationKey`, recording every violation in `context`.
+        @inline(never)
         public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
             guard let object = context.object(value) else { return nil }
             let start = context.violations.count
-            let key = context.field(object, "key", required: true) { $0.string($1, maxLength: 50) }
-            let readonly = context.field(object, "readonly", required: true) { $0.boolean($1) }
-            let valueField = context.field(object, "value", required: false) { $0.string($1, maxLength: 500) }
+            let key = context.string(object, "key", required: true, maxLength: 50)
+            let readonly = context.boolean(object, "readonly", required: true)
+            let valueField = context.string(object, "value", required: false, maxLength: 500)
             context.rejectUnknownKeys(object, keys)
             guard context.violations.count == start else { return nil }
             return Self(key: key!, readonly: readonly!, value: valueField)
         }
 
         /// The JSON form.
+        @inline(never)
         public func encode() -> JSONValue {
             var object = JSONObject()
             object.appendUnchecked("key", .string(key))

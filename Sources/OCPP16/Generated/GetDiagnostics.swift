@@ -46,18 +46,15 @@ public struct GetDiagnosticsRequest: OCPPPayload {
     static let keys: [String] = ["location", "retries", "retryInterval", "startTime", "stopTime"]
 
     /// Decodes and validates a `GetDiagnosticsRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let location = context.field(object, "location", required: true) { $0.string($1) }
-        let retries = context.field(object, "retries", required: false) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
-        let retryInterval = context.field(object, "retryInterval", required: false) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
-        let startTime = context.field(object, "startTime", required: false) { $0.dateTime($1) }
-        let stopTime = context.field(object, "stopTime", required: false) { $0.dateTime($1) }
+        let location = context.string(object, "location", required: true)
+        let retries = context.integer(object, "retries", required: false, allowsIntegralFraction: false)
+        let retryInterval = context.integer(object, "retryInterval", required: false, allowsIntegralFraction: false)
+        let startTime = context.dateTime(object, "startTime", required: false)
+        let stopTime = context.dateTime(object, "stopTime", required: false)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -70,6 +67,7 @@ public struct GetDiagnosticsRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("location", .string(location))
@@ -95,16 +93,18 @@ public struct GetDiagnosticsResponse: OCPPPayload {
     static let keys: [String] = ["fileName"]
 
     /// Decodes and validates a `GetDiagnosticsResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let fileName = context.field(object, "fileName", required: false) { $0.string($1, maxLength: 255) }
+        let fileName = context.string(object, "fileName", required: false, maxLength: 255)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(fileName: fileName)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let fileName { object.appendUnchecked("fileName", .string(fileName)) }

@@ -29,18 +29,18 @@ public struct GetInstalledCertificateIdsRequest: OCPPPayload {
     static let keys: [String] = ["certificateType"]
 
     /// Decodes and validates a `GetInstalledCertificateIdsRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let certificateType = context.field(object, "certificateType", required: true) {
-            $0.enumeration($1, CertificateUseEnum.self)
-        }
+        let certificateType = context.enumeration(object, "certificateType", required: true, CertificateUseEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(certificateType: certificateType!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("certificateType", .string(certificateType.rawValue))
@@ -65,21 +65,21 @@ public struct GetInstalledCertificateIdsResponse: OCPPPayload {
     static let keys: [String] = ["certificateHashData", "status"]
 
     /// Decodes and validates a `GetInstalledCertificateIdsResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let certificateHashData = context.field(object, "certificateHashData", required: false) { c, v in
-            c.array(v, minItems: 1) { CertificateHashData.decode($1, &$0) }
+        let certificateHashData = context.array(object, "certificateHashData", required: false, minItems: 1) {
+            $0.payload($1, CertificateHashData.self)
         }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, GetInstalledCertificateStatusEnum.self)
-        }
+        let status = context.enumeration(object, "status", required: true, GetInstalledCertificateStatusEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, certificateHashData: certificateHashData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let certificateHashData {

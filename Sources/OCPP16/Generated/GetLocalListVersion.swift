@@ -23,6 +23,7 @@ public struct GetLocalListVersionRequest: OCPPPayload {
     static let keys: [String] = []
 
     /// Decodes and validates a `GetLocalListVersionRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
@@ -32,6 +33,7 @@ public struct GetLocalListVersionRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         .object(JSONObject())
     }
@@ -51,18 +53,18 @@ public struct GetLocalListVersionResponse: OCPPPayload {
     static let keys: [String] = ["listVersion"]
 
     /// Decodes and validates a `GetLocalListVersionResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let listVersion = context.field(object, "listVersion", required: true) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
+        let listVersion = context.integer(object, "listVersion", required: true, allowsIntegralFraction: false)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(listVersion: listVersion!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("listVersion", .number(JSONNumber(listVersion)))

@@ -23,6 +23,7 @@ public struct HeartbeatRequest: OCPPPayload {
     static let keys: [String] = []
 
     /// Decodes and validates a `HeartbeatRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
@@ -32,6 +33,7 @@ public struct HeartbeatRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         .object(JSONObject())
     }
@@ -51,16 +53,18 @@ public struct HeartbeatResponse: OCPPPayload {
     static let keys: [String] = ["currentTime"]
 
     /// Decodes and validates a `HeartbeatResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let currentTime = context.field(object, "currentTime", required: true) { $0.dateTime($1) }
+        let currentTime = context.dateTime(object, "currentTime", required: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(currentTime: currentTime!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("currentTime", .string(currentTime.text))

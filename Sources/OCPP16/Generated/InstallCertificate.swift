@@ -31,19 +31,19 @@ public struct InstallCertificateRequest: OCPPPayload {
     static let keys: [String] = ["certificateType", "certificate"]
 
     /// Decodes and validates a `InstallCertificateRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let certificateType = context.field(object, "certificateType", required: true) {
-            $0.enumeration($1, CertificateUseEnum.self)
-        }
-        let certificate = context.field(object, "certificate", required: true) { $0.string($1, maxLength: 5500) }
+        let certificateType = context.enumeration(object, "certificateType", required: true, CertificateUseEnum.self)
+        let certificate = context.string(object, "certificate", required: true, maxLength: 5500)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(certificateType: certificateType!, certificate: certificate!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("certificateType", .string(certificateType.rawValue))
@@ -66,18 +66,18 @@ public struct InstallCertificateResponse: OCPPPayload {
     static let keys: [String] = ["status"]
 
     /// Decodes and validates a `InstallCertificateResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, InstallCertificateStatusEnum.self)
-        }
+        let status = context.enumeration(object, "status", required: true, InstallCertificateStatusEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -34,17 +34,14 @@ public struct MeterValuesRequest: OCPPPayload {
     static let keys: [String] = ["connectorId", "transactionId", "meterValue"]
 
     /// Decodes and validates a `MeterValuesRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let connectorId = context.field(object, "connectorId", required: true) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
-        let transactionId = context.field(object, "transactionId", required: false) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
-        let meterValue = context.field(object, "meterValue", required: true) { c, v in
-            c.array(v, minItems: 1) { MeterValue.decode($1, &$0) }
+        let connectorId = context.integer(object, "connectorId", required: true, allowsIntegralFraction: false)
+        let transactionId = context.integer(object, "transactionId", required: false, allowsIntegralFraction: false)
+        let meterValue = context.array(object, "meterValue", required: true, minItems: 1) {
+            $0.payload($1, MeterValue.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -52,6 +49,7 @@ public struct MeterValuesRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("connectorId", .number(JSONNumber(connectorId)))
@@ -77,12 +75,13 @@ public struct MeterValuesRequest: OCPPPayload {
         static let keys: [String] = ["timestamp", "sampledValue"]
 
         /// Decodes and validates a `MeterValue`, recording every violation in `context`.
+        @inline(never)
         public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
             guard let object = context.object(value) else { return nil }
             let start = context.violations.count
-            let timestamp = context.field(object, "timestamp", required: true) { $0.dateTime($1) }
-            let sampledValue = context.field(object, "sampledValue", required: true) { c, v in
-                c.array(v, minItems: 1) { SampledValue.decode($1, &$0) }
+            let timestamp = context.dateTime(object, "timestamp", required: true)
+            let sampledValue = context.array(object, "sampledValue", required: true, minItems: 1) {
+                $0.payload($1, SampledValue.self)
             }
             context.rejectUnknownKeys(object, keys)
             guard context.violations.count == start else { return nil }
@@ -90,6 +89,7 @@ public struct MeterValuesRequest: OCPPPayload {
         }
 
         /// The JSON form.
+        @inline(never)
         public func encode() -> JSONValue {
             var object = JSONObject()
             object.appendUnchecked("timestamp", .string(timestamp.text))
@@ -137,20 +137,17 @@ public struct MeterValuesRequest: OCPPPayload {
             static let keys: [String] = ["value", "context", "format", "measurand", "phase", "location", "unit"]
 
             /// Decodes and validates a `SampledValue`, recording every violation in `context`.
+            @inline(never)
             public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
                 guard let object = context.object(value) else { return nil }
                 let start = context.violations.count
-                let valueField = context.field(object, "value", required: true) { $0.string($1) }
-                let contextField = context.field(object, "context", required: false) {
-                    $0.enumeration($1, Context.self)
-                }
-                let format = context.field(object, "format", required: false) { $0.enumeration($1, Format.self) }
-                let measurand = context.field(object, "measurand", required: false) {
-                    $0.enumeration($1, Measurand.self)
-                }
-                let phase = context.field(object, "phase", required: false) { $0.enumeration($1, Phase.self) }
-                let location = context.field(object, "location", required: false) { $0.enumeration($1, Location.self) }
-                let unit = context.field(object, "unit", required: false) { $0.enumeration($1, Unit.self) }
+                let valueField = context.string(object, "value", required: true)
+                let contextField = context.enumeration(object, "context", required: false, Context.self)
+                let format = context.enumeration(object, "format", required: false, Format.self)
+                let measurand = context.enumeration(object, "measurand", required: false, Measurand.self)
+                let phase = context.enumeration(object, "phase", required: false, Phase.self)
+                let location = context.enumeration(object, "location", required: false, Location.self)
+                let unit = context.enumeration(object, "unit", required: false, Unit.self)
                 context.rejectUnknownKeys(object, keys)
                 guard context.violations.count == start else { return nil }
                 return Self(
@@ -165,6 +162,7 @@ public struct MeterValuesRequest: OCPPPayload {
             }
 
             /// The JSON form.
+            @inline(never)
             public func encode() -> JSONValue {
                 var object = JSONObject()
                 object.appendUnchecked("value", .string(value))
@@ -343,6 +341,7 @@ public struct MeterValuesResponse: OCPPPayload {
     static let keys: [String] = []
 
     /// Decodes and validates a `MeterValuesResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
@@ -352,6 +351,7 @@ public struct MeterValuesResponse: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         .object(JSONObject())
     }

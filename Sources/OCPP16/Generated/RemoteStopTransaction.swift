@@ -29,18 +29,18 @@ public struct RemoteStopTransactionRequest: OCPPPayload {
     static let keys: [String] = ["transactionId"]
 
     /// Decodes and validates a `RemoteStopTransactionRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let transactionId = context.field(object, "transactionId", required: true) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
+        let transactionId = context.integer(object, "transactionId", required: true, allowsIntegralFraction: false)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(transactionId: transactionId!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("transactionId", .number(JSONNumber(transactionId)))
@@ -62,16 +62,18 @@ public struct RemoteStopTransactionResponse: OCPPPayload {
     static let keys: [String] = ["status"]
 
     /// Decodes and validates a `RemoteStopTransactionResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
+        let status = context.enumeration(object, "status", required: true, Status.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -46,18 +46,15 @@ public struct ReserveNowRequest: OCPPPayload {
     static let keys: [String] = ["connectorId", "expiryDate", "idTag", "parentIdTag", "reservationId"]
 
     /// Decodes and validates a `ReserveNowRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let connectorId = context.field(object, "connectorId", required: true) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
-        let expiryDate = context.field(object, "expiryDate", required: true) { $0.dateTime($1) }
-        let idTag = context.field(object, "idTag", required: true) { $0.string($1, maxLength: 20) }
-        let parentIdTag = context.field(object, "parentIdTag", required: false) { $0.string($1, maxLength: 20) }
-        let reservationId = context.field(object, "reservationId", required: true) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
+        let connectorId = context.integer(object, "connectorId", required: true, allowsIntegralFraction: false)
+        let expiryDate = context.dateTime(object, "expiryDate", required: true)
+        let idTag = context.string(object, "idTag", required: true, maxLength: 20)
+        let parentIdTag = context.string(object, "parentIdTag", required: false, maxLength: 20)
+        let reservationId = context.integer(object, "reservationId", required: true, allowsIntegralFraction: false)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -70,6 +67,7 @@ public struct ReserveNowRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("connectorId", .number(JSONNumber(connectorId)))
@@ -95,16 +93,18 @@ public struct ReserveNowResponse: OCPPPayload {
     static let keys: [String] = ["status"]
 
     /// Decodes and validates a `ReserveNowResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
+        let status = context.enumeration(object, "status", required: true, Status.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

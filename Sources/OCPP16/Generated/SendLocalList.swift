@@ -34,22 +34,22 @@ public struct SendLocalListRequest: OCPPPayload {
     static let keys: [String] = ["listVersion", "localAuthorizationList", "updateType"]
 
     /// Decodes and validates a `SendLocalListRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let listVersion = context.field(object, "listVersion", required: true) {
-            $0.integer($1, allowsIntegralFraction: false)
+        let listVersion = context.integer(object, "listVersion", required: true, allowsIntegralFraction: false)
+        let localAuthorizationList = context.array(object, "localAuthorizationList", required: false) {
+            $0.payload($1, LocalAuthorization.self)
         }
-        let localAuthorizationList = context.field(object, "localAuthorizationList", required: false) { c, v in
-            c.array(v) { LocalAuthorization.decode($1, &$0) }
-        }
-        let updateType = context.field(object, "updateType", required: true) { $0.enumeration($1, UpdateType.self) }
+        let updateType = context.enumeration(object, "updateType", required: true, UpdateType.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(listVersion: listVersion!, updateType: updateType!, localAuthorizationList: localAuthorizationList)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("listVersion", .number(JSONNumber(listVersion)))
@@ -77,17 +77,19 @@ public struct SendLocalListRequest: OCPPPayload {
         static let keys: [String] = ["idTag", "idTagInfo"]
 
         /// Decodes and validates a `LocalAuthorization`, recording every violation in `context`.
+        @inline(never)
         public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
             guard let object = context.object(value) else { return nil }
             let start = context.violations.count
-            let idTag = context.field(object, "idTag", required: true) { $0.string($1, maxLength: 20) }
-            let idTagInfo = context.field(object, "idTagInfo", required: false) { IdTagInfo.decode($1, &$0) }
+            let idTag = context.string(object, "idTag", required: true, maxLength: 20)
+            let idTagInfo = context.payload(object, "idTagInfo", required: false, IdTagInfo.self)
             context.rejectUnknownKeys(object, keys)
             guard context.violations.count == start else { return nil }
             return Self(idTag: idTag!, idTagInfo: idTagInfo)
         }
 
         /// The JSON form.
+        @inline(never)
         public func encode() -> JSONValue {
             var object = JSONObject()
             object.appendUnchecked("idTag", .string(idTag))
@@ -115,20 +117,20 @@ public struct SendLocalListRequest: OCPPPayload {
             static let keys: [String] = ["expiryDate", "parentIdTag", "status"]
 
             /// Decodes and validates a `IdTagInfo`, recording every violation in `context`.
+            @inline(never)
             public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
                 guard let object = context.object(value) else { return nil }
                 let start = context.violations.count
-                let expiryDate = context.field(object, "expiryDate", required: false) { $0.dateTime($1) }
-                let parentIdTag = context.field(object, "parentIdTag", required: false) {
-                    $0.string($1, maxLength: 20)
-                }
-                let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
+                let expiryDate = context.dateTime(object, "expiryDate", required: false)
+                let parentIdTag = context.string(object, "parentIdTag", required: false, maxLength: 20)
+                let status = context.enumeration(object, "status", required: true, Status.self)
                 context.rejectUnknownKeys(object, keys)
                 guard context.violations.count == start else { return nil }
                 return Self(status: status!, expiryDate: expiryDate, parentIdTag: parentIdTag)
             }
 
             /// The JSON form.
+            @inline(never)
             public func encode() -> JSONValue {
                 var object = JSONObject()
                 if let expiryDate { object.appendUnchecked("expiryDate", .string(expiryDate.text)) }
@@ -176,16 +178,18 @@ public struct SendLocalListResponse: OCPPPayload {
     static let keys: [String] = ["status"]
 
     /// Decodes and validates a `SendLocalListResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
+        let status = context.enumeration(object, "status", required: true, Status.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

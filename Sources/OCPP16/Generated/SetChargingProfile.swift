@@ -31,21 +31,19 @@ public struct SetChargingProfileRequest: OCPPPayload {
     static let keys: [String] = ["connectorId", "csChargingProfiles"]
 
     /// Decodes and validates a `SetChargingProfileRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let connectorId = context.field(object, "connectorId", required: true) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
-        let csChargingProfiles = context.field(object, "csChargingProfiles", required: true) {
-            CsChargingProfiles.decode($1, &$0)
-        }
+        let connectorId = context.integer(object, "connectorId", required: true, allowsIntegralFraction: false)
+        let csChargingProfiles = context.payload(object, "csChargingProfiles", required: true, CsChargingProfiles.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(connectorId: connectorId!, csChargingProfiles: csChargingProfiles!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("connectorId", .number(JSONNumber(connectorId)))
@@ -104,32 +102,23 @@ public struct SetChargingProfileRequest: OCPPPayload {
         ]
 
         /// Decodes and validates a `CsChargingProfiles`, recording every violation in `context`.
+        @inline(never)
         public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
             guard let object = context.object(value) else { return nil }
             let start = context.violations.count
-            let chargingProfileId = context.field(object, "chargingProfileId", required: true) {
-                $0.integer($1, allowsIntegralFraction: false)
-            }
-            let transactionId = context.field(object, "transactionId", required: false) {
-                $0.integer($1, allowsIntegralFraction: false)
-            }
-            let stackLevel = context.field(object, "stackLevel", required: true) {
-                $0.integer($1, allowsIntegralFraction: false)
-            }
-            let chargingProfilePurpose = context.field(object, "chargingProfilePurpose", required: true) {
-                $0.enumeration($1, ChargingProfilePurpose.self)
-            }
-            let chargingProfileKind = context.field(object, "chargingProfileKind", required: true) {
-                $0.enumeration($1, ChargingProfileKind.self)
-            }
-            let recurrencyKind = context.field(object, "recurrencyKind", required: false) {
-                $0.enumeration($1, RecurrencyKind.self)
-            }
-            let validFrom = context.field(object, "validFrom", required: false) { $0.dateTime($1) }
-            let validTo = context.field(object, "validTo", required: false) { $0.dateTime($1) }
-            let chargingSchedule = context.field(object, "chargingSchedule", required: true) {
-                ChargingSchedule.decode($1, &$0)
-            }
+            let chargingProfileId = context.integer(
+                object, "chargingProfileId", required: true, allowsIntegralFraction: false)
+            let transactionId = context.integer(
+                object, "transactionId", required: false, allowsIntegralFraction: false)
+            let stackLevel = context.integer(object, "stackLevel", required: true, allowsIntegralFraction: false)
+            let chargingProfilePurpose = context.enumeration(
+                object, "chargingProfilePurpose", required: true, ChargingProfilePurpose.self)
+            let chargingProfileKind = context.enumeration(
+                object, "chargingProfileKind", required: true, ChargingProfileKind.self)
+            let recurrencyKind = context.enumeration(object, "recurrencyKind", required: false, RecurrencyKind.self)
+            let validFrom = context.dateTime(object, "validFrom", required: false)
+            let validTo = context.dateTime(object, "validTo", required: false)
+            let chargingSchedule = context.payload(object, "chargingSchedule", required: true, ChargingSchedule.self)
             context.rejectUnknownKeys(object, keys)
             guard context.violations.count == start else { return nil }
             return Self(
@@ -146,6 +135,7 @@ public struct SetChargingProfileRequest: OCPPPayload {
         }
 
         /// The JSON form.
+        @inline(never)
         public func encode() -> JSONValue {
             var object = JSONObject()
             object.appendUnchecked("chargingProfileId", .number(JSONNumber(chargingProfileId)))
@@ -222,22 +212,18 @@ public struct SetChargingProfileRequest: OCPPPayload {
             ]
 
             /// Decodes and validates a `ChargingSchedule`, recording every violation in `context`.
+            @inline(never)
             public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
                 guard let object = context.object(value) else { return nil }
                 let start = context.violations.count
-                let duration = context.field(object, "duration", required: false) {
-                    $0.integer($1, allowsIntegralFraction: false)
+                let duration = context.integer(object, "duration", required: false, allowsIntegralFraction: false)
+                let startSchedule = context.dateTime(object, "startSchedule", required: false)
+                let chargingRateUnit = context.enumeration(
+                    object, "chargingRateUnit", required: true, ChargingRateUnit.self)
+                let chargingSchedulePeriod = context.array(object, "chargingSchedulePeriod", required: true) {
+                    $0.payload($1, ChargingSchedulePeriod.self)
                 }
-                let startSchedule = context.field(object, "startSchedule", required: false) { $0.dateTime($1) }
-                let chargingRateUnit = context.field(object, "chargingRateUnit", required: true) {
-                    $0.enumeration($1, ChargingRateUnit.self)
-                }
-                let chargingSchedulePeriod = context.field(object, "chargingSchedulePeriod", required: true) { c, v in
-                    c.array(v) { ChargingSchedulePeriod.decode($1, &$0) }
-                }
-                let minChargingRate = context.field(object, "minChargingRate", required: false) {
-                    $0.number($1, multipleOf: 0.1)
-                }
+                let minChargingRate = context.number(object, "minChargingRate", required: false, multipleOf: 0.1)
                 context.rejectUnknownKeys(object, keys)
                 guard context.violations.count == start else { return nil }
                 return Self(
@@ -250,6 +236,7 @@ public struct SetChargingProfileRequest: OCPPPayload {
             }
 
             /// The JSON form.
+            @inline(never)
             public func encode() -> JSONValue {
                 var object = JSONObject()
                 if let duration { object.appendUnchecked("duration", .number(JSONNumber(duration))) }
@@ -290,22 +277,22 @@ public struct SetChargingProfileRequest: OCPPPayload {
                 static let keys: [String] = ["startPeriod", "limit", "numberPhases"]
 
                 /// Decodes and validates a `ChargingSchedulePeriod`, recording every violation in `context`.
+                @inline(never)
                 public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
                     guard let object = context.object(value) else { return nil }
                     let start = context.violations.count
-                    let startPeriod = context.field(object, "startPeriod", required: true) {
-                        $0.integer($1, allowsIntegralFraction: false)
-                    }
-                    let limit = context.field(object, "limit", required: true) { $0.number($1, multipleOf: 0.1) }
-                    let numberPhases = context.field(object, "numberPhases", required: false) {
-                        $0.integer($1, allowsIntegralFraction: false)
-                    }
+                    let startPeriod = context.integer(
+                        object, "startPeriod", required: true, allowsIntegralFraction: false)
+                    let limit = context.number(object, "limit", required: true, multipleOf: 0.1)
+                    let numberPhases = context.integer(
+                        object, "numberPhases", required: false, allowsIntegralFraction: false)
                     context.rejectUnknownKeys(object, keys)
                     guard context.violations.count == start else { return nil }
                     return Self(startPeriod: startPeriod!, limit: limit!, numberPhases: numberPhases)
                 }
 
                 /// The JSON form.
+                @inline(never)
                 public func encode() -> JSONValue {
                     var object = JSONObject()
                     object.appendUnchecked("startPeriod", .number(JSONNumber(startPeriod)))
@@ -332,16 +319,18 @@ public struct SetChargingProfileResponse: OCPPPayload {
     static let keys: [String] = ["status"]
 
     /// Decodes and validates a `SetChargingProfileResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
+        let status = context.enumeration(object, "status", required: true, Status.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -28,16 +28,18 @@ public struct SignCertificateRequest: OCPPPayload {
     static let keys: [String] = ["csr"]
 
     /// Decodes and validates a `SignCertificateRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let csr = context.field(object, "csr", required: true) { $0.string($1, maxLength: 5500) }
+        let csr = context.string(object, "csr", required: true, maxLength: 5500)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(csr: csr!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("csr", .string(csr))
@@ -59,16 +61,18 @@ public struct SignCertificateResponse: OCPPPayload {
     static let keys: [String] = ["status"]
 
     /// Decodes and validates a `SignCertificateResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, GenericStatusEnum.self) }
+        let status = context.enumeration(object, "status", required: true, GenericStatusEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

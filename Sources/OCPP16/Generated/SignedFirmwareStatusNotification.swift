@@ -32,19 +32,19 @@ public struct SignedFirmwareStatusNotificationRequest: OCPPPayload {
     static let keys: [String] = ["status", "requestId"]
 
     /// Decodes and validates a `SignedFirmwareStatusNotificationRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, FirmwareStatusEnum.self) }
-        let requestId = context.field(object, "requestId", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
+        let status = context.enumeration(object, "status", required: true, FirmwareStatusEnum.self)
+        let requestId = context.integer(object, "requestId", required: false, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, requestId: requestId)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))
@@ -62,6 +62,7 @@ public struct SignedFirmwareStatusNotificationResponse: OCPPPayload {
     static let keys: [String] = []
 
     /// Decodes and validates a `SignedFirmwareStatusNotificationResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
@@ -71,6 +72,7 @@ public struct SignedFirmwareStatusNotificationResponse: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         .object(JSONObject())
     }

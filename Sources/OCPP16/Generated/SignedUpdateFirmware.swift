@@ -38,25 +38,21 @@ public struct SignedUpdateFirmwareRequest: OCPPPayload {
     static let keys: [String] = ["retries", "retryInterval", "requestId", "firmware"]
 
     /// Decodes and validates a `SignedUpdateFirmwareRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let retries = context.field(object, "retries", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let retryInterval = context.field(object, "retryInterval", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let firmware = context.field(object, "firmware", required: true) { Firmware.decode($1, &$0) }
+        let retries = context.integer(object, "retries", required: false, allowsIntegralFraction: true)
+        let retryInterval = context.integer(object, "retryInterval", required: false, allowsIntegralFraction: true)
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let firmware = context.payload(object, "firmware", required: true, Firmware.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(requestId: requestId!, firmware: firmware!, retries: retries, retryInterval: retryInterval)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let retries { object.appendUnchecked("retries", .number(JSONNumber(retries))) }
@@ -81,18 +77,18 @@ public struct SignedUpdateFirmwareResponse: OCPPPayload {
     static let keys: [String] = ["status"]
 
     /// Decodes and validates a `SignedUpdateFirmwareResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, UpdateFirmwareStatusEnum.self)
-        }
+        let status = context.enumeration(object, "status", required: true, UpdateFirmwareStatusEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))
@@ -132,16 +128,15 @@ public struct Firmware: OCPPPayload {
     static let keys: [String] = ["location", "retrieveDateTime", "installDateTime", "signingCertificate", "signature"]
 
     /// Decodes and validates a `Firmware`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let location = context.field(object, "location", required: true) { $0.string($1, maxLength: 512) }
-        let retrieveDateTime = context.field(object, "retrieveDateTime", required: true) { $0.dateTime($1) }
-        let installDateTime = context.field(object, "installDateTime", required: false) { $0.dateTime($1) }
-        let signingCertificate = context.field(object, "signingCertificate", required: true) {
-            $0.string($1, maxLength: 5500)
-        }
-        let signature = context.field(object, "signature", required: true) { $0.string($1, maxLength: 800) }
+        let location = context.string(object, "location", required: true, maxLength: 512)
+        let retrieveDateTime = context.dateTime(object, "retrieveDateTime", required: true)
+        let installDateTime = context.dateTime(object, "installDateTime", required: false)
+        let signingCertificate = context.string(object, "signingCertificate", required: true, maxLength: 5500)
+        let signature = context.string(object, "signature", required: true, maxLength: 800)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -154,6 +149,7 @@ public struct Firmware: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("location", .string(location))

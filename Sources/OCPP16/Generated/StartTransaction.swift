@@ -40,20 +40,15 @@ public struct StartTransactionRequest: OCPPPayload {
     static let keys: [String] = ["connectorId", "idTag", "meterStart", "reservationId", "timestamp"]
 
     /// Decodes and validates a `StartTransactionRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let connectorId = context.field(object, "connectorId", required: true) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
-        let idTag = context.field(object, "idTag", required: true) { $0.string($1, maxLength: 20) }
-        let meterStart = context.field(object, "meterStart", required: true) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
-        let reservationId = context.field(object, "reservationId", required: false) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
-        let timestamp = context.field(object, "timestamp", required: true) { $0.dateTime($1) }
+        let connectorId = context.integer(object, "connectorId", required: true, allowsIntegralFraction: false)
+        let idTag = context.string(object, "idTag", required: true, maxLength: 20)
+        let meterStart = context.integer(object, "meterStart", required: true, allowsIntegralFraction: false)
+        let reservationId = context.integer(object, "reservationId", required: false, allowsIntegralFraction: false)
+        let timestamp = context.dateTime(object, "timestamp", required: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -66,6 +61,7 @@ public struct StartTransactionRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("connectorId", .number(JSONNumber(connectorId)))
@@ -94,19 +90,19 @@ public struct StartTransactionResponse: OCPPPayload {
     static let keys: [String] = ["idTagInfo", "transactionId"]
 
     /// Decodes and validates a `StartTransactionResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let idTagInfo = context.field(object, "idTagInfo", required: true) { IdTagInfo.decode($1, &$0) }
-        let transactionId = context.field(object, "transactionId", required: true) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
+        let idTagInfo = context.payload(object, "idTagInfo", required: true, IdTagInfo.self)
+        let transactionId = context.integer(object, "transactionId", required: true, allowsIntegralFraction: false)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(idTagInfo: idTagInfo!, transactionId: transactionId!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("idTagInfo", idTagInfo.encode())
@@ -134,18 +130,20 @@ public struct StartTransactionResponse: OCPPPayload {
         static let keys: [String] = ["expiryDate", "parentIdTag", "status"]
 
         /// Decodes and validates a `IdTagInfo`, recording every violation in `context`.
+        @inline(never)
         public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
             guard let object = context.object(value) else { return nil }
             let start = context.violations.count
-            let expiryDate = context.field(object, "expiryDate", required: false) { $0.dateTime($1) }
-            let parentIdTag = context.field(object, "parentIdTag", required: false) { $0.string($1, maxLength: 20) }
-            let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
+            let expiryDate = context.dateTime(object, "expiryDate", required: false)
+            let parentIdTag = context.string(object, "parentIdTag", required: false, maxLength: 20)
+            let status = context.enumeration(object, "status", required: true, Status.self)
             context.rejectUnknownKeys(object, keys)
             guard context.violations.count == start else { return nil }
             return Self(status: status!, expiryDate: expiryDate, parentIdTag: parentIdTag)
         }
 
         /// The JSON form.
+        @inline(never)
         public func encode() -> JSONValue {
             var object = JSONObject()
             if let expiryDate { object.appendUnchecked("expiryDate", .string(expiryDate.text)) }

@@ -56,20 +56,17 @@ public struct StatusNotificationRequest: OCPPPayload {
     ]
 
     /// Decodes and validates a `StatusNotificationRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let connectorId = context.field(object, "connectorId", required: true) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
-        let errorCode = context.field(object, "errorCode", required: true) { $0.enumeration($1, ErrorCode.self) }
-        let info = context.field(object, "info", required: false) { $0.string($1, maxLength: 50) }
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
-        let timestamp = context.field(object, "timestamp", required: false) { $0.dateTime($1) }
-        let vendorId = context.field(object, "vendorId", required: false) { $0.string($1, maxLength: 255) }
-        let vendorErrorCode = context.field(object, "vendorErrorCode", required: false) {
-            $0.string($1, maxLength: 50)
-        }
+        let connectorId = context.integer(object, "connectorId", required: true, allowsIntegralFraction: false)
+        let errorCode = context.enumeration(object, "errorCode", required: true, ErrorCode.self)
+        let info = context.string(object, "info", required: false, maxLength: 50)
+        let status = context.enumeration(object, "status", required: true, Status.self)
+        let timestamp = context.dateTime(object, "timestamp", required: false)
+        let vendorId = context.string(object, "vendorId", required: false, maxLength: 255)
+        let vendorErrorCode = context.string(object, "vendorErrorCode", required: false, maxLength: 50)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -84,6 +81,7 @@ public struct StatusNotificationRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("connectorId", .number(JSONNumber(connectorId)))
@@ -164,6 +162,7 @@ public struct StatusNotificationResponse: OCPPPayload {
     static let keys: [String] = []
 
     /// Decodes and validates a `StatusNotificationResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
@@ -173,6 +172,7 @@ public struct StatusNotificationResponse: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         .object(JSONObject())
     }

@@ -50,20 +50,17 @@ public struct StopTransactionRequest: OCPPPayload {
     static let keys: [String] = ["idTag", "meterStop", "timestamp", "transactionId", "reason", "transactionData"]
 
     /// Decodes and validates a `StopTransactionRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let idTag = context.field(object, "idTag", required: false) { $0.string($1, maxLength: 20) }
-        let meterStop = context.field(object, "meterStop", required: true) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
-        let timestamp = context.field(object, "timestamp", required: true) { $0.dateTime($1) }
-        let transactionId = context.field(object, "transactionId", required: true) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
-        let reason = context.field(object, "reason", required: false) { $0.enumeration($1, Reason.self) }
-        let transactionData = context.field(object, "transactionData", required: false) { c, v in
-            c.array(v) { TransactionData.decode($1, &$0) }
+        let idTag = context.string(object, "idTag", required: false, maxLength: 20)
+        let meterStop = context.integer(object, "meterStop", required: true, allowsIntegralFraction: false)
+        let timestamp = context.dateTime(object, "timestamp", required: true)
+        let transactionId = context.integer(object, "transactionId", required: true, allowsIntegralFraction: false)
+        let reason = context.enumeration(object, "reason", required: false, Reason.self)
+        let transactionData = context.array(object, "transactionData", required: false) {
+            $0.payload($1, TransactionData.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -78,6 +75,7 @@ public struct StopTransactionRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let idTag { object.appendUnchecked("idTag", .string(idTag)) }
@@ -134,12 +132,13 @@ public struct StopTransactionRequest: OCPPPayload {
         static let keys: [String] = ["timestamp", "sampledValue"]
 
         /// Decodes and validates a `TransactionData`, recording every violation in `context`.
+        @inline(never)
         public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
             guard let object = context.object(value) else { return nil }
             let start = context.violations.count
-            let timestamp = context.field(object, "timestamp", required: true) { $0.dateTime($1) }
-            let sampledValue = context.field(object, "sampledValue", required: true) { c, v in
-                c.array(v) { SampledValue.decode($1, &$0) }
+            let timestamp = context.dateTime(object, "timestamp", required: true)
+            let sampledValue = context.array(object, "sampledValue", required: true) {
+                $0.payload($1, SampledValue.self)
             }
             context.rejectUnknownKeys(object, keys)
             guard context.violations.count == start else { return nil }
@@ -147,6 +146,7 @@ public struct StopTransactionRequest: OCPPPayload {
         }
 
         /// The JSON form.
+        @inline(never)
         public func encode() -> JSONValue {
             var object = JSONObject()
             object.appendUnchecked("timestamp", .string(timestamp.text))
@@ -194,20 +194,17 @@ public struct StopTransactionRequest: OCPPPayload {
             static let keys: [String] = ["value", "context", "format", "measurand", "phase", "location", "unit"]
 
             /// Decodes and validates a `SampledValue`, recording every violation in `context`.
+            @inline(never)
             public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
                 guard let object = context.object(value) else { return nil }
                 let start = context.violations.count
-                let valueField = context.field(object, "value", required: true) { $0.string($1) }
-                let contextField = context.field(object, "context", required: false) {
-                    $0.enumeration($1, Context.self)
-                }
-                let format = context.field(object, "format", required: false) { $0.enumeration($1, Format.self) }
-                let measurand = context.field(object, "measurand", required: false) {
-                    $0.enumeration($1, Measurand.self)
-                }
-                let phase = context.field(object, "phase", required: false) { $0.enumeration($1, Phase.self) }
-                let location = context.field(object, "location", required: false) { $0.enumeration($1, Location.self) }
-                let unit = context.field(object, "unit", required: false) { $0.enumeration($1, Unit.self) }
+                let valueField = context.string(object, "value", required: true)
+                let contextField = context.enumeration(object, "context", required: false, Context.self)
+                let format = context.enumeration(object, "format", required: false, Format.self)
+                let measurand = context.enumeration(object, "measurand", required: false, Measurand.self)
+                let phase = context.enumeration(object, "phase", required: false, Phase.self)
+                let location = context.enumeration(object, "location", required: false, Location.self)
+                let unit = context.enumeration(object, "unit", required: false, Unit.self)
                 context.rejectUnknownKeys(object, keys)
                 guard context.violations.count == start else { return nil }
                 return Self(
@@ -222,6 +219,7 @@ public struct StopTransactionRequest: OCPPPayload {
             }
 
             /// The JSON form.
+            @inline(never)
             public func encode() -> JSONValue {
                 var object = JSONObject()
                 object.appendUnchecked("value", .string(value))
@@ -403,16 +401,18 @@ public struct StopTransactionResponse: OCPPPayload {
     static let keys: [String] = ["idTagInfo"]
 
     /// Decodes and validates a `StopTransactionResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let idTagInfo = context.field(object, "idTagInfo", required: false) { IdTagInfo.decode($1, &$0) }
+        let idTagInfo = context.payload(object, "idTagInfo", required: false, IdTagInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(idTagInfo: idTagInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let idTagInfo { object.appendUnchecked("idTagInfo", idTagInfo.encode()) }
@@ -439,18 +439,20 @@ public struct StopTransactionResponse: OCPPPayload {
         static let keys: [String] = ["expiryDate", "parentIdTag", "status"]
 
         /// Decodes and validates a `IdTagInfo`, recording every violation in `context`.
+        @inline(never)
         public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
             guard let object = context.object(value) else { return nil }
             let start = context.violations.count
-            let expiryDate = context.field(object, "expiryDate", required: false) { $0.dateTime($1) }
-            let parentIdTag = context.field(object, "parentIdTag", required: false) { $0.string($1, maxLength: 20) }
-            let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
+            let expiryDate = context.dateTime(object, "expiryDate", required: false)
+            let parentIdTag = context.string(object, "parentIdTag", required: false, maxLength: 20)
+            let status = context.enumeration(object, "status", required: true, Status.self)
             context.rejectUnknownKeys(object, keys)
             guard context.violations.count == start else { return nil }
             return Self(status: status!, expiryDate: expiryDate, parentIdTag: parentIdTag)
         }
 
         /// The JSON form.
+        @inline(never)
         public func encode() -> JSONValue {
             var object = JSONObject()
             if let expiryDate { object.appendUnchecked("expiryDate", .string(expiryDate.text)) }

@@ -31,21 +31,19 @@ public struct TriggerMessageRequest: OCPPPayload {
     static let keys: [String] = ["requestedMessage", "connectorId"]
 
     /// Decodes and validates a `TriggerMessageRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let requestedMessage = context.field(object, "requestedMessage", required: true) {
-            $0.enumeration($1, RequestedMessage.self)
-        }
-        let connectorId = context.field(object, "connectorId", required: false) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
+        let requestedMessage = context.enumeration(object, "requestedMessage", required: true, RequestedMessage.self)
+        let connectorId = context.integer(object, "connectorId", required: false, allowsIntegralFraction: false)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(requestedMessage: requestedMessage!, connectorId: connectorId)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("requestedMessage", .string(requestedMessage.rawValue))
@@ -84,16 +82,18 @@ public struct TriggerMessageResponse: OCPPPayload {
     static let keys: [String] = ["status"]
 
     /// Decodes and validates a `TriggerMessageResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, Status.self) }
+        let status = context.enumeration(object, "status", required: true, Status.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -37,23 +37,21 @@ public struct UpdateFirmwareRequest: OCPPPayload {
     static let keys: [String] = ["location", "retries", "retrieveDate", "retryInterval"]
 
     /// Decodes and validates a `UpdateFirmwareRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let location = context.field(object, "location", required: true) { $0.string($1) }
-        let retries = context.field(object, "retries", required: false) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
-        let retrieveDate = context.field(object, "retrieveDate", required: true) { $0.dateTime($1) }
-        let retryInterval = context.field(object, "retryInterval", required: false) {
-            $0.integer($1, allowsIntegralFraction: false)
-        }
+        let location = context.string(object, "location", required: true)
+        let retries = context.integer(object, "retries", required: false, allowsIntegralFraction: false)
+        let retrieveDate = context.dateTime(object, "retrieveDate", required: true)
+        let retryInterval = context.integer(object, "retryInterval", required: false, allowsIntegralFraction: false)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(location: location!, retrieveDate: retrieveDate!, retries: retries, retryInterval: retryInterval)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("location", .string(location))
@@ -73,6 +71,7 @@ public struct UpdateFirmwareResponse: OCPPPayload {
     static let keys: [String] = []
 
     /// Decodes and validates a `UpdateFirmwareResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
@@ -82,6 +81,7 @@ public struct UpdateFirmwareResponse: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         .object(JSONObject())
     }

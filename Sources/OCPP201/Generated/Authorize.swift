@@ -44,14 +44,17 @@ public struct AuthorizeRequest: OCPPPayload {
     static let keys: [String] = ["customData", "idToken", "certificate", "iso15118CertificateHashData"]
 
     /// Decodes and validates a `AuthorizeRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let idToken = context.field(object, "idToken", required: true) { IdToken.decode($1, &$0) }
-        let certificate = context.field(object, "certificate", required: false) { $0.string($1, maxLength: 5500) }
-        let iso15118CertificateHashData = context.field(object, "iso15118CertificateHashData", required: false) {
-            c, v in c.array(v, minItems: 1, maxItems: 4) { OCSPRequestData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let idToken = context.payload(object, "idToken", required: true, IdToken.self)
+        let certificate = context.string(object, "certificate", required: false, maxLength: 5500)
+        let iso15118CertificateHashData = context.array(
+            object, "iso15118CertificateHashData", required: false, minItems: 1, maxItems: 4
+        ) {
+            $0.payload($1, OCSPRequestData.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -64,6 +67,7 @@ public struct AuthorizeRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -101,20 +105,21 @@ public struct AuthorizeResponse: OCPPPayload {
     static let keys: [String] = ["customData", "idTokenInfo", "certificateStatus"]
 
     /// Decodes and validates a `AuthorizeResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let idTokenInfo = context.field(object, "idTokenInfo", required: true) { IdTokenInfo.decode($1, &$0) }
-        let certificateStatus = context.field(object, "certificateStatus", required: false) {
-            $0.enumeration($1, AuthorizeCertificateStatusEnum.self)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let idTokenInfo = context.payload(object, "idTokenInfo", required: true, IdTokenInfo.self)
+        let certificateStatus = context.enumeration(
+            object, "certificateStatus", required: false, AuthorizeCertificateStatusEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(idTokenInfo: idTokenInfo!, customData: customData, certificateStatus: certificateStatus)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -34,20 +34,20 @@ public struct BootNotificationRequest: OCPPPayload {
     static let keys: [String] = ["customData", "chargingStation", "reason"]
 
     /// Decodes and validates a `BootNotificationRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let chargingStation = context.field(object, "chargingStation", required: true) {
-            ChargingStation.decode($1, &$0)
-        }
-        let reason = context.field(object, "reason", required: true) { $0.enumeration($1, BootReasonEnum.self) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let chargingStation = context.payload(object, "chargingStation", required: true, ChargingStation.self)
+        let reason = context.enumeration(object, "reason", required: true, BootReasonEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(chargingStation: chargingStation!, reason: reason!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -95,18 +95,15 @@ public struct BootNotificationResponse: OCPPPayload {
     static let keys: [String] = ["customData", "currentTime", "interval", "status", "statusInfo"]
 
     /// Decodes and validates a `BootNotificationResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let currentTime = context.field(object, "currentTime", required: true) { $0.dateTime($1) }
-        let interval = context.field(object, "interval", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, RegistrationStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let currentTime = context.dateTime(object, "currentTime", required: true)
+        let interval = context.integer(object, "interval", required: true, allowsIntegralFraction: true)
+        let status = context.enumeration(object, "status", required: true, RegistrationStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -119,6 +116,7 @@ public struct BootNotificationResponse: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -202,17 +200,16 @@ public struct ChargingStation: OCPPPayload {
     static let keys: [String] = ["customData", "serialNumber", "model", "modem", "vendorName", "firmwareVersion"]
 
     /// Decodes and validates a `ChargingStation`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let serialNumber = context.field(object, "serialNumber", required: false) { $0.string($1, maxLength: 25) }
-        let model = context.field(object, "model", required: true) { $0.string($1, maxLength: 20) }
-        let modem = context.field(object, "modem", required: false) { Modem.decode($1, &$0) }
-        let vendorName = context.field(object, "vendorName", required: true) { $0.string($1, maxLength: 50) }
-        let firmwareVersion = context.field(object, "firmwareVersion", required: false) {
-            $0.string($1, maxLength: 50)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let serialNumber = context.string(object, "serialNumber", required: false, maxLength: 25)
+        let model = context.string(object, "model", required: true, maxLength: 20)
+        let modem = context.payload(object, "modem", required: false, Modem.self)
+        let vendorName = context.string(object, "vendorName", required: true, maxLength: 50)
+        let firmwareVersion = context.string(object, "firmwareVersion", required: false, maxLength: 50)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -226,6 +223,7 @@ public struct ChargingStation: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -269,18 +267,20 @@ public struct Modem: OCPPPayload {
     static let keys: [String] = ["customData", "iccid", "imsi"]
 
     /// Decodes and validates a `Modem`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let iccid = context.field(object, "iccid", required: false) { $0.string($1, maxLength: 20) }
-        let imsi = context.field(object, "imsi", required: false) { $0.string($1, maxLength: 20) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let iccid = context.string(object, "iccid", required: false, maxLength: 20)
+        let imsi = context.string(object, "imsi", required: false, maxLength: 20)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData, iccid: iccid, imsi: imsi)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

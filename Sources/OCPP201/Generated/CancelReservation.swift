@@ -33,19 +33,19 @@ public struct CancelReservationRequest: OCPPPayload {
     static let keys: [String] = ["customData", "reservationId"]
 
     /// Decodes and validates a `CancelReservationRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let reservationId = context.field(object, "reservationId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let reservationId = context.integer(object, "reservationId", required: true, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(reservationId: reservationId!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -74,20 +74,20 @@ public struct CancelReservationResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo"]
 
     /// Decodes and validates a `CancelReservationResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, CancelReservationStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, CancelReservationStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, statusInfo: statusInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -44,22 +44,21 @@ public struct CertificateSignedRequest: OCPPPayload {
     static let keys: [String] = ["customData", "certificateChain", "certificateType"]
 
     /// Decodes and validates a `CertificateSignedRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let certificateChain = context.field(object, "certificateChain", required: true) {
-            $0.string($1, maxLength: 10000)
-        }
-        let certificateType = context.field(object, "certificateType", required: false) {
-            $0.enumeration($1, CertificateSigningUseEnum.self)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let certificateChain = context.string(object, "certificateChain", required: true, maxLength: 10000)
+        let certificateType = context.enumeration(
+            object, "certificateType", required: false, CertificateSigningUseEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(certificateChain: certificateChain!, customData: customData, certificateType: certificateType)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -89,20 +88,20 @@ public struct CertificateSignedResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo"]
 
     /// Decodes and validates a `CertificateSignedResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, CertificateSignedStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, CertificateSignedStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, statusInfo: statusInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -35,20 +35,21 @@ public struct ChangeAvailabilityRequest: OCPPPayload {
     static let keys: [String] = ["customData", "evse", "operationalStatus"]
 
     /// Decodes and validates a `ChangeAvailabilityRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let evse = context.field(object, "evse", required: false) { EVSE.decode($1, &$0) }
-        let operationalStatus = context.field(object, "operationalStatus", required: true) {
-            $0.enumeration($1, OperationalStatusEnum.self)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let evse = context.payload(object, "evse", required: false, EVSE.self)
+        let operationalStatus = context.enumeration(
+            object, "operationalStatus", required: true, OperationalStatusEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(operationalStatus: operationalStatus!, customData: customData, evse: evse)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -78,20 +79,20 @@ public struct ChangeAvailabilityResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo"]
 
     /// Decodes and validates a `ChangeAvailabilityResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, ChangeAvailabilityStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, ChangeAvailabilityStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, statusInfo: statusInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -41,16 +41,15 @@ public struct ClearChargingProfileRequest: OCPPPayload {
     static let keys: [String] = ["customData", "chargingProfileId", "chargingProfileCriteria"]
 
     /// Decodes and validates a `ClearChargingProfileRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let chargingProfileId = context.field(object, "chargingProfileId", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let chargingProfileCriteria = context.field(object, "chargingProfileCriteria", required: false) {
-            ClearChargingProfile.decode($1, &$0)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let chargingProfileId = context.integer(
+            object, "chargingProfileId", required: false, allowsIntegralFraction: true)
+        let chargingProfileCriteria = context.payload(
+            object, "chargingProfileCriteria", required: false, ClearChargingProfile.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -61,6 +60,7 @@ public struct ClearChargingProfileRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -94,20 +94,20 @@ public struct ClearChargingProfileResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo"]
 
     /// Decodes and validates a `ClearChargingProfileResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, ClearChargingProfileStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, ClearChargingProfileStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, statusInfo: statusInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -160,17 +160,15 @@ public struct ClearChargingProfile: OCPPPayload {
     static let keys: [String] = ["customData", "evseId", "chargingProfilePurpose", "stackLevel"]
 
     /// Decodes and validates a `ClearChargingProfile`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let evseId = context.field(object, "evseId", required: false) { $0.integer($1, allowsIntegralFraction: true) }
-        let chargingProfilePurpose = context.field(object, "chargingProfilePurpose", required: false) {
-            $0.enumeration($1, ChargingProfilePurposeEnum.self)
-        }
-        let stackLevel = context.field(object, "stackLevel", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let evseId = context.integer(object, "evseId", required: false, allowsIntegralFraction: true)
+        let chargingProfilePurpose = context.enumeration(
+            object, "chargingProfilePurpose", required: false, ChargingProfilePurposeEnum.self)
+        let stackLevel = context.integer(object, "stackLevel", required: false, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -182,6 +180,7 @@ public struct ClearChargingProfile: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -34,12 +34,13 @@ public struct ClearVariableMonitoringRequest: OCPPPayload {
     static let keys: [String] = ["customData", "id"]
 
     /// Decodes and validates a `ClearVariableMonitoringRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let id = context.field(object, "id", required: true) { c, v in
-            c.array(v, minItems: 1) { $0.integer($1, allowsIntegralFraction: true) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let id = context.array(object, "id", required: true, minItems: 1) {
+            $0.integer($1, allowsIntegralFraction: true)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -47,6 +48,7 @@ public struct ClearVariableMonitoringRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -72,12 +74,13 @@ public struct ClearVariableMonitoringResponse: OCPPPayload {
     static let keys: [String] = ["customData", "clearMonitoringResult"]
 
     /// Decodes and validates a `ClearVariableMonitoringResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let clearMonitoringResult = context.field(object, "clearMonitoringResult", required: true) { c, v in
-            c.array(v, minItems: 1) { ClearMonitoringResult.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let clearMonitoringResult = context.array(object, "clearMonitoringResult", required: true, minItems: 1) {
+            $0.payload($1, ClearMonitoringResult.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -85,6 +88,7 @@ public struct ClearVariableMonitoringResponse: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -123,21 +127,21 @@ public struct ClearMonitoringResult: OCPPPayload {
     static let keys: [String] = ["customData", "status", "id", "statusInfo"]
 
     /// Decodes and validates a `ClearMonitoringResult`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, ClearMonitoringStatusEnum.self)
-        }
-        let id = context.field(object, "id", required: true) { $0.integer($1, allowsIntegralFraction: true) }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, ClearMonitoringStatusEnum.self)
+        let id = context.integer(object, "id", required: true, allowsIntegralFraction: true)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, id: id!, customData: customData, statusInfo: statusInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -37,20 +37,21 @@ public struct ClearedChargingLimitRequest: OCPPPayload {
     static let keys: [String] = ["customData", "chargingLimitSource", "evseId"]
 
     /// Decodes and validates a `ClearedChargingLimitRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let chargingLimitSource = context.field(object, "chargingLimitSource", required: true) {
-            $0.enumeration($1, ChargingLimitSourceEnum.self)
-        }
-        let evseId = context.field(object, "evseId", required: false) { $0.integer($1, allowsIntegralFraction: true) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let chargingLimitSource = context.enumeration(
+            object, "chargingLimitSource", required: true, ChargingLimitSourceEnum.self)
+        let evseId = context.integer(object, "evseId", required: false, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(chargingLimitSource: chargingLimitSource!, customData: customData, evseId: evseId)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -74,16 +75,18 @@ public struct ClearedChargingLimitResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `ClearedChargingLimitResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

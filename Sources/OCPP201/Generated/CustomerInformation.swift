@@ -70,22 +70,18 @@ public struct CustomerInformationRequest: OCPPPayload {
     ]
 
     /// Decodes and validates a `CustomerInformationRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let customerCertificate = context.field(object, "customerCertificate", required: false) {
-            CertificateHashData.decode($1, &$0)
-        }
-        let idToken = context.field(object, "idToken", required: false) { IdToken.decode($1, &$0) }
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let report = context.field(object, "report", required: true) { $0.boolean($1) }
-        let clear = context.field(object, "clear", required: true) { $0.boolean($1) }
-        let customerIdentifier = context.field(object, "customerIdentifier", required: false) {
-            $0.string($1, maxLength: 64)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let customerCertificate = context.payload(
+            object, "customerCertificate", required: false, CertificateHashData.self)
+        let idToken = context.payload(object, "idToken", required: false, IdToken.self)
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let report = context.boolean(object, "report", required: true)
+        let clear = context.boolean(object, "clear", required: true)
+        let customerIdentifier = context.string(object, "customerIdentifier", required: false, maxLength: 64)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -100,6 +96,7 @@ public struct CustomerInformationRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -133,20 +130,20 @@ public struct CustomerInformationResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo"]
 
     /// Decodes and validates a `CustomerInformationResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, CustomerInformationStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, CustomerInformationStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, statusInfo: statusInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -48,15 +48,14 @@ public struct Get15118EVCertificateRequest: OCPPPayload {
     static let keys: [String] = ["customData", "iso15118SchemaVersion", "action", "exiRequest"]
 
     /// Decodes and validates a `Get15118EVCertificateRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let iso15118SchemaVersion = context.field(object, "iso15118SchemaVersion", required: true) {
-            $0.string($1, maxLength: 50)
-        }
-        let action = context.field(object, "action", required: true) { $0.enumeration($1, CertificateActionEnum.self) }
-        let exiRequest = context.field(object, "exiRequest", required: true) { $0.string($1, maxLength: 5600) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let iso15118SchemaVersion = context.string(object, "iso15118SchemaVersion", required: true, maxLength: 50)
+        let action = context.enumeration(object, "action", required: true, CertificateActionEnum.self)
+        let exiRequest = context.string(object, "exiRequest", required: true, maxLength: 5600)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -68,6 +67,7 @@ public struct Get15118EVCertificateRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -108,21 +108,21 @@ public struct Get15118EVCertificateResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo", "exiResponse"]
 
     /// Decodes and validates a `Get15118EVCertificateResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, Iso15118EVCertificateStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let exiResponse = context.field(object, "exiResponse", required: true) { $0.string($1, maxLength: 7500) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, Iso15118EVCertificateStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let exiResponse = context.string(object, "exiResponse", required: true, maxLength: 7500)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, exiResponse: exiResponse!, customData: customData, statusInfo: statusInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

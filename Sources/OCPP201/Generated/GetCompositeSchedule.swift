@@ -48,23 +48,22 @@ public struct GetCompositeScheduleRequest: OCPPPayload {
     static let keys: [String] = ["customData", "duration", "chargingRateUnit", "evseId"]
 
     /// Decodes and validates a `GetCompositeScheduleRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let duration = context.field(object, "duration", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let chargingRateUnit = context.field(object, "chargingRateUnit", required: false) {
-            $0.enumeration($1, ChargingRateUnitEnum.self)
-        }
-        let evseId = context.field(object, "evseId", required: true) { $0.integer($1, allowsIntegralFraction: true) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let duration = context.integer(object, "duration", required: true, allowsIntegralFraction: true)
+        let chargingRateUnit = context.enumeration(
+            object, "chargingRateUnit", required: false, ChargingRateUnitEnum.self)
+        let evseId = context.integer(object, "evseId", required: true, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(duration: duration!, evseId: evseId!, customData: customData, chargingRateUnit: chargingRateUnit)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -103,19 +102,21 @@ public struct GetCompositeScheduleResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo", "schedule"]
 
     /// Decodes and validates a `GetCompositeScheduleResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, GenericStatusEnum.self) }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let schedule = context.field(object, "schedule", required: false) { CompositeSchedule.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, GenericStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let schedule = context.payload(object, "schedule", required: false, CompositeSchedule.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, statusInfo: statusInfo, schedule: schedule)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -177,21 +178,19 @@ public struct CompositeSchedule: OCPPPayload {
     ]
 
     /// Decodes and validates a `CompositeSchedule`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let chargingSchedulePeriod = context.field(object, "chargingSchedulePeriod", required: true) { c, v in
-            c.array(v, minItems: 1) { ChargingSchedulePeriod.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let chargingSchedulePeriod = context.array(object, "chargingSchedulePeriod", required: true, minItems: 1) {
+            $0.payload($1, ChargingSchedulePeriod.self)
         }
-        let evseId = context.field(object, "evseId", required: true) { $0.integer($1, allowsIntegralFraction: true) }
-        let duration = context.field(object, "duration", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let scheduleStart = context.field(object, "scheduleStart", required: true) { $0.dateTime($1) }
-        let chargingRateUnit = context.field(object, "chargingRateUnit", required: true) {
-            $0.enumeration($1, ChargingRateUnitEnum.self)
-        }
+        let evseId = context.integer(object, "evseId", required: true, allowsIntegralFraction: true)
+        let duration = context.integer(object, "duration", required: true, allowsIntegralFraction: true)
+        let scheduleStart = context.dateTime(object, "scheduleStart", required: true)
+        let chargingRateUnit = context.enumeration(
+            object, "chargingRateUnit", required: true, ChargingRateUnitEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -205,6 +204,7 @@ public struct CompositeSchedule: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -52,26 +52,24 @@ public struct GetDisplayMessagesRequest: OCPPPayload {
     static let keys: [String] = ["customData", "id", "requestId", "priority", "state"]
 
     /// Decodes and validates a `GetDisplayMessagesRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let id = context.field(object, "id", required: false) { c, v in
-            c.array(v, minItems: 1) { $0.integer($1, allowsIntegralFraction: true) }
-        }
-        let requestId = context.field(object, "requestId", required: true) {
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let id = context.array(object, "id", required: false, minItems: 1) {
             $0.integer($1, allowsIntegralFraction: true)
         }
-        let priority = context.field(object, "priority", required: false) {
-            $0.enumeration($1, MessagePriorityEnum.self)
-        }
-        let state = context.field(object, "state", required: false) { $0.enumeration($1, MessageStateEnum.self) }
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let priority = context.enumeration(object, "priority", required: false, MessagePriorityEnum.self)
+        let state = context.enumeration(object, "state", required: false, MessageStateEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(requestId: requestId!, customData: customData, id: id, priority: priority, state: state)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -103,20 +101,20 @@ public struct GetDisplayMessagesResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo"]
 
     /// Decodes and validates a `GetDisplayMessagesResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, GetDisplayMessagesStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, GetDisplayMessagesStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, statusInfo: statusInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -35,12 +35,13 @@ public struct GetInstalledCertificateIdsRequest: OCPPPayload {
     static let keys: [String] = ["customData", "certificateType"]
 
     /// Decodes and validates a `GetInstalledCertificateIdsRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let certificateType = context.field(object, "certificateType", required: false) { c, v in
-            c.array(v, minItems: 1) { $0.enumeration($1, GetCertificateIdUseEnum.self) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let certificateType = context.array(object, "certificateType", required: false, minItems: 1) {
+            $0.enumeration($1, GetCertificateIdUseEnum.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -48,6 +49,7 @@ public struct GetInstalledCertificateIdsRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -86,16 +88,15 @@ public struct GetInstalledCertificateIdsResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo", "certificateHashDataChain"]
 
     /// Decodes and validates a `GetInstalledCertificateIdsResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, GetInstalledCertificateStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let certificateHashDataChain = context.field(object, "certificateHashDataChain", required: false) { c, v in
-            c.array(v, minItems: 1) { CertificateHashDataChain.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, GetInstalledCertificateStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let certificateHashDataChain = context.array(object, "certificateHashDataChain", required: false, minItems: 1) {
+            $0.payload($1, CertificateHashDataChain.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -108,6 +109,7 @@ public struct GetInstalledCertificateIdsResponse: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -148,18 +150,19 @@ public struct CertificateHashDataChain: OCPPPayload {
     static let keys: [String] = ["customData", "certificateHashData", "certificateType", "childCertificateHashData"]
 
     /// Decodes and validates a `CertificateHashDataChain`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let certificateHashData = context.field(object, "certificateHashData", required: true) {
-            CertificateHashData.decode($1, &$0)
-        }
-        let certificateType = context.field(object, "certificateType", required: true) {
-            $0.enumeration($1, GetCertificateIdUseEnum.self)
-        }
-        let childCertificateHashData = context.field(object, "childCertificateHashData", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 4) { CertificateHashData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let certificateHashData = context.payload(
+            object, "certificateHashData", required: true, CertificateHashData.self)
+        let certificateType = context.enumeration(
+            object, "certificateType", required: true, GetCertificateIdUseEnum.self)
+        let childCertificateHashData = context.array(
+            object, "childCertificateHashData", required: false, minItems: 1, maxItems: 4
+        ) {
+            $0.payload($1, CertificateHashData.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -172,6 +175,7 @@ public struct CertificateHashDataChain: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -29,16 +29,18 @@ public struct GetLocalListVersionRequest: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `GetLocalListVersionRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -66,19 +68,19 @@ public struct GetLocalListVersionResponse: OCPPPayload {
     static let keys: [String] = ["customData", "versionNumber"]
 
     /// Decodes and validates a `GetLocalListVersionResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let versionNumber = context.field(object, "versionNumber", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let versionNumber = context.integer(object, "versionNumber", required: true, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(versionNumber: versionNumber!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

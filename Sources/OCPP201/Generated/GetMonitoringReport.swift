@@ -47,18 +47,18 @@ public struct GetMonitoringReportRequest: OCPPPayload {
     static let keys: [String] = ["customData", "componentVariable", "requestId", "monitoringCriteria"]
 
     /// Decodes and validates a `GetMonitoringReportRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let componentVariable = context.field(object, "componentVariable", required: false) { c, v in
-            c.array(v, minItems: 1) { ComponentVariable.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let componentVariable = context.array(object, "componentVariable", required: false, minItems: 1) {
+            $0.payload($1, ComponentVariable.self)
         }
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let monitoringCriteria = context.field(object, "monitoringCriteria", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 3) { $0.enumeration($1, MonitoringCriterionEnum.self) }
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let monitoringCriteria = context.array(object, "monitoringCriteria", required: false, minItems: 1, maxItems: 3)
+        {
+            $0.enumeration($1, MonitoringCriterionEnum.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -71,6 +71,7 @@ public struct GetMonitoringReportRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -105,20 +106,20 @@ public struct GetMonitoringReportResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo"]
 
     /// Decodes and validates a `GetMonitoringReportResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, GenericDeviceModelStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, GenericDeviceModelStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, statusInfo: statusInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

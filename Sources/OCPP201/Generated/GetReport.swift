@@ -46,18 +46,17 @@ public struct GetReportRequest: OCPPPayload {
     static let keys: [String] = ["customData", "componentVariable", "requestId", "componentCriteria"]
 
     /// Decodes and validates a `GetReportRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let componentVariable = context.field(object, "componentVariable", required: false) { c, v in
-            c.array(v, minItems: 1) { ComponentVariable.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let componentVariable = context.array(object, "componentVariable", required: false, minItems: 1) {
+            $0.payload($1, ComponentVariable.self)
         }
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let componentCriteria = context.field(object, "componentCriteria", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 4) { $0.enumeration($1, ComponentCriterionEnum.self) }
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let componentCriteria = context.array(object, "componentCriteria", required: false, minItems: 1, maxItems: 4) {
+            $0.enumeration($1, ComponentCriterionEnum.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -70,6 +69,7 @@ public struct GetReportRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -104,20 +104,20 @@ public struct GetReportResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo"]
 
     /// Decodes and validates a `GetReportResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, GenericDeviceModelStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, GenericDeviceModelStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, statusInfo: statusInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -34,17 +34,19 @@ public struct GetTransactionStatusRequest: OCPPPayload {
     static let keys: [String] = ["customData", "transactionId"]
 
     /// Decodes and validates a `GetTransactionStatusRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let transactionId = context.field(object, "transactionId", required: false) { $0.string($1, maxLength: 36) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let transactionId = context.string(object, "transactionId", required: false, maxLength: 36)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData, transactionId: transactionId)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -77,18 +79,20 @@ public struct GetTransactionStatusResponse: OCPPPayload {
     static let keys: [String] = ["customData", "ongoingIndicator", "messagesInQueue"]
 
     /// Decodes and validates a `GetTransactionStatusResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let ongoingIndicator = context.field(object, "ongoingIndicator", required: false) { $0.boolean($1) }
-        let messagesInQueue = context.field(object, "messagesInQueue", required: true) { $0.boolean($1) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let ongoingIndicator = context.boolean(object, "ongoingIndicator", required: false)
+        let messagesInQueue = context.boolean(object, "messagesInQueue", required: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(messagesInQueue: messagesInQueue!, customData: customData, ongoingIndicator: ongoingIndicator)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

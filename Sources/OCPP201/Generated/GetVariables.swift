@@ -31,12 +31,13 @@ public struct GetVariablesRequest: OCPPPayload {
     static let keys: [String] = ["customData", "getVariableData"]
 
     /// Decodes and validates a `GetVariablesRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let getVariableData = context.field(object, "getVariableData", required: true) { c, v in
-            c.array(v, minItems: 1) { GetVariableData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let getVariableData = context.array(object, "getVariableData", required: true, minItems: 1) {
+            $0.payload($1, GetVariableData.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -44,6 +45,7 @@ public struct GetVariablesRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -69,12 +71,13 @@ public struct GetVariablesResponse: OCPPPayload {
     static let keys: [String] = ["customData", "getVariableResult"]
 
     /// Decodes and validates a `GetVariablesResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let getVariableResult = context.field(object, "getVariableResult", required: true) { c, v in
-            c.array(v, minItems: 1) { GetVariableResult.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let getVariableResult = context.array(object, "getVariableResult", required: true, minItems: 1) {
+            $0.payload($1, GetVariableResult.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -82,6 +85,7 @@ public struct GetVariablesResponse: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -118,21 +122,21 @@ public struct GetVariableData: OCPPPayload {
     static let keys: [String] = ["customData", "attributeType", "component", "variable"]
 
     /// Decodes and validates a `GetVariableData`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let attributeType = context.field(object, "attributeType", required: false) {
-            $0.enumeration($1, AttributeEnum.self)
-        }
-        let component = context.field(object, "component", required: true) { Component.decode($1, &$0) }
-        let variable = context.field(object, "variable", required: true) { Variable.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let attributeType = context.enumeration(object, "attributeType", required: false, AttributeEnum.self)
+        let component = context.payload(object, "component", required: true, Component.self)
+        let variable = context.payload(object, "variable", required: true, Variable.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(component: component!, variable: variable!, customData: customData, attributeType: attributeType)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -192,24 +196,18 @@ public struct GetVariableResult: OCPPPayload {
     ]
 
     /// Decodes and validates a `GetVariableResult`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let attributeStatusInfo = context.field(object, "attributeStatusInfo", required: false) {
-            StatusInfo.decode($1, &$0)
-        }
-        let attributeStatus = context.field(object, "attributeStatus", required: true) {
-            $0.enumeration($1, GetVariableStatusEnum.self)
-        }
-        let attributeType = context.field(object, "attributeType", required: false) {
-            $0.enumeration($1, AttributeEnum.self)
-        }
-        let attributeValue = context.field(object, "attributeValue", required: false) {
-            $0.string($1, maxLength: 2500)
-        }
-        let component = context.field(object, "component", required: true) { Component.decode($1, &$0) }
-        let variable = context.field(object, "variable", required: true) { Variable.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let attributeStatusInfo = context.payload(object, "attributeStatusInfo", required: false, StatusInfo.self)
+        let attributeStatus = context.enumeration(
+            object, "attributeStatus", required: true, GetVariableStatusEnum.self)
+        let attributeType = context.enumeration(object, "attributeType", required: false, AttributeEnum.self)
+        let attributeValue = context.string(object, "attributeValue", required: false, maxLength: 2500)
+        let component = context.payload(object, "component", required: true, Component.self)
+        let variable = context.payload(object, "variable", required: true, Variable.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -224,6 +222,7 @@ public struct GetVariableResult: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

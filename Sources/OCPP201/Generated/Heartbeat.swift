@@ -28,16 +28,18 @@ public struct HeartbeatRequest: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `HeartbeatRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -64,17 +66,19 @@ public struct HeartbeatResponse: OCPPPayload {
     static let keys: [String] = ["customData", "currentTime"]
 
     /// Decodes and validates a `HeartbeatResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let currentTime = context.field(object, "currentTime", required: true) { $0.dateTime($1) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let currentTime = context.dateTime(object, "currentTime", required: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(currentTime: currentTime!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

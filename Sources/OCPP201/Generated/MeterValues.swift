@@ -40,13 +40,14 @@ public struct MeterValuesRequest: OCPPPayload {
     static let keys: [String] = ["customData", "evseId", "meterValue"]
 
     /// Decodes and validates a `MeterValuesRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let evseId = context.field(object, "evseId", required: true) { $0.integer($1, allowsIntegralFraction: true) }
-        let meterValue = context.field(object, "meterValue", required: true) { c, v in
-            c.array(v, minItems: 1) { MeterValue.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let evseId = context.integer(object, "evseId", required: true, allowsIntegralFraction: true)
+        let meterValue = context.array(object, "meterValue", required: true, minItems: 1) {
+            $0.payload($1, MeterValue.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -54,6 +55,7 @@ public struct MeterValuesRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -77,16 +79,18 @@ public struct MeterValuesResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `MeterValuesResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -45,15 +45,16 @@ public struct NotifyChargingLimitRequest: OCPPPayload {
     static let keys: [String] = ["customData", "chargingSchedule", "evseId", "chargingLimit"]
 
     /// Decodes and validates a `NotifyChargingLimitRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let chargingSchedule = context.field(object, "chargingSchedule", required: false) { c, v in
-            c.array(v, minItems: 1) { ChargingSchedule.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let chargingSchedule = context.array(object, "chargingSchedule", required: false, minItems: 1) {
+            $0.payload($1, ChargingSchedule.self)
         }
-        let evseId = context.field(object, "evseId", required: false) { $0.integer($1, allowsIntegralFraction: true) }
-        let chargingLimit = context.field(object, "chargingLimit", required: true) { ChargingLimit.decode($1, &$0) }
+        let evseId = context.integer(object, "evseId", required: false, allowsIntegralFraction: true)
+        let chargingLimit = context.payload(object, "chargingLimit", required: true, ChargingLimit.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -65,6 +66,7 @@ public struct NotifyChargingLimitRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -91,16 +93,18 @@ public struct NotifyChargingLimitResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `NotifyChargingLimitResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -137,20 +141,21 @@ public struct ChargingLimit: OCPPPayload {
     static let keys: [String] = ["customData", "chargingLimitSource", "isGridCritical"]
 
     /// Decodes and validates a `ChargingLimit`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let chargingLimitSource = context.field(object, "chargingLimitSource", required: true) {
-            $0.enumeration($1, ChargingLimitSourceEnum.self)
-        }
-        let isGridCritical = context.field(object, "isGridCritical", required: false) { $0.boolean($1) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let chargingLimitSource = context.enumeration(
+            object, "chargingLimitSource", required: true, ChargingLimitSourceEnum.self)
+        let isGridCritical = context.boolean(object, "isGridCritical", required: false)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(chargingLimitSource: chargingLimitSource!, customData: customData, isGridCritical: isGridCritical)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

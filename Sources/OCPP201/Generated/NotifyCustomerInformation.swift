@@ -63,17 +63,16 @@ public struct NotifyCustomerInformationRequest: OCPPPayload {
     static let keys: [String] = ["customData", "data", "tbc", "seqNo", "generatedAt", "requestId"]
 
     /// Decodes and validates a `NotifyCustomerInformationRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let data = context.field(object, "data", required: true) { $0.string($1, maxLength: 512) }
-        let tbc = context.field(object, "tbc", required: false) { $0.boolean($1) }
-        let seqNo = context.field(object, "seqNo", required: true) { $0.integer($1, allowsIntegralFraction: true) }
-        let generatedAt = context.field(object, "generatedAt", required: true) { $0.dateTime($1) }
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let data = context.string(object, "data", required: true, maxLength: 512)
+        let tbc = context.boolean(object, "tbc", required: false)
+        let seqNo = context.integer(object, "seqNo", required: true, allowsIntegralFraction: true)
+        let generatedAt = context.dateTime(object, "generatedAt", required: true)
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -87,6 +86,7 @@ public struct NotifyCustomerInformationRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -113,16 +113,18 @@ public struct NotifyCustomerInformationResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `NotifyCustomerInformationResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

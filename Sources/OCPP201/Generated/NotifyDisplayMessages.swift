@@ -43,23 +43,23 @@ public struct NotifyDisplayMessagesRequest: OCPPPayload {
     static let keys: [String] = ["customData", "messageInfo", "requestId", "tbc"]
 
     /// Decodes and validates a `NotifyDisplayMessagesRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let messageInfo = context.field(object, "messageInfo", required: false) { c, v in
-            c.array(v, minItems: 1) { MessageInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let messageInfo = context.array(object, "messageInfo", required: false, minItems: 1) {
+            $0.payload($1, MessageInfo.self)
         }
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let tbc = context.field(object, "tbc", required: false) { $0.boolean($1) }
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let tbc = context.boolean(object, "tbc", required: false)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(requestId: requestId!, customData: customData, messageInfo: messageInfo, tbc: tbc)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -84,16 +84,18 @@ public struct NotifyDisplayMessagesResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `NotifyDisplayMessagesResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -47,15 +47,15 @@ public struct NotifyEVChargingNeedsRequest: OCPPPayload {
     static let keys: [String] = ["customData", "maxScheduleTuples", "chargingNeeds", "evseId"]
 
     /// Decodes and validates a `NotifyEVChargingNeedsRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let maxScheduleTuples = context.field(object, "maxScheduleTuples", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let chargingNeeds = context.field(object, "chargingNeeds", required: true) { ChargingNeeds.decode($1, &$0) }
-        let evseId = context.field(object, "evseId", required: true) { $0.integer($1, allowsIntegralFraction: true) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let maxScheduleTuples = context.integer(
+            object, "maxScheduleTuples", required: false, allowsIntegralFraction: true)
+        let chargingNeeds = context.payload(object, "chargingNeeds", required: true, ChargingNeeds.self)
+        let evseId = context.integer(object, "evseId", required: true, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -67,6 +67,7 @@ public struct NotifyEVChargingNeedsRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -103,20 +104,20 @@ public struct NotifyEVChargingNeedsResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo"]
 
     /// Decodes and validates a `NotifyEVChargingNeedsResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, NotifyEVChargingNeedsStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, NotifyEVChargingNeedsStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, statusInfo: statusInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -177,22 +178,15 @@ public struct ACChargingParameters: OCPPPayload {
     static let keys: [String] = ["customData", "energyAmount", "evMinCurrent", "evMaxCurrent", "evMaxVoltage"]
 
     /// Decodes and validates a `ACChargingParameters`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let energyAmount = context.field(object, "energyAmount", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let evMinCurrent = context.field(object, "evMinCurrent", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let evMaxCurrent = context.field(object, "evMaxCurrent", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let evMaxVoltage = context.field(object, "evMaxVoltage", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let energyAmount = context.integer(object, "energyAmount", required: true, allowsIntegralFraction: true)
+        let evMinCurrent = context.integer(object, "evMinCurrent", required: true, allowsIntegralFraction: true)
+        let evMaxCurrent = context.integer(object, "evMaxCurrent", required: true, allowsIntegralFraction: true)
+        let evMaxVoltage = context.integer(object, "evMaxVoltage", required: true, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -205,6 +199,7 @@ public struct ACChargingParameters: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -255,20 +250,18 @@ public struct ChargingNeeds: OCPPPayload {
     ]
 
     /// Decodes and validates a `ChargingNeeds`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let acChargingParameters = context.field(object, "acChargingParameters", required: false) {
-            ACChargingParameters.decode($1, &$0)
-        }
-        let dcChargingParameters = context.field(object, "dcChargingParameters", required: false) {
-            DCChargingParameters.decode($1, &$0)
-        }
-        let requestedEnergyTransfer = context.field(object, "requestedEnergyTransfer", required: true) {
-            $0.enumeration($1, EnergyTransferModeEnum.self)
-        }
-        let departureTime = context.field(object, "departureTime", required: false) { $0.dateTime($1) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let acChargingParameters = context.payload(
+            object, "acChargingParameters", required: false, ACChargingParameters.self)
+        let dcChargingParameters = context.payload(
+            object, "dcChargingParameters", required: false, DCChargingParameters.self)
+        let requestedEnergyTransfer = context.enumeration(
+            object, "requestedEnergyTransfer", required: true, EnergyTransferModeEnum.self)
+        let departureTime = context.dateTime(object, "departureTime", required: false)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -281,6 +274,7 @@ public struct ChargingNeeds: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -379,34 +373,23 @@ public struct DCChargingParameters: OCPPPayload {
     ]
 
     /// Decodes and validates a `DCChargingParameters`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let evMaxCurrent = context.field(object, "evMaxCurrent", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let evMaxVoltage = context.field(object, "evMaxVoltage", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let energyAmount = context.field(object, "energyAmount", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let evMaxPower = context.field(object, "evMaxPower", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let stateOfCharge = context.field(object, "stateOfCharge", required: false) {
-            $0.integer($1, minimum: 0, maximum: 100, allowsIntegralFraction: true)
-        }
-        let evEnergyCapacity = context.field(object, "evEnergyCapacity", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let fullSoC = context.field(object, "fullSoC", required: false) {
-            $0.integer($1, minimum: 0, maximum: 100, allowsIntegralFraction: true)
-        }
-        let bulkSoC = context.field(object, "bulkSoC", required: false) {
-            $0.integer($1, minimum: 0, maximum: 100, allowsIntegralFraction: true)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let evMaxCurrent = context.integer(object, "evMaxCurrent", required: true, allowsIntegralFraction: true)
+        let evMaxVoltage = context.integer(object, "evMaxVoltage", required: true, allowsIntegralFraction: true)
+        let energyAmount = context.integer(object, "energyAmount", required: false, allowsIntegralFraction: true)
+        let evMaxPower = context.integer(object, "evMaxPower", required: false, allowsIntegralFraction: true)
+        let stateOfCharge = context.integer(
+            object, "stateOfCharge", required: false, minimum: 0, maximum: 100, allowsIntegralFraction: true)
+        let evEnergyCapacity = context.integer(
+            object, "evEnergyCapacity", required: false, allowsIntegralFraction: true)
+        let fullSoC = context.integer(
+            object, "fullSoC", required: false, minimum: 0, maximum: 100, allowsIntegralFraction: true)
+        let bulkSoC = context.integer(
+            object, "bulkSoC", required: false, minimum: 0, maximum: 100, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -423,6 +406,7 @@ public struct DCChargingParameters: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

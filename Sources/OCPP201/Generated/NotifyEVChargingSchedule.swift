@@ -47,21 +47,21 @@ public struct NotifyEVChargingScheduleRequest: OCPPPayload {
     static let keys: [String] = ["customData", "timeBase", "chargingSchedule", "evseId"]
 
     /// Decodes and validates a `NotifyEVChargingScheduleRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let timeBase = context.field(object, "timeBase", required: true) { $0.dateTime($1) }
-        let chargingSchedule = context.field(object, "chargingSchedule", required: true) {
-            ChargingSchedule.decode($1, &$0)
-        }
-        let evseId = context.field(object, "evseId", required: true) { $0.integer($1, allowsIntegralFraction: true) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let timeBase = context.dateTime(object, "timeBase", required: true)
+        let chargingSchedule = context.payload(object, "chargingSchedule", required: true, ChargingSchedule.self)
+        let evseId = context.integer(object, "evseId", required: true, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(timeBase: timeBase!, chargingSchedule: chargingSchedule!, evseId: evseId!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -92,18 +92,20 @@ public struct NotifyEVChargingScheduleResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo"]
 
     /// Decodes and validates a `NotifyEVChargingScheduleResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, GenericStatusEnum.self) }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, GenericStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, statusInfo: statusInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

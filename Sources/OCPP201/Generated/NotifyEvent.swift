@@ -53,15 +53,16 @@ public struct NotifyEventRequest: OCPPPayload {
     static let keys: [String] = ["customData", "generatedAt", "tbc", "seqNo", "eventData"]
 
     /// Decodes and validates a `NotifyEventRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let generatedAt = context.field(object, "generatedAt", required: true) { $0.dateTime($1) }
-        let tbc = context.field(object, "tbc", required: false) { $0.boolean($1) }
-        let seqNo = context.field(object, "seqNo", required: true) { $0.integer($1, allowsIntegralFraction: true) }
-        let eventData = context.field(object, "eventData", required: true) { c, v in
-            c.array(v, minItems: 1) { EventData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let generatedAt = context.dateTime(object, "generatedAt", required: true)
+        let tbc = context.boolean(object, "tbc", required: false)
+        let seqNo = context.integer(object, "seqNo", required: true, allowsIntegralFraction: true)
+        let eventData = context.array(object, "eventData", required: true, minItems: 1) {
+            $0.payload($1, EventData.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -69,6 +70,7 @@ public struct NotifyEventRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -94,16 +96,18 @@ public struct NotifyEventResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `NotifyEventResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -205,27 +209,26 @@ public struct EventData: OCPPPayload {
     ]
 
     /// Decodes and validates a `EventData`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let eventId = context.field(object, "eventId", required: true) { $0.integer($1, allowsIntegralFraction: true) }
-        let timestamp = context.field(object, "timestamp", required: true) { $0.dateTime($1) }
-        let trigger = context.field(object, "trigger", required: true) { $0.enumeration($1, EventTriggerEnum.self) }
-        let cause = context.field(object, "cause", required: false) { $0.integer($1, allowsIntegralFraction: true) }
-        let actualValue = context.field(object, "actualValue", required: true) { $0.string($1, maxLength: 2500) }
-        let techCode = context.field(object, "techCode", required: false) { $0.string($1, maxLength: 50) }
-        let techInfo = context.field(object, "techInfo", required: false) { $0.string($1, maxLength: 500) }
-        let cleared = context.field(object, "cleared", required: false) { $0.boolean($1) }
-        let transactionId = context.field(object, "transactionId", required: false) { $0.string($1, maxLength: 36) }
-        let component = context.field(object, "component", required: true) { Component.decode($1, &$0) }
-        let variableMonitoringId = context.field(object, "variableMonitoringId", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let eventNotificationType = context.field(object, "eventNotificationType", required: true) {
-            $0.enumeration($1, EventNotificationEnum.self)
-        }
-        let variable = context.field(object, "variable", required: true) { Variable.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let eventId = context.integer(object, "eventId", required: true, allowsIntegralFraction: true)
+        let timestamp = context.dateTime(object, "timestamp", required: true)
+        let trigger = context.enumeration(object, "trigger", required: true, EventTriggerEnum.self)
+        let cause = context.integer(object, "cause", required: false, allowsIntegralFraction: true)
+        let actualValue = context.string(object, "actualValue", required: true, maxLength: 2500)
+        let techCode = context.string(object, "techCode", required: false, maxLength: 50)
+        let techInfo = context.string(object, "techInfo", required: false, maxLength: 500)
+        let cleared = context.boolean(object, "cleared", required: false)
+        let transactionId = context.string(object, "transactionId", required: false, maxLength: 36)
+        let component = context.payload(object, "component", required: true, Component.self)
+        let variableMonitoringId = context.integer(
+            object, "variableMonitoringId", required: false, allowsIntegralFraction: true)
+        let eventNotificationType = context.enumeration(
+            object, "eventNotificationType", required: true, EventNotificationEnum.self)
+        let variable = context.payload(object, "variable", required: true, Variable.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -247,6 +250,7 @@ public struct EventData: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

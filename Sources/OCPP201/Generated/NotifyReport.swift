@@ -59,19 +59,18 @@ public struct NotifyReportRequest: OCPPPayload {
     static let keys: [String] = ["customData", "requestId", "generatedAt", "reportData", "tbc", "seqNo"]
 
     /// Decodes and validates a `NotifyReportRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let generatedAt = context.dateTime(object, "generatedAt", required: true)
+        let reportData = context.array(object, "reportData", required: false, minItems: 1) {
+            $0.payload($1, ReportData.self)
         }
-        let generatedAt = context.field(object, "generatedAt", required: true) { $0.dateTime($1) }
-        let reportData = context.field(object, "reportData", required: false) { c, v in
-            c.array(v, minItems: 1) { ReportData.decode($1, &$0) }
-        }
-        let tbc = context.field(object, "tbc", required: false) { $0.boolean($1) }
-        let seqNo = context.field(object, "seqNo", required: true) { $0.integer($1, allowsIntegralFraction: true) }
+        let tbc = context.boolean(object, "tbc", required: false)
+        let seqNo = context.integer(object, "seqNo", required: true, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -85,6 +84,7 @@ public struct NotifyReportRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -111,16 +111,18 @@ public struct NotifyReportResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `NotifyReportResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -190,18 +192,18 @@ public struct ReportData: OCPPPayload {
     static let keys: [String] = ["customData", "component", "variable", "variableAttribute", "variableCharacteristics"]
 
     /// Decodes and validates a `ReportData`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let component = context.field(object, "component", required: true) { Component.decode($1, &$0) }
-        let variable = context.field(object, "variable", required: true) { Variable.decode($1, &$0) }
-        let variableAttribute = context.field(object, "variableAttribute", required: true) { c, v in
-            c.array(v, minItems: 1, maxItems: 4) { VariableAttribute.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let component = context.payload(object, "component", required: true, Component.self)
+        let variable = context.payload(object, "variable", required: true, Variable.self)
+        let variableAttribute = context.array(object, "variableAttribute", required: true, minItems: 1, maxItems: 4) {
+            $0.payload($1, VariableAttribute.self)
         }
-        let variableCharacteristics = context.field(object, "variableCharacteristics", required: false) {
-            VariableCharacteristics.decode($1, &$0)
-        }
+        let variableCharacteristics = context.payload(
+            object, "variableCharacteristics", required: false, VariableCharacteristics.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -214,6 +216,7 @@ public struct ReportData: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -274,17 +277,16 @@ public struct VariableAttribute: OCPPPayload {
     static let keys: [String] = ["customData", "type", "value", "mutability", "persistent", "constant"]
 
     /// Decodes and validates a `VariableAttribute`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let `type` = context.field(object, "type", required: false) { $0.enumeration($1, AttributeEnum.self) }
-        let valueField = context.field(object, "value", required: false) { $0.string($1, maxLength: 2500) }
-        let mutability = context.field(object, "mutability", required: false) {
-            $0.enumeration($1, MutabilityEnum.self)
-        }
-        let persistent = context.field(object, "persistent", required: false) { $0.boolean($1) }
-        let constant = context.field(object, "constant", required: false) { $0.boolean($1) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let `type` = context.enumeration(object, "type", required: false, AttributeEnum.self)
+        let valueField = context.string(object, "value", required: false, maxLength: 2500)
+        let mutability = context.enumeration(object, "mutability", required: false, MutabilityEnum.self)
+        let persistent = context.boolean(object, "persistent", required: false)
+        let constant = context.boolean(object, "constant", required: false)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -298,6 +300,7 @@ public struct VariableAttribute: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -374,16 +377,17 @@ public struct VariableCharacteristics: OCPPPayload {
     ]
 
     /// Decodes and validates a `VariableCharacteristics`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let unit = context.field(object, "unit", required: false) { $0.string($1, maxLength: 16) }
-        let dataType = context.field(object, "dataType", required: true) { $0.enumeration($1, DataEnum.self) }
-        let minLimit = context.field(object, "minLimit", required: false) { $0.number($1) }
-        let maxLimit = context.field(object, "maxLimit", required: false) { $0.number($1) }
-        let valuesList = context.field(object, "valuesList", required: false) { $0.string($1, maxLength: 1000) }
-        let supportsMonitoring = context.field(object, "supportsMonitoring", required: true) { $0.boolean($1) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let unit = context.string(object, "unit", required: false, maxLength: 16)
+        let dataType = context.enumeration(object, "dataType", required: true, DataEnum.self)
+        let minLimit = context.number(object, "minLimit", required: false)
+        let maxLimit = context.number(object, "maxLimit", required: false)
+        let valuesList = context.string(object, "valuesList", required: false, maxLength: 1000)
+        let supportsMonitoring = context.boolean(object, "supportsMonitoring", required: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -398,6 +402,7 @@ public struct VariableCharacteristics: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

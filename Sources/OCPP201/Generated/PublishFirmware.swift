@@ -68,21 +68,16 @@ public struct PublishFirmwareRequest: OCPPPayload {
     static let keys: [String] = ["customData", "location", "retries", "checksum", "requestId", "retryInterval"]
 
     /// Decodes and validates a `PublishFirmwareRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let location = context.field(object, "location", required: true) { $0.string($1, maxLength: 512) }
-        let retries = context.field(object, "retries", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let checksum = context.field(object, "checksum", required: true) { $0.string($1, maxLength: 32) }
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let retryInterval = context.field(object, "retryInterval", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let location = context.string(object, "location", required: true, maxLength: 512)
+        let retries = context.integer(object, "retries", required: false, allowsIntegralFraction: true)
+        let checksum = context.string(object, "checksum", required: true, maxLength: 32)
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let retryInterval = context.integer(object, "retryInterval", required: false, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -96,6 +91,7 @@ public struct PublishFirmwareRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -128,18 +124,20 @@ public struct PublishFirmwareResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo"]
 
     /// Decodes and validates a `PublishFirmwareResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, GenericStatusEnum.self) }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, GenericStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, statusInfo: statusInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

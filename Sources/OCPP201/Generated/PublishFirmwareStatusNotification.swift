@@ -52,25 +52,23 @@ public struct PublishFirmwareStatusNotificationRequest: OCPPPayload {
     static let keys: [String] = ["customData", "status", "location", "requestId"]
 
     /// Decodes and validates a `PublishFirmwareStatusNotificationRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, PublishFirmwareStatusEnum.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, PublishFirmwareStatusEnum.self)
+        let location = context.array(object, "location", required: false, minItems: 1) {
+            $0.string($1, maxLength: 512)
         }
-        let location = context.field(object, "location", required: false) { c, v in
-            c.array(v, minItems: 1) { $0.string($1, maxLength: 512) }
-        }
-        let requestId = context.field(object, "requestId", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
+        let requestId = context.integer(object, "requestId", required: false, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, location: location, requestId: requestId)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -95,16 +93,18 @@ public struct PublishFirmwareStatusNotificationResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `PublishFirmwareStatusNotificationResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

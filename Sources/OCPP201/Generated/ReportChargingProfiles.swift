@@ -61,21 +61,19 @@ public struct ReportChargingProfilesRequest: OCPPPayload {
     static let keys: [String] = ["customData", "requestId", "chargingLimitSource", "chargingProfile", "tbc", "evseId"]
 
     /// Decodes and validates a `ReportChargingProfilesRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let chargingLimitSource = context.enumeration(
+            object, "chargingLimitSource", required: true, ChargingLimitSourceEnum.self)
+        let chargingProfile = context.array(object, "chargingProfile", required: true, minItems: 1) {
+            $0.payload($1, ChargingProfile.self)
         }
-        let chargingLimitSource = context.field(object, "chargingLimitSource", required: true) {
-            $0.enumeration($1, ChargingLimitSourceEnum.self)
-        }
-        let chargingProfile = context.field(object, "chargingProfile", required: true) { c, v in
-            c.array(v, minItems: 1) { ChargingProfile.decode($1, &$0) }
-        }
-        let tbc = context.field(object, "tbc", required: false) { $0.boolean($1) }
-        let evseId = context.field(object, "evseId", required: true) { $0.integer($1, allowsIntegralFraction: true) }
+        let tbc = context.boolean(object, "tbc", required: false)
+        let evseId = context.integer(object, "evseId", required: true, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -89,6 +87,7 @@ public struct ReportChargingProfilesRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -115,16 +114,18 @@ public struct ReportChargingProfilesResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `ReportChargingProfilesResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -57,19 +57,16 @@ public struct RequestStartTransactionRequest: OCPPPayload {
     static let keys: [String] = ["customData", "evseId", "groupIdToken", "idToken", "remoteStartId", "chargingProfile"]
 
     /// Decodes and validates a `RequestStartTransactionRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let evseId = context.field(object, "evseId", required: false) { $0.integer($1, allowsIntegralFraction: true) }
-        let groupIdToken = context.field(object, "groupIdToken", required: false) { IdToken.decode($1, &$0) }
-        let idToken = context.field(object, "idToken", required: true) { IdToken.decode($1, &$0) }
-        let remoteStartId = context.field(object, "remoteStartId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let chargingProfile = context.field(object, "chargingProfile", required: false) {
-            ChargingProfile.decode($1, &$0)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let evseId = context.integer(object, "evseId", required: false, allowsIntegralFraction: true)
+        let groupIdToken = context.payload(object, "groupIdToken", required: false, IdToken.self)
+        let idToken = context.payload(object, "idToken", required: true, IdToken.self)
+        let remoteStartId = context.integer(object, "remoteStartId", required: true, allowsIntegralFraction: true)
+        let chargingProfile = context.payload(object, "chargingProfile", required: false, ChargingProfile.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -83,6 +80,7 @@ public struct RequestStartTransactionRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -127,21 +125,21 @@ public struct RequestStartTransactionResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo", "transactionId"]
 
     /// Decodes and validates a `RequestStartTransactionResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, RequestStartStopStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let transactionId = context.field(object, "transactionId", required: false) { $0.string($1, maxLength: 36) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, RequestStartStopStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let transactionId = context.string(object, "transactionId", required: false, maxLength: 36)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, statusInfo: statusInfo, transactionId: transactionId)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

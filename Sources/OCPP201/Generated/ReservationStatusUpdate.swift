@@ -41,16 +41,14 @@ public struct ReservationStatusUpdateRequest: OCPPPayload {
     static let keys: [String] = ["customData", "reservationId", "reservationUpdateStatus"]
 
     /// Decodes and validates a `ReservationStatusUpdateRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let reservationId = context.field(object, "reservationId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let reservationUpdateStatus = context.field(object, "reservationUpdateStatus", required: true) {
-            $0.enumeration($1, ReservationUpdateStatusEnum.self)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let reservationId = context.integer(object, "reservationId", required: true, allowsIntegralFraction: true)
+        let reservationUpdateStatus = context.enumeration(
+            object, "reservationUpdateStatus", required: true, ReservationUpdateStatusEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -61,6 +59,7 @@ public struct ReservationStatusUpdateRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -84,16 +83,18 @@ public struct ReservationStatusUpdateResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `ReservationStatusUpdateResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -62,18 +62,17 @@ public struct ReserveNowRequest: OCPPPayload {
     ]
 
     /// Decodes and validates a `ReserveNowRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let id = context.field(object, "id", required: true) { $0.integer($1, allowsIntegralFraction: true) }
-        let expiryDateTime = context.field(object, "expiryDateTime", required: true) { $0.dateTime($1) }
-        let connectorType = context.field(object, "connectorType", required: false) {
-            $0.enumeration($1, ConnectorEnum.self)
-        }
-        let idToken = context.field(object, "idToken", required: true) { IdToken.decode($1, &$0) }
-        let evseId = context.field(object, "evseId", required: false) { $0.integer($1, allowsIntegralFraction: true) }
-        let groupIdToken = context.field(object, "groupIdToken", required: false) { IdToken.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let id = context.integer(object, "id", required: true, allowsIntegralFraction: true)
+        let expiryDateTime = context.dateTime(object, "expiryDateTime", required: true)
+        let connectorType = context.enumeration(object, "connectorType", required: false, ConnectorEnum.self)
+        let idToken = context.payload(object, "idToken", required: true, IdToken.self)
+        let evseId = context.integer(object, "evseId", required: false, allowsIntegralFraction: true)
+        let groupIdToken = context.payload(object, "groupIdToken", required: false, IdToken.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -88,6 +87,7 @@ public struct ReserveNowRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -121,18 +121,20 @@ public struct ReserveNowResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo"]
 
     /// Decodes and validates a `ReserveNowResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, ReserveNowStatusEnum.self) }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, ReserveNowStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, statusInfo: statusInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

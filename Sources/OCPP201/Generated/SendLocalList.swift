@@ -45,17 +45,16 @@ public struct SendLocalListRequest: OCPPPayload {
     static let keys: [String] = ["customData", "localAuthorizationList", "versionNumber", "updateType"]
 
     /// Decodes and validates a `SendLocalListRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let localAuthorizationList = context.field(object, "localAuthorizationList", required: false) { c, v in
-            c.array(v, minItems: 1) { AuthorizationData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let localAuthorizationList = context.array(object, "localAuthorizationList", required: false, minItems: 1) {
+            $0.payload($1, AuthorizationData.self)
         }
-        let versionNumber = context.field(object, "versionNumber", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let updateType = context.field(object, "updateType", required: true) { $0.enumeration($1, UpdateEnum.self) }
+        let versionNumber = context.integer(object, "versionNumber", required: true, allowsIntegralFraction: true)
+        let updateType = context.enumeration(object, "updateType", required: true, UpdateEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -67,6 +66,7 @@ public struct SendLocalListRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -99,20 +99,20 @@ public struct SendLocalListResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo"]
 
     /// Decodes and validates a `SendLocalListResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, SendLocalListStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, SendLocalListStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, statusInfo: statusInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -142,18 +142,20 @@ public struct AuthorizationData: OCPPPayload {
     static let keys: [String] = ["customData", "idToken", "idTokenInfo"]
 
     /// Decodes and validates a `AuthorizationData`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let idToken = context.field(object, "idToken", required: true) { IdToken.decode($1, &$0) }
-        let idTokenInfo = context.field(object, "idTokenInfo", required: false) { IdTokenInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let idToken = context.payload(object, "idToken", required: true, IdToken.self)
+        let idTokenInfo = context.payload(object, "idTokenInfo", required: false, IdTokenInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(idToken: idToken!, customData: customData, idTokenInfo: idTokenInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

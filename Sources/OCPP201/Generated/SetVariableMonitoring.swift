@@ -32,12 +32,13 @@ public struct SetVariableMonitoringRequest: OCPPPayload {
     static let keys: [String] = ["customData", "setMonitoringData"]
 
     /// Decodes and validates a `SetVariableMonitoringRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let setMonitoringData = context.field(object, "setMonitoringData", required: true) { c, v in
-            c.array(v, minItems: 1) { SetMonitoringData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let setMonitoringData = context.array(object, "setMonitoringData", required: true, minItems: 1) {
+            $0.payload($1, SetMonitoringData.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -45,6 +46,7 @@ public struct SetVariableMonitoringRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -70,12 +72,13 @@ public struct SetVariableMonitoringResponse: OCPPPayload {
     static let keys: [String] = ["customData", "setMonitoringResult"]
 
     /// Decodes and validates a `SetVariableMonitoringResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let setMonitoringResult = context.field(object, "setMonitoringResult", required: true) { c, v in
-            c.array(v, minItems: 1) { SetMonitoringResult.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let setMonitoringResult = context.array(object, "setMonitoringResult", required: true, minItems: 1) {
+            $0.payload($1, SetMonitoringResult.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -83,6 +86,7 @@ public struct SetVariableMonitoringResponse: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -174,19 +178,18 @@ public struct SetMonitoringData: OCPPPayload {
     ]
 
     /// Decodes and validates a `SetMonitoringData`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let id = context.field(object, "id", required: false) { $0.integer($1, allowsIntegralFraction: true) }
-        let transaction = context.field(object, "transaction", required: false) { $0.boolean($1) }
-        let valueField = context.field(object, "value", required: true) { $0.number($1) }
-        let `type` = context.field(object, "type", required: true) { $0.enumeration($1, MonitorEnum.self) }
-        let severity = context.field(object, "severity", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let component = context.field(object, "component", required: true) { Component.decode($1, &$0) }
-        let variable = context.field(object, "variable", required: true) { Variable.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let id = context.integer(object, "id", required: false, allowsIntegralFraction: true)
+        let transaction = context.boolean(object, "transaction", required: false)
+        let valueField = context.number(object, "value", required: true)
+        let `type` = context.enumeration(object, "type", required: true, MonitorEnum.self)
+        let severity = context.integer(object, "severity", required: true, allowsIntegralFraction: true)
+        let component = context.payload(object, "component", required: true, Component.self)
+        let variable = context.payload(object, "variable", required: true, Variable.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -202,6 +205,7 @@ public struct SetMonitoringData: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -294,21 +298,18 @@ public struct SetMonitoringResult: OCPPPayload {
     ]
 
     /// Decodes and validates a `SetMonitoringResult`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let id = context.field(object, "id", required: false) { $0.integer($1, allowsIntegralFraction: true) }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, SetMonitoringStatusEnum.self)
-        }
-        let `type` = context.field(object, "type", required: true) { $0.enumeration($1, MonitorEnum.self) }
-        let component = context.field(object, "component", required: true) { Component.decode($1, &$0) }
-        let variable = context.field(object, "variable", required: true) { Variable.decode($1, &$0) }
-        let severity = context.field(object, "severity", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let id = context.integer(object, "id", required: false, allowsIntegralFraction: true)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let status = context.enumeration(object, "status", required: true, SetMonitoringStatusEnum.self)
+        let `type` = context.enumeration(object, "type", required: true, MonitorEnum.self)
+        let component = context.payload(object, "component", required: true, Component.self)
+        let variable = context.payload(object, "variable", required: true, Variable.self)
+        let severity = context.integer(object, "severity", required: true, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -324,6 +325,7 @@ public struct SetMonitoringResult: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

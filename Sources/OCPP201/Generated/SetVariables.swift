@@ -31,12 +31,13 @@ public struct SetVariablesRequest: OCPPPayload {
     static let keys: [String] = ["customData", "setVariableData"]
 
     /// Decodes and validates a `SetVariablesRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let setVariableData = context.field(object, "setVariableData", required: true) { c, v in
-            c.array(v, minItems: 1) { SetVariableData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let setVariableData = context.array(object, "setVariableData", required: true, minItems: 1) {
+            $0.payload($1, SetVariableData.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -44,6 +45,7 @@ public struct SetVariablesRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -69,12 +71,13 @@ public struct SetVariablesResponse: OCPPPayload {
     static let keys: [String] = ["customData", "setVariableResult"]
 
     /// Decodes and validates a `SetVariablesResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let setVariableResult = context.field(object, "setVariableResult", required: true) { c, v in
-            c.array(v, minItems: 1) { SetVariableResult.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let setVariableResult = context.array(object, "setVariableResult", required: true, minItems: 1) {
+            $0.payload($1, SetVariableResult.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -82,6 +85,7 @@ public struct SetVariablesResponse: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -127,16 +131,15 @@ public struct SetVariableData: OCPPPayload {
     static let keys: [String] = ["customData", "attributeType", "attributeValue", "component", "variable"]
 
     /// Decodes and validates a `SetVariableData`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let attributeType = context.field(object, "attributeType", required: false) {
-            $0.enumeration($1, AttributeEnum.self)
-        }
-        let attributeValue = context.field(object, "attributeValue", required: true) { $0.string($1, maxLength: 1000) }
-        let component = context.field(object, "component", required: true) { Component.decode($1, &$0) }
-        let variable = context.field(object, "variable", required: true) { Variable.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let attributeType = context.enumeration(object, "attributeType", required: false, AttributeEnum.self)
+        let attributeValue = context.string(object, "attributeValue", required: true, maxLength: 1000)
+        let component = context.payload(object, "component", required: true, Component.self)
+        let variable = context.payload(object, "variable", required: true, Variable.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -149,6 +152,7 @@ public struct SetVariableData: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -198,21 +202,17 @@ public struct SetVariableResult: OCPPPayload {
     ]
 
     /// Decodes and validates a `SetVariableResult`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let attributeType = context.field(object, "attributeType", required: false) {
-            $0.enumeration($1, AttributeEnum.self)
-        }
-        let attributeStatus = context.field(object, "attributeStatus", required: true) {
-            $0.enumeration($1, SetVariableStatusEnum.self)
-        }
-        let attributeStatusInfo = context.field(object, "attributeStatusInfo", required: false) {
-            StatusInfo.decode($1, &$0)
-        }
-        let component = context.field(object, "component", required: true) { Component.decode($1, &$0) }
-        let variable = context.field(object, "variable", required: true) { Variable.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let attributeType = context.enumeration(object, "attributeType", required: false, AttributeEnum.self)
+        let attributeStatus = context.enumeration(
+            object, "attributeStatus", required: true, SetVariableStatusEnum.self)
+        let attributeStatusInfo = context.payload(object, "attributeStatusInfo", required: false, StatusInfo.self)
+        let component = context.payload(object, "component", required: true, Component.self)
+        let variable = context.payload(object, "variable", required: true, Variable.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -226,6 +226,7 @@ public struct SetVariableResult: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

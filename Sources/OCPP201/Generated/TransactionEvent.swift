@@ -97,34 +97,26 @@ public struct TransactionEventRequest: OCPPPayload {
     ]
 
     /// Decodes and validates a `TransactionEventRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let eventType = context.field(object, "eventType", required: true) {
-            $0.enumeration($1, TransactionEventEnum.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let eventType = context.enumeration(object, "eventType", required: true, TransactionEventEnum.self)
+        let meterValue = context.array(object, "meterValue", required: false, minItems: 1) {
+            $0.payload($1, MeterValue.self)
         }
-        let meterValue = context.field(object, "meterValue", required: false) { c, v in
-            c.array(v, minItems: 1) { MeterValue.decode($1, &$0) }
-        }
-        let timestamp = context.field(object, "timestamp", required: true) { $0.dateTime($1) }
-        let triggerReason = context.field(object, "triggerReason", required: true) {
-            $0.enumeration($1, TriggerReasonEnum.self)
-        }
-        let seqNo = context.field(object, "seqNo", required: true) { $0.integer($1, allowsIntegralFraction: true) }
-        let offline = context.field(object, "offline", required: false) { $0.boolean($1) }
-        let numberOfPhasesUsed = context.field(object, "numberOfPhasesUsed", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let cableMaxCurrent = context.field(object, "cableMaxCurrent", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let reservationId = context.field(object, "reservationId", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let transactionInfo = context.field(object, "transactionInfo", required: true) { Transaction.decode($1, &$0) }
-        let evse = context.field(object, "evse", required: false) { EVSE.decode($1, &$0) }
-        let idToken = context.field(object, "idToken", required: false) { IdToken.decode($1, &$0) }
+        let timestamp = context.dateTime(object, "timestamp", required: true)
+        let triggerReason = context.enumeration(object, "triggerReason", required: true, TriggerReasonEnum.self)
+        let seqNo = context.integer(object, "seqNo", required: true, allowsIntegralFraction: true)
+        let offline = context.boolean(object, "offline", required: false)
+        let numberOfPhasesUsed = context.integer(
+            object, "numberOfPhasesUsed", required: false, allowsIntegralFraction: true)
+        let cableMaxCurrent = context.integer(object, "cableMaxCurrent", required: false, allowsIntegralFraction: true)
+        let reservationId = context.integer(object, "reservationId", required: false, allowsIntegralFraction: true)
+        let transactionInfo = context.payload(object, "transactionInfo", required: true, Transaction.self)
+        let evse = context.payload(object, "evse", required: false, EVSE.self)
+        let idToken = context.payload(object, "idToken", required: false, IdToken.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -145,6 +137,7 @@ public struct TransactionEventRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -209,18 +202,17 @@ public struct TransactionEventResponse: OCPPPayload {
     ]
 
     /// Decodes and validates a `TransactionEventResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let totalCost = context.field(object, "totalCost", required: false) { $0.number($1) }
-        let chargingPriority = context.field(object, "chargingPriority", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let idTokenInfo = context.field(object, "idTokenInfo", required: false) { IdTokenInfo.decode($1, &$0) }
-        let updatedPersonalMessage = context.field(object, "updatedPersonalMessage", required: false) {
-            MessageContent.decode($1, &$0)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let totalCost = context.number(object, "totalCost", required: false)
+        let chargingPriority = context.integer(
+            object, "chargingPriority", required: false, allowsIntegralFraction: true)
+        let idTokenInfo = context.payload(object, "idTokenInfo", required: false, IdTokenInfo.self)
+        let updatedPersonalMessage = context.payload(
+            object, "updatedPersonalMessage", required: false, MessageContent.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -233,6 +225,7 @@ public struct TransactionEventResponse: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -358,23 +351,17 @@ public struct Transaction: OCPPPayload {
     ]
 
     /// Decodes and validates a `Transaction`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let transactionId = context.field(object, "transactionId", required: true) { $0.string($1, maxLength: 36) }
-        let chargingState = context.field(object, "chargingState", required: false) {
-            $0.enumeration($1, ChargingStateEnum.self)
-        }
-        let timeSpentCharging = context.field(object, "timeSpentCharging", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let stoppedReason = context.field(object, "stoppedReason", required: false) {
-            $0.enumeration($1, ReasonEnum.self)
-        }
-        let remoteStartId = context.field(object, "remoteStartId", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let transactionId = context.string(object, "transactionId", required: true, maxLength: 36)
+        let chargingState = context.enumeration(object, "chargingState", required: false, ChargingStateEnum.self)
+        let timeSpentCharging = context.integer(
+            object, "timeSpentCharging", required: false, allowsIntegralFraction: true)
+        let stoppedReason = context.enumeration(object, "stoppedReason", required: false, ReasonEnum.self)
+        let remoteStartId = context.integer(object, "remoteStartId", required: false, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -388,6 +375,7 @@ public struct Transaction: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -34,20 +34,20 @@ public struct TriggerMessageRequest: OCPPPayload {
     static let keys: [String] = ["customData", "evse", "requestedMessage"]
 
     /// Decodes and validates a `TriggerMessageRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let evse = context.field(object, "evse", required: false) { EVSE.decode($1, &$0) }
-        let requestedMessage = context.field(object, "requestedMessage", required: true) {
-            $0.enumeration($1, MessageTriggerEnum.self)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let evse = context.payload(object, "evse", required: false, EVSE.self)
+        let requestedMessage = context.enumeration(object, "requestedMessage", required: true, MessageTriggerEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(requestedMessage: requestedMessage!, customData: customData, evse: evse)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -77,20 +77,20 @@ public struct TriggerMessageResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo"]
 
     /// Decodes and validates a `TriggerMessageResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, TriggerMessageStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, TriggerMessageStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, statusInfo: statusInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -33,17 +33,19 @@ public struct UnpublishFirmwareRequest: OCPPPayload {
     static let keys: [String] = ["customData", "checksum"]
 
     /// Decodes and validates a `UnpublishFirmwareRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let checksum = context.field(object, "checksum", required: true) { $0.string($1, maxLength: 32) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let checksum = context.string(object, "checksum", required: true, maxLength: 32)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(checksum: checksum!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -69,19 +71,19 @@ public struct UnpublishFirmwareResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status"]
 
     /// Decodes and validates a `UnpublishFirmwareResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, UnpublishFirmwareStatusEnum.self)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, UnpublishFirmwareStatusEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

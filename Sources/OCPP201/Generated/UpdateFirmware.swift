@@ -55,20 +55,15 @@ public struct UpdateFirmwareRequest: OCPPPayload {
     static let keys: [String] = ["customData", "retries", "retryInterval", "requestId", "firmware"]
 
     /// Decodes and validates a `UpdateFirmwareRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let retries = context.field(object, "retries", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let retryInterval = context.field(object, "retryInterval", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let firmware = context.field(object, "firmware", required: true) { Firmware.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let retries = context.integer(object, "retries", required: false, allowsIntegralFraction: true)
+        let retryInterval = context.integer(object, "retryInterval", required: false, allowsIntegralFraction: true)
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let firmware = context.payload(object, "firmware", required: true, Firmware.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -81,6 +76,7 @@ public struct UpdateFirmwareRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -112,20 +108,20 @@ public struct UpdateFirmwareResponse: OCPPPayload {
     static let keys: [String] = ["customData", "status", "statusInfo"]
 
     /// Decodes and validates a `UpdateFirmwareResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, UpdateFirmwareStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, UpdateFirmwareStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, customData: customData, statusInfo: statusInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -194,17 +190,16 @@ public struct Firmware: OCPPPayload {
     ]
 
     /// Decodes and validates a `Firmware`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let location = context.field(object, "location", required: true) { $0.string($1, maxLength: 512) }
-        let retrieveDateTime = context.field(object, "retrieveDateTime", required: true) { $0.dateTime($1) }
-        let installDateTime = context.field(object, "installDateTime", required: false) { $0.dateTime($1) }
-        let signingCertificate = context.field(object, "signingCertificate", required: false) {
-            $0.string($1, maxLength: 5500)
-        }
-        let signature = context.field(object, "signature", required: false) { $0.string($1, maxLength: 800) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let location = context.string(object, "location", required: true, maxLength: 512)
+        let retrieveDateTime = context.dateTime(object, "retrieveDateTime", required: true)
+        let installDateTime = context.dateTime(object, "installDateTime", required: false)
+        let signingCertificate = context.string(object, "signingCertificate", required: false, maxLength: 5500)
+        let signature = context.string(object, "signature", required: false, maxLength: 800)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -218,6 +213,7 @@ public struct Firmware: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -38,18 +38,20 @@ public struct AFRRSignalRequest: OCPPPayload {
     static let keys: [String] = ["timestamp", "signal", "customData"]
 
     /// Decodes and validates a `AFRRSignalRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let timestamp = context.field(object, "timestamp", required: true) { $0.dateTime($1) }
-        let signal = context.field(object, "signal", required: true) { $0.integer($1, allowsIntegralFraction: true) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let timestamp = context.dateTime(object, "timestamp", required: true)
+        let signal = context.integer(object, "signal", required: true, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(timestamp: timestamp!, signal: signal!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("timestamp", .string(timestamp.text))
@@ -79,18 +81,20 @@ public struct AFRRSignalResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "customData"]
 
     /// Decodes and validates a `AFRRSignalResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, GenericStatusEnum.self) }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, GenericStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -47,15 +47,18 @@ public struct AuthorizeRequest: OCPPPayload {
     static let keys: [String] = ["idToken", "certificate", "iso15118CertificateHashData", "customData"]
 
     /// Decodes and validates a `AuthorizeRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let idToken = context.field(object, "idToken", required: true) { IdToken.decode($1, &$0) }
-        let certificate = context.field(object, "certificate", required: false) { $0.string($1, maxLength: 10000) }
-        let iso15118CertificateHashData = context.field(object, "iso15118CertificateHashData", required: false) {
-            c, v in c.array(v, minItems: 1, maxItems: 4) { OCSPRequestData.decode($1, &$0) }
+        let idToken = context.payload(object, "idToken", required: true, IdToken.self)
+        let certificate = context.string(object, "certificate", required: false, maxLength: 10000)
+        let iso15118CertificateHashData = context.array(
+            object, "iso15118CertificateHashData", required: false, minItems: 1, maxItems: 4
+        ) {
+            $0.payload($1, OCSPRequestData.self)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -67,6 +70,7 @@ public struct AuthorizeRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("idToken", idToken.encode())
@@ -115,18 +119,18 @@ public struct AuthorizeResponse: OCPPPayload {
     static let keys: [String] = ["idTokenInfo", "certificateStatus", "allowedEnergyTransfer", "tariff", "customData"]
 
     /// Decodes and validates a `AuthorizeResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let idTokenInfo = context.field(object, "idTokenInfo", required: true) { IdTokenInfo.decode($1, &$0) }
-        let certificateStatus = context.field(object, "certificateStatus", required: false) {
-            $0.enumeration($1, AuthorizeCertificateStatusEnum.self)
+        let idTokenInfo = context.payload(object, "idTokenInfo", required: true, IdTokenInfo.self)
+        let certificateStatus = context.enumeration(
+            object, "certificateStatus", required: false, AuthorizeCertificateStatusEnum.self)
+        let allowedEnergyTransfer = context.array(object, "allowedEnergyTransfer", required: false, minItems: 1) {
+            $0.enumeration($1, EnergyTransferModeEnum.self)
         }
-        let allowedEnergyTransfer = context.field(object, "allowedEnergyTransfer", required: false) { c, v in
-            c.array(v, minItems: 1) { $0.enumeration($1, EnergyTransferModeEnum.self) }
-        }
-        let tariff = context.field(object, "tariff", required: false) { Tariff.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let tariff = context.payload(object, "tariff", required: false, Tariff.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -139,6 +143,7 @@ public struct AuthorizeResponse: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("idTokenInfo", idTokenInfo.encode())

@@ -48,20 +48,17 @@ public struct BatterySwapRequest: OCPPPayload {
     static let keys: [String] = ["batteryData", "eventType", "idToken", "requestId", "customData"]
 
     /// Decodes and validates a `BatterySwapRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let batteryData = context.field(object, "batteryData", required: true) { c, v in
-            c.array(v, minItems: 1) { BatteryData.decode($1, &$0) }
+        let batteryData = context.array(object, "batteryData", required: true, minItems: 1) {
+            $0.payload($1, BatteryData.self)
         }
-        let eventType = context.field(object, "eventType", required: true) {
-            $0.enumeration($1, BatterySwapEventEnum.self)
-        }
-        let idToken = context.field(object, "idToken", required: true) { IdToken.decode($1, &$0) }
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let eventType = context.enumeration(object, "eventType", required: true, BatterySwapEventEnum.self)
+        let idToken = context.payload(object, "idToken", required: true, IdToken.self)
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -74,6 +71,7 @@ public struct BatterySwapRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("batteryData", .array(batteryData.map { $0.encode() }))
@@ -100,16 +98,18 @@ public struct BatterySwapResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `BatterySwapResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -169,18 +169,17 @@ public struct BatteryData: OCPPPayload {
     static let keys: [String] = ["evseId", "serialNumber", "soC", "soH", "productionDate", "vendorInfo", "customData"]
 
     /// Decodes and validates a `BatteryData`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let evseId = context.field(object, "evseId", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let serialNumber = context.field(object, "serialNumber", required: true) { $0.string($1, maxLength: 50) }
-        let soC = context.field(object, "soC", required: true) { $0.number($1, minimum: 0, maximum: 100) }
-        let soH = context.field(object, "soH", required: true) { $0.number($1, minimum: 0, maximum: 100) }
-        let productionDate = context.field(object, "productionDate", required: false) { $0.dateTime($1) }
-        let vendorInfo = context.field(object, "vendorInfo", required: false) { $0.string($1, maxLength: 500) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let evseId = context.integer(object, "evseId", required: true, minimum: 0, allowsIntegralFraction: true)
+        let serialNumber = context.string(object, "serialNumber", required: true, maxLength: 50)
+        let soC = context.number(object, "soC", required: true, minimum: 0, maximum: 100)
+        let soH = context.number(object, "soH", required: true, minimum: 0, maximum: 100)
+        let productionDate = context.dateTime(object, "productionDate", required: false)
+        let vendorInfo = context.string(object, "vendorInfo", required: false, maxLength: 500)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -195,6 +194,7 @@ public struct BatteryData: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("evseId", .number(JSONNumber(evseId)))

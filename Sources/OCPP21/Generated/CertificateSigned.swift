@@ -50,19 +50,15 @@ public struct CertificateSignedRequest: OCPPPayload {
     static let keys: [String] = ["certificateChain", "certificateType", "requestId", "customData"]
 
     /// Decodes and validates a `CertificateSignedRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let certificateChain = context.field(object, "certificateChain", required: true) {
-            $0.string($1, maxLength: 10000)
-        }
-        let certificateType = context.field(object, "certificateType", required: false) {
-            $0.enumeration($1, CertificateSigningUseEnum.self)
-        }
-        let requestId = context.field(object, "requestId", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let certificateChain = context.string(object, "certificateChain", required: true, maxLength: 10000)
+        let certificateType = context.enumeration(
+            object, "certificateType", required: false, CertificateSigningUseEnum.self)
+        let requestId = context.integer(object, "requestId", required: false, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -74,6 +70,7 @@ public struct CertificateSignedRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("certificateChain", .string(certificateChain))
@@ -104,20 +101,20 @@ public struct CertificateSignedResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "customData"]
 
     /// Decodes and validates a `CertificateSignedResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, CertificateSignedStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, CertificateSignedStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

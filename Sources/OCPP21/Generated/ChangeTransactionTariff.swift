@@ -37,18 +37,20 @@ public struct ChangeTransactionTariffRequest: OCPPPayload {
     static let keys: [String] = ["tariff", "transactionId", "customData"]
 
     /// Decodes and validates a `ChangeTransactionTariffRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let tariff = context.field(object, "tariff", required: true) { Tariff.decode($1, &$0) }
-        let transactionId = context.field(object, "transactionId", required: true) { $0.string($1, maxLength: 36) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let tariff = context.payload(object, "tariff", required: true, Tariff.self)
+        let transactionId = context.string(object, "transactionId", required: true, maxLength: 36)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(tariff: tariff!, transactionId: transactionId!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("tariff", tariff.encode())
@@ -78,20 +80,20 @@ public struct ChangeTransactionTariffResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "customData"]
 
     /// Decodes and validates a `ChangeTransactionTariffResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, TariffChangeStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, TariffChangeStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -46,21 +46,21 @@ public struct ClearDERControlRequest: OCPPPayload {
     static let keys: [String] = ["isDefault", "controlType", "controlId", "customData"]
 
     /// Decodes and validates a `ClearDERControlRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let isDefault = context.field(object, "isDefault", required: true) { $0.boolean($1) }
-        let controlType = context.field(object, "controlType", required: false) {
-            $0.enumeration($1, DERControlEnum.self)
-        }
-        let controlId = context.field(object, "controlId", required: false) { $0.string($1, maxLength: 36) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let isDefault = context.boolean(object, "isDefault", required: true)
+        let controlType = context.enumeration(object, "controlType", required: false, DERControlEnum.self)
+        let controlId = context.string(object, "controlId", required: false, maxLength: 36)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(isDefault: isDefault!, controlType: controlType, controlId: controlId, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("isDefault", .bool(isDefault))
@@ -91,18 +91,20 @@ public struct ClearDERControlResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "customData"]
 
     /// Decodes and validates a `ClearDERControlResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, DERControlStatusEnum.self) }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, DERControlStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

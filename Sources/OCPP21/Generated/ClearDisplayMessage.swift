@@ -33,19 +33,19 @@ public struct ClearDisplayMessageRequest: OCPPPayload {
     static let keys: [String] = ["id", "customData"]
 
     /// Decodes and validates a `ClearDisplayMessageRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let id = context.field(object, "id", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let id = context.integer(object, "id", required: true, minimum: 0, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(id: id!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("id", .number(JSONNumber(id)))
@@ -74,20 +74,20 @@ public struct ClearDisplayMessageResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "customData"]
 
     /// Decodes and validates a `ClearDisplayMessageResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, ClearMessageStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, ClearMessageStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

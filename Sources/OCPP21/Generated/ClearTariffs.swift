@@ -38,22 +38,22 @@ public struct ClearTariffsRequest: OCPPPayload {
     static let keys: [String] = ["tariffIds", "evseId", "customData"]
 
     /// Decodes and validates a `ClearTariffsRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let tariffIds = context.field(object, "tariffIds", required: false) { c, v in
-            c.array(v, minItems: 1) { $0.string($1, maxLength: 60) }
+        let tariffIds = context.array(object, "tariffIds", required: false, minItems: 1) {
+            $0.string($1, maxLength: 60)
         }
-        let evseId = context.field(object, "evseId", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let evseId = context.integer(object, "evseId", required: false, minimum: 0, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(tariffIds: tariffIds, evseId: evseId, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let tariffIds { object.appendUnchecked("tariffIds", .array(tariffIds.map { .string($0) })) }
@@ -80,19 +80,21 @@ public struct ClearTariffsResponse: OCPPPayload {
     static let keys: [String] = ["clearTariffsResult", "customData"]
 
     /// Decodes and validates a `ClearTariffsResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let clearTariffsResult = context.field(object, "clearTariffsResult", required: true) { c, v in
-            c.array(v, minItems: 1) { ClearTariffsResult.decode($1, &$0) }
+        let clearTariffsResult = context.array(object, "clearTariffsResult", required: true, minItems: 1) {
+            $0.payload($1, ClearTariffsResult.self)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(clearTariffsResult: clearTariffsResult!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("clearTariffsResult", .array(clearTariffsResult.map { $0.encode() }))
@@ -132,19 +134,21 @@ public struct ClearTariffsResult: OCPPPayload {
     static let keys: [String] = ["statusInfo", "tariffId", "status", "customData"]
 
     /// Decodes and validates a `ClearTariffsResult`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let tariffId = context.field(object, "tariffId", required: false) { $0.string($1, maxLength: 60) }
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, TariffClearStatusEnum.self) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let tariffId = context.string(object, "tariffId", required: false, maxLength: 60)
+        let status = context.enumeration(object, "status", required: true, TariffClearStatusEnum.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, tariffId: tariffId, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let statusInfo { object.appendUnchecked("statusInfo", statusInfo.encode()) }

@@ -34,19 +34,21 @@ public struct ClearVariableMonitoringRequest: OCPPPayload {
     static let keys: [String] = ["id", "customData"]
 
     /// Decodes and validates a `ClearVariableMonitoringRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let id = context.field(object, "id", required: true) { c, v in
-            c.array(v, minItems: 1) { $0.integer($1, minimum: 0, allowsIntegralFraction: true) }
+        let id = context.array(object, "id", required: true, minItems: 1) {
+            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(id: id!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("id", .array(id.map { .number(JSONNumber($0)) }))
@@ -72,19 +74,21 @@ public struct ClearVariableMonitoringResponse: OCPPPayload {
     static let keys: [String] = ["clearMonitoringResult", "customData"]
 
     /// Decodes and validates a `ClearVariableMonitoringResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let clearMonitoringResult = context.field(object, "clearMonitoringResult", required: true) { c, v in
-            c.array(v, minItems: 1) { ClearMonitoringResult.decode($1, &$0) }
+        let clearMonitoringResult = context.array(object, "clearMonitoringResult", required: true, minItems: 1) {
+            $0.payload($1, ClearMonitoringResult.self)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(clearMonitoringResult: clearMonitoringResult!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("clearMonitoringResult", .array(clearMonitoringResult.map { $0.encode() }))
@@ -123,23 +127,21 @@ public struct ClearMonitoringResult: OCPPPayload {
     static let keys: [String] = ["status", "id", "statusInfo", "customData"]
 
     /// Decodes and validates a `ClearMonitoringResult`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, ClearMonitoringStatusEnum.self)
-        }
-        let id = context.field(object, "id", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, ClearMonitoringStatusEnum.self)
+        let id = context.integer(object, "id", required: true, minimum: 0, allowsIntegralFraction: true)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, id: id!, statusInfo: statusInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -40,22 +40,20 @@ public struct ClearedChargingLimitRequest: OCPPPayload {
     static let keys: [String] = ["chargingLimitSource", "evseId", "customData"]
 
     /// Decodes and validates a `ClearedChargingLimitRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let chargingLimitSource = context.field(object, "chargingLimitSource", required: true) {
-            $0.string($1, maxLength: 20)
-        }
-        let evseId = context.field(object, "evseId", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let chargingLimitSource = context.string(object, "chargingLimitSource", required: true, maxLength: 20)
+        let evseId = context.integer(object, "evseId", required: false, minimum: 0, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(chargingLimitSource: chargingLimitSource!, evseId: evseId, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("chargingLimitSource", .string(chargingLimitSource))
@@ -79,16 +77,18 @@ public struct ClearedChargingLimitResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `ClearedChargingLimitResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -39,18 +39,20 @@ public struct CostUpdatedRequest: OCPPPayload {
     static let keys: [String] = ["totalCost", "transactionId", "customData"]
 
     /// Decodes and validates a `CostUpdatedRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let totalCost = context.field(object, "totalCost", required: true) { $0.number($1) }
-        let transactionId = context.field(object, "transactionId", required: true) { $0.string($1, maxLength: 36) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let totalCost = context.number(object, "totalCost", required: true)
+        let transactionId = context.string(object, "transactionId", required: true, maxLength: 36)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(totalCost: totalCost!, transactionId: transactionId!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("totalCost", .number(JSONNumber(totalCost)))
@@ -74,16 +76,18 @@ public struct CostUpdatedResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `CostUpdatedResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

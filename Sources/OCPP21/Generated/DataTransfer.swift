@@ -44,19 +44,21 @@ public struct DataTransferRequest: OCPPPayload {
     static let keys: [String] = ["messageId", "data", "vendorId", "customData"]
 
     /// Decodes and validates a `DataTransferRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let messageId = context.field(object, "messageId", required: false) { $0.string($1, maxLength: 50) }
-        let data = context.field(object, "data", required: false) { $0.any($1) }
-        let vendorId = context.field(object, "vendorId", required: true) { $0.string($1, maxLength: 255) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let messageId = context.string(object, "messageId", required: false, maxLength: 50)
+        let data = context.any(object, "data", required: false)
+        let vendorId = context.string(object, "vendorId", required: true, maxLength: 255)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(vendorId: vendorId!, messageId: messageId, data: data, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let messageId { object.appendUnchecked("messageId", .string(messageId)) }
@@ -97,21 +99,21 @@ public struct DataTransferResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "data", "customData"]
 
     /// Decodes and validates a `DataTransferResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, DataTransferStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let data = context.field(object, "data", required: false) { $0.any($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, DataTransferStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let data = context.any(object, "data", required: false)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, data: data, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -69,23 +69,19 @@ public struct Get15118EVCertificateRequest: OCPPPayload {
     ]
 
     /// Decodes and validates a `Get15118EVCertificateRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let iso15118SchemaVersion = context.field(object, "iso15118SchemaVersion", required: true) {
-            $0.string($1, maxLength: 50)
+        let iso15118SchemaVersion = context.string(object, "iso15118SchemaVersion", required: true, maxLength: 50)
+        let action = context.enumeration(object, "action", required: true, CertificateActionEnum.self)
+        let exiRequest = context.string(object, "exiRequest", required: true, maxLength: 11000)
+        let maximumContractCertificateChains = context.integer(
+            object, "maximumContractCertificateChains", required: false, minimum: 0, allowsIntegralFraction: true)
+        let prioritizedEMAIDs = context.array(object, "prioritizedEMAIDs", required: false, minItems: 1, maxItems: 8) {
+            $0.string($1, maxLength: 255)
         }
-        let action = context.field(object, "action", required: true) { $0.enumeration($1, CertificateActionEnum.self) }
-        let exiRequest = context.field(object, "exiRequest", required: true) { $0.string($1, maxLength: 11000) }
-        let maximumContractCertificateChains = context.field(
-            object, "maximumContractCertificateChains", required: false
-        ) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let prioritizedEMAIDs = context.field(object, "prioritizedEMAIDs", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 8) { $0.string($1, maxLength: 255) }
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -99,6 +95,7 @@ public struct Get15118EVCertificateRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("iso15118SchemaVersion", .string(iso15118SchemaVersion))
@@ -155,18 +152,16 @@ public struct Get15118EVCertificateResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "exiResponse", "remainingContracts", "customData"]
 
     /// Decodes and validates a `Get15118EVCertificateResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, Iso15118EVCertificateStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let exiResponse = context.field(object, "exiResponse", required: true) { $0.string($1, maxLength: 17000) }
-        let remainingContracts = context.field(object, "remainingContracts", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, Iso15118EVCertificateStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let exiResponse = context.string(object, "exiResponse", required: true, maxLength: 17000)
+        let remainingContracts = context.integer(
+            object, "remainingContracts", required: false, minimum: 0, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -179,6 +174,7 @@ public struct Get15118EVCertificateResponse: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -36,22 +36,20 @@ public struct GetBaseReportRequest: OCPPPayload {
     static let keys: [String] = ["requestId", "reportBase", "customData"]
 
     /// Decodes and validates a `GetBaseReportRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let reportBase = context.field(object, "reportBase", required: true) {
-            $0.enumeration($1, ReportBaseEnum.self)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let reportBase = context.enumeration(object, "reportBase", required: true, ReportBaseEnum.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(requestId: requestId!, reportBase: reportBase!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("requestId", .number(JSONNumber(requestId)))
@@ -81,20 +79,20 @@ public struct GetBaseReportResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "customData"]
 
     /// Decodes and validates a `GetBaseReportResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, GenericDeviceModelStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, GenericDeviceModelStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -32,19 +32,23 @@ public struct GetCertificateChainStatusRequest: OCPPPayload {
     static let keys: [String] = ["certificateStatusRequests", "customData"]
 
     /// Decodes and validates a `GetCertificateChainStatusRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let certificateStatusRequests = context.field(object, "certificateStatusRequests", required: true) { c, v in
-            c.array(v, minItems: 1, maxItems: 4) { CertificateStatusRequestInfo.decode($1, &$0) }
+        let certificateStatusRequests = context.array(
+            object, "certificateStatusRequests", required: true, minItems: 1, maxItems: 4
+        ) {
+            $0.payload($1, CertificateStatusRequestInfo.self)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(certificateStatusRequests: certificateStatusRequests!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("certificateStatusRequests", .array(certificateStatusRequests.map { $0.encode() }))
@@ -70,19 +74,21 @@ public struct GetCertificateChainStatusResponse: OCPPPayload {
     static let keys: [String] = ["certificateStatus", "customData"]
 
     /// Decodes and validates a `GetCertificateChainStatusResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let certificateStatus = context.field(object, "certificateStatus", required: true) { c, v in
-            c.array(v, minItems: 1, maxItems: 4) { CertificateStatus.decode($1, &$0) }
+        let certificateStatus = context.array(object, "certificateStatus", required: true, minItems: 1, maxItems: 4) {
+            $0.payload($1, CertificateStatus.self)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(certificateStatus: certificateStatus!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("certificateStatus", .array(certificateStatus.map { $0.encode() }))
@@ -123,18 +129,16 @@ public struct CertificateStatus: OCPPPayload {
     static let keys: [String] = ["certificateHashData", "source", "status", "nextUpdate", "customData"]
 
     /// Decodes and validates a `CertificateStatus`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let certificateHashData = context.field(object, "certificateHashData", required: true) {
-            CertificateHashData.decode($1, &$0)
-        }
-        let source = context.field(object, "source", required: true) {
-            $0.enumeration($1, CertificateStatusSourceEnum.self)
-        }
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, CertificateStatusEnum.self) }
-        let nextUpdate = context.field(object, "nextUpdate", required: true) { $0.dateTime($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let certificateHashData = context.payload(
+            object, "certificateHashData", required: true, CertificateHashData.self)
+        let source = context.enumeration(object, "source", required: true, CertificateStatusSourceEnum.self)
+        let status = context.enumeration(object, "status", required: true, CertificateStatusEnum.self)
+        let nextUpdate = context.dateTime(object, "nextUpdate", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -147,6 +151,7 @@ public struct CertificateStatus: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("certificateHashData", certificateHashData.encode())
@@ -200,25 +205,24 @@ public struct CertificateStatusRequestInfo: OCPPPayload {
     static let keys: [String] = ["certificateHashData", "source", "urls", "customData"]
 
     /// Decodes and validates a `CertificateStatusRequestInfo`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let certificateHashData = context.field(object, "certificateHashData", required: true) {
-            CertificateHashData.decode($1, &$0)
+        let certificateHashData = context.payload(
+            object, "certificateHashData", required: true, CertificateHashData.self)
+        let source = context.enumeration(object, "source", required: true, CertificateStatusSourceEnum.self)
+        let urls = context.array(object, "urls", required: true, minItems: 1, maxItems: 5) {
+            $0.string($1, maxLength: 2000)
         }
-        let source = context.field(object, "source", required: true) {
-            $0.enumeration($1, CertificateStatusSourceEnum.self)
-        }
-        let urls = context.field(object, "urls", required: true) { c, v in
-            c.array(v, minItems: 1, maxItems: 5) { $0.string($1, maxLength: 2000) }
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(certificateHashData: certificateHashData!, source: source!, urls: urls!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("certificateHashData", certificateHashData.encode())

@@ -32,19 +32,19 @@ public struct GetCertificateStatusRequest: OCPPPayload {
     static let keys: [String] = ["ocspRequestData", "customData"]
 
     /// Decodes and validates a `GetCertificateStatusRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let ocspRequestData = context.field(object, "ocspRequestData", required: true) {
-            OCSPRequestData.decode($1, &$0)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let ocspRequestData = context.payload(object, "ocspRequestData", required: true, OCSPRequestData.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(ocspRequestData: ocspRequestData!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("ocspRequestData", ocspRequestData.encode())
@@ -87,21 +87,21 @@ public struct GetCertificateStatusResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "ocspResult", "customData"]
 
     /// Decodes and validates a `GetCertificateStatusResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, GetCertificateStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let ocspResult = context.field(object, "ocspResult", required: false) { $0.string($1, maxLength: 18000) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, GetCertificateStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let ocspResult = context.string(object, "ocspResult", required: false, maxLength: 18000)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, ocspResult: ocspResult, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

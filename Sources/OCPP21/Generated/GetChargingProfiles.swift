@@ -50,25 +50,21 @@ public struct GetChargingProfilesRequest: OCPPPayload {
     static let keys: [String] = ["requestId", "evseId", "chargingProfile", "customData"]
 
     /// Decodes and validates a `GetChargingProfilesRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let evseId = context.field(object, "evseId", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let chargingProfile = context.field(object, "chargingProfile", required: true) {
-            ChargingProfileCriterion.decode($1, &$0)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let evseId = context.integer(object, "evseId", required: false, minimum: 0, allowsIntegralFraction: true)
+        let chargingProfile = context.payload(object, "chargingProfile", required: true, ChargingProfileCriterion.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(requestId: requestId!, chargingProfile: chargingProfile!, evseId: evseId, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("requestId", .number(JSONNumber(requestId)))
@@ -99,20 +95,20 @@ public struct GetChargingProfilesResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "customData"]
 
     /// Decodes and validates a `GetChargingProfilesResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, GetChargingProfileStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, GetChargingProfileStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))
@@ -169,22 +165,23 @@ public struct ChargingProfileCriterion: OCPPPayload {
     ]
 
     /// Decodes and validates a `ChargingProfileCriterion`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let chargingProfilePurpose = context.field(object, "chargingProfilePurpose", required: false) {
-            $0.enumeration($1, ChargingProfilePurposeEnum.self)
+        let chargingProfilePurpose = context.enumeration(
+            object, "chargingProfilePurpose", required: false, ChargingProfilePurposeEnum.self)
+        let stackLevel = context.integer(
+            object, "stackLevel", required: false, minimum: 0, allowsIntegralFraction: true)
+        let chargingProfileId = context.array(object, "chargingProfileId", required: false, minItems: 1) {
+            $0.integer($1, allowsIntegralFraction: true)
         }
-        let stackLevel = context.field(object, "stackLevel", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
+        let chargingLimitSource = context.array(
+            object, "chargingLimitSource", required: false, minItems: 1, maxItems: 4
+        ) {
+            $0.string($1, maxLength: 20)
         }
-        let chargingProfileId = context.field(object, "chargingProfileId", required: false) { c, v in
-            c.array(v, minItems: 1) { $0.integer($1, allowsIntegralFraction: true) }
-        }
-        let chargingLimitSource = context.field(object, "chargingLimitSource", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 4) { $0.string($1, maxLength: 20) }
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -197,6 +194,7 @@ public struct ChargingProfileCriterion: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let chargingProfilePurpose {

@@ -29,16 +29,18 @@ public struct GetPeriodicEventStreamRequest: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `GetPeriodicEventStreamRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -63,19 +65,21 @@ public struct GetPeriodicEventStreamResponse: OCPPPayload {
     static let keys: [String] = ["constantStreamData", "customData"]
 
     /// Decodes and validates a `GetPeriodicEventStreamResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let constantStreamData = context.field(object, "constantStreamData", required: false) { c, v in
-            c.array(v, minItems: 1) { ConstantStreamData.decode($1, &$0) }
+        let constantStreamData = context.array(object, "constantStreamData", required: false, minItems: 1) {
+            $0.payload($1, ConstantStreamData.self)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(constantStreamData: constantStreamData, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let constantStreamData {

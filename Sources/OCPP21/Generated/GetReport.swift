@@ -46,19 +46,18 @@ public struct GetReportRequest: OCPPPayload {
     static let keys: [String] = ["componentVariable", "requestId", "componentCriteria", "customData"]
 
     /// Decodes and validates a `GetReportRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let componentVariable = context.field(object, "componentVariable", required: false) { c, v in
-            c.array(v, minItems: 1) { ComponentVariable.decode($1, &$0) }
+        let componentVariable = context.array(object, "componentVariable", required: false, minItems: 1) {
+            $0.payload($1, ComponentVariable.self)
         }
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let componentCriteria = context.array(object, "componentCriteria", required: false, minItems: 1, maxItems: 4) {
+            $0.enumeration($1, ComponentCriterionEnum.self)
         }
-        let componentCriteria = context.field(object, "componentCriteria", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 4) { $0.enumeration($1, ComponentCriterionEnum.self) }
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -70,6 +69,7 @@ public struct GetReportRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let componentVariable {
@@ -104,20 +104,20 @@ public struct GetReportResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "customData"]
 
     /// Decodes and validates a `GetReportResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, GenericDeviceModelStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, GenericDeviceModelStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -33,19 +33,19 @@ public struct GetTariffsRequest: OCPPPayload {
     static let keys: [String] = ["evseId", "customData"]
 
     /// Decodes and validates a `GetTariffsRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let evseId = context.field(object, "evseId", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let evseId = context.integer(object, "evseId", required: true, minimum: 0, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(evseId: evseId!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("evseId", .number(JSONNumber(evseId)))
@@ -82,15 +82,16 @@ public struct GetTariffsResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "tariffAssignments", "customData"]
 
     /// Decodes and validates a `GetTariffsResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, TariffGetStatusEnum.self) }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let tariffAssignments = context.field(object, "tariffAssignments", required: false) { c, v in
-            c.array(v, minItems: 1) { TariffAssignment.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, TariffGetStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let tariffAssignments = context.array(object, "tariffAssignments", required: false, minItems: 1) {
+            $0.payload($1, TariffAssignment.self)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -102,6 +103,7 @@ public struct GetTariffsResponse: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))
@@ -156,21 +158,20 @@ public struct TariffAssignment: OCPPPayload {
     static let keys: [String] = ["tariffId", "tariffKind", "validFrom", "evseIds", "idTokens", "customData"]
 
     /// Decodes and validates a `TariffAssignment`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let tariffId = context.field(object, "tariffId", required: true) { $0.string($1, maxLength: 60) }
-        let tariffKind = context.field(object, "tariffKind", required: true) {
-            $0.enumeration($1, TariffKindEnum.self)
+        let tariffId = context.string(object, "tariffId", required: true, maxLength: 60)
+        let tariffKind = context.enumeration(object, "tariffKind", required: true, TariffKindEnum.self)
+        let validFrom = context.dateTime(object, "validFrom", required: false)
+        let evseIds = context.array(object, "evseIds", required: false, minItems: 1) {
+            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
         }
-        let validFrom = context.field(object, "validFrom", required: false) { $0.dateTime($1) }
-        let evseIds = context.field(object, "evseIds", required: false) { c, v in
-            c.array(v, minItems: 1) { $0.integer($1, minimum: 0, allowsIntegralFraction: true) }
+        let idTokens = context.array(object, "idTokens", required: false, minItems: 1) {
+            $0.string($1, maxLength: 255)
         }
-        let idTokens = context.field(object, "idTokens", required: false) { c, v in
-            c.array(v, minItems: 1) { $0.string($1, maxLength: 255) }
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -184,6 +185,7 @@ public struct TariffAssignment: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("tariffId", .string(tariffId))

@@ -31,19 +31,21 @@ public struct GetVariablesRequest: OCPPPayload {
     static let keys: [String] = ["getVariableData", "customData"]
 
     /// Decodes and validates a `GetVariablesRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let getVariableData = context.field(object, "getVariableData", required: true) { c, v in
-            c.array(v, minItems: 1) { GetVariableData.decode($1, &$0) }
+        let getVariableData = context.array(object, "getVariableData", required: true, minItems: 1) {
+            $0.payload($1, GetVariableData.self)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(getVariableData: getVariableData!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("getVariableData", .array(getVariableData.map { $0.encode() }))
@@ -69,19 +71,21 @@ public struct GetVariablesResponse: OCPPPayload {
     static let keys: [String] = ["getVariableResult", "customData"]
 
     /// Decodes and validates a `GetVariablesResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let getVariableResult = context.field(object, "getVariableResult", required: true) { c, v in
-            c.array(v, minItems: 1) { GetVariableResult.decode($1, &$0) }
+        let getVariableResult = context.array(object, "getVariableResult", required: true, minItems: 1) {
+            $0.payload($1, GetVariableResult.self)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(getVariableResult: getVariableResult!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("getVariableResult", .array(getVariableResult.map { $0.encode() }))
@@ -118,21 +122,21 @@ public struct GetVariableData: OCPPPayload {
     static let keys: [String] = ["attributeType", "component", "variable", "customData"]
 
     /// Decodes and validates a `GetVariableData`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let attributeType = context.field(object, "attributeType", required: false) {
-            $0.enumeration($1, AttributeEnum.self)
-        }
-        let component = context.field(object, "component", required: true) { Component.decode($1, &$0) }
-        let variable = context.field(object, "variable", required: true) { Variable.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let attributeType = context.enumeration(object, "attributeType", required: false, AttributeEnum.self)
+        let component = context.payload(object, "component", required: true, Component.self)
+        let variable = context.payload(object, "variable", required: true, Variable.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(component: component!, variable: variable!, attributeType: attributeType, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let attributeType { object.appendUnchecked("attributeType", .string(attributeType.rawValue)) }
@@ -192,24 +196,18 @@ public struct GetVariableResult: OCPPPayload {
     ]
 
     /// Decodes and validates a `GetVariableResult`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let attributeStatus = context.field(object, "attributeStatus", required: true) {
-            $0.enumeration($1, GetVariableStatusEnum.self)
-        }
-        let attributeStatusInfo = context.field(object, "attributeStatusInfo", required: false) {
-            StatusInfo.decode($1, &$0)
-        }
-        let attributeType = context.field(object, "attributeType", required: false) {
-            $0.enumeration($1, AttributeEnum.self)
-        }
-        let attributeValue = context.field(object, "attributeValue", required: false) {
-            $0.string($1, maxLength: 2500)
-        }
-        let component = context.field(object, "component", required: true) { Component.decode($1, &$0) }
-        let variable = context.field(object, "variable", required: true) { Variable.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let attributeStatus = context.enumeration(
+            object, "attributeStatus", required: true, GetVariableStatusEnum.self)
+        let attributeStatusInfo = context.payload(object, "attributeStatusInfo", required: false, StatusInfo.self)
+        let attributeType = context.enumeration(object, "attributeType", required: false, AttributeEnum.self)
+        let attributeValue = context.string(object, "attributeValue", required: false, maxLength: 2500)
+        let component = context.payload(object, "component", required: true, Component.self)
+        let variable = context.payload(object, "variable", required: true, Variable.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -224,6 +222,7 @@ public struct GetVariableResult: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("attributeStatus", .string(attributeStatus.rawValue))

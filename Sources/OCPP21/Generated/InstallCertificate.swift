@@ -36,20 +36,21 @@ public struct InstallCertificateRequest: OCPPPayload {
     static let keys: [String] = ["certificateType", "certificate", "customData"]
 
     /// Decodes and validates a `InstallCertificateRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let certificateType = context.field(object, "certificateType", required: true) {
-            $0.enumeration($1, InstallCertificateUseEnum.self)
-        }
-        let certificate = context.field(object, "certificate", required: true) { $0.string($1, maxLength: 10000) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let certificateType = context.enumeration(
+            object, "certificateType", required: true, InstallCertificateUseEnum.self)
+        let certificate = context.string(object, "certificate", required: true, maxLength: 10000)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(certificateType: certificateType!, certificate: certificate!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("certificateType", .string(certificateType.rawValue))
@@ -79,20 +80,20 @@ public struct InstallCertificateResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "customData"]
 
     /// Decodes and validates a `InstallCertificateResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, InstallCertificateStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, InstallCertificateStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

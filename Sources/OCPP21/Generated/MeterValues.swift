@@ -37,22 +37,22 @@ public struct MeterValuesRequest: OCPPPayload {
     static let keys: [String] = ["evseId", "meterValue", "customData"]
 
     /// Decodes and validates a `MeterValuesRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let evseId = context.field(object, "evseId", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
+        let evseId = context.integer(object, "evseId", required: true, minimum: 0, allowsIntegralFraction: true)
+        let meterValue = context.array(object, "meterValue", required: true, minItems: 1) {
+            $0.payload($1, MeterValue.self)
         }
-        let meterValue = context.field(object, "meterValue", required: true) { c, v in
-            c.array(v, minItems: 1) { MeterValue.decode($1, &$0) }
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(evseId: evseId!, meterValue: meterValue!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("evseId", .number(JSONNumber(evseId)))
@@ -76,16 +76,18 @@ public struct MeterValuesResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `MeterValuesResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

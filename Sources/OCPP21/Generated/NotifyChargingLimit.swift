@@ -45,17 +45,16 @@ public struct NotifyChargingLimitRequest: OCPPPayload {
     static let keys: [String] = ["chargingSchedule", "evseId", "chargingLimit", "customData"]
 
     /// Decodes and validates a `NotifyChargingLimitRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let chargingSchedule = context.field(object, "chargingSchedule", required: false) { c, v in
-            c.array(v, minItems: 1) { ChargingSchedule.decode($1, &$0) }
+        let chargingSchedule = context.array(object, "chargingSchedule", required: false, minItems: 1) {
+            $0.payload($1, ChargingSchedule.self)
         }
-        let evseId = context.field(object, "evseId", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let chargingLimit = context.field(object, "chargingLimit", required: true) { ChargingLimit.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let evseId = context.integer(object, "evseId", required: false, minimum: 0, allowsIntegralFraction: true)
+        let chargingLimit = context.payload(object, "chargingLimit", required: true, ChargingLimit.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -67,6 +66,7 @@ public struct NotifyChargingLimitRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let chargingSchedule {
@@ -93,16 +93,18 @@ public struct NotifyChargingLimitResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `NotifyChargingLimitResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -146,15 +148,14 @@ public struct ChargingLimit: OCPPPayload {
     static let keys: [String] = ["chargingLimitSource", "isLocalGeneration", "isGridCritical", "customData"]
 
     /// Decodes and validates a `ChargingLimit`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let chargingLimitSource = context.field(object, "chargingLimitSource", required: true) {
-            $0.string($1, maxLength: 20)
-        }
-        let isLocalGeneration = context.field(object, "isLocalGeneration", required: false) { $0.boolean($1) }
-        let isGridCritical = context.field(object, "isGridCritical", required: false) { $0.boolean($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let chargingLimitSource = context.string(object, "chargingLimitSource", required: true, maxLength: 20)
+        let isLocalGeneration = context.boolean(object, "isLocalGeneration", required: false)
+        let isGridCritical = context.boolean(object, "isGridCritical", required: false)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -166,6 +167,7 @@ public struct ChargingLimit: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("chargingLimitSource", .string(chargingLimitSource))

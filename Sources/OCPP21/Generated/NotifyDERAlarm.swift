@@ -57,19 +57,16 @@ public struct NotifyDERAlarmRequest: OCPPPayload {
     static let keys: [String] = ["controlType", "gridEventFault", "alarmEnded", "timestamp", "extraInfo", "customData"]
 
     /// Decodes and validates a `NotifyDERAlarmRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let controlType = context.field(object, "controlType", required: true) {
-            $0.enumeration($1, DERControlEnum.self)
-        }
-        let gridEventFault = context.field(object, "gridEventFault", required: false) {
-            $0.enumeration($1, GridEventFaultEnum.self)
-        }
-        let alarmEnded = context.field(object, "alarmEnded", required: false) { $0.boolean($1) }
-        let timestamp = context.field(object, "timestamp", required: true) { $0.dateTime($1) }
-        let extraInfo = context.field(object, "extraInfo", required: false) { $0.string($1, maxLength: 200) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let controlType = context.enumeration(object, "controlType", required: true, DERControlEnum.self)
+        let gridEventFault = context.enumeration(object, "gridEventFault", required: false, GridEventFaultEnum.self)
+        let alarmEnded = context.boolean(object, "alarmEnded", required: false)
+        let timestamp = context.dateTime(object, "timestamp", required: true)
+        let extraInfo = context.string(object, "extraInfo", required: false, maxLength: 200)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -83,6 +80,7 @@ public struct NotifyDERAlarmRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("controlType", .string(controlType.rawValue))
@@ -109,16 +107,18 @@ public struct NotifyDERAlarmResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `NotifyDERAlarmResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

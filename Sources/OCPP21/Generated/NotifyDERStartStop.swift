@@ -55,16 +55,17 @@ public struct NotifyDERStartStopRequest: OCPPPayload {
     static let keys: [String] = ["controlId", "started", "timestamp", "supersededIds", "customData"]
 
     /// Decodes and validates a `NotifyDERStartStopRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let controlId = context.field(object, "controlId", required: true) { $0.string($1, maxLength: 36) }
-        let started = context.field(object, "started", required: true) { $0.boolean($1) }
-        let timestamp = context.field(object, "timestamp", required: true) { $0.dateTime($1) }
-        let supersededIds = context.field(object, "supersededIds", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 24) { $0.string($1, maxLength: 36) }
+        let controlId = context.string(object, "controlId", required: true, maxLength: 36)
+        let started = context.boolean(object, "started", required: true)
+        let timestamp = context.dateTime(object, "timestamp", required: true)
+        let supersededIds = context.array(object, "supersededIds", required: false, minItems: 1, maxItems: 24) {
+            $0.string($1, maxLength: 36)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -77,6 +78,7 @@ public struct NotifyDERStartStopRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("controlId", .string(controlId))
@@ -102,16 +104,18 @@ public struct NotifyDERStartStopResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `NotifyDERStartStopResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

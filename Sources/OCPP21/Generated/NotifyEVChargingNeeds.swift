@@ -56,18 +56,16 @@ public struct NotifyEVChargingNeedsRequest: OCPPPayload {
     static let keys: [String] = ["evseId", "maxScheduleTuples", "chargingNeeds", "timestamp", "customData"]
 
     /// Decodes and validates a `NotifyEVChargingNeedsRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let evseId = context.field(object, "evseId", required: true) {
-            $0.integer($1, minimum: 1, allowsIntegralFraction: true)
-        }
-        let maxScheduleTuples = context.field(object, "maxScheduleTuples", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let chargingNeeds = context.field(object, "chargingNeeds", required: true) { ChargingNeeds.decode($1, &$0) }
-        let timestamp = context.field(object, "timestamp", required: false) { $0.dateTime($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let evseId = context.integer(object, "evseId", required: true, minimum: 1, allowsIntegralFraction: true)
+        let maxScheduleTuples = context.integer(
+            object, "maxScheduleTuples", required: false, minimum: 0, allowsIntegralFraction: true)
+        let chargingNeeds = context.payload(object, "chargingNeeds", required: true, ChargingNeeds.self)
+        let timestamp = context.dateTime(object, "timestamp", required: false)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -80,6 +78,7 @@ public struct NotifyEVChargingNeedsRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("evseId", .number(JSONNumber(evseId)))
@@ -117,20 +116,20 @@ public struct NotifyEVChargingNeedsResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "customData"]
 
     /// Decodes and validates a `NotifyEVChargingNeedsResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, NotifyEVChargingNeedsStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, NotifyEVChargingNeedsStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))
@@ -190,14 +189,15 @@ public struct ACChargingParameters: OCPPPayload {
     static let keys: [String] = ["energyAmount", "evMinCurrent", "evMaxCurrent", "evMaxVoltage", "customData"]
 
     /// Decodes and validates a `ACChargingParameters`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let energyAmount = context.field(object, "energyAmount", required: true) { $0.number($1) }
-        let evMinCurrent = context.field(object, "evMinCurrent", required: true) { $0.number($1) }
-        let evMaxCurrent = context.field(object, "evMaxCurrent", required: true) { $0.number($1) }
-        let evMaxVoltage = context.field(object, "evMaxVoltage", required: true) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let energyAmount = context.number(object, "energyAmount", required: true)
+        let evMinCurrent = context.number(object, "evMinCurrent", required: true)
+        let evMaxCurrent = context.number(object, "evMaxCurrent", required: true)
+        let evMaxVoltage = context.number(object, "evMaxVoltage", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -210,6 +210,7 @@ public struct ACChargingParameters: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("energyAmount", .number(JSONNumber(energyAmount)))
@@ -287,36 +288,29 @@ public struct ChargingNeeds: OCPPPayload {
     ]
 
     /// Decodes and validates a `ChargingNeeds`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let acChargingParameters = context.field(object, "acChargingParameters", required: false) {
-            ACChargingParameters.decode($1, &$0)
-        }
-        let derChargingParameters = context.field(object, "derChargingParameters", required: false) {
-            DERChargingParameters.decode($1, &$0)
-        }
-        let evEnergyOffer = context.field(object, "evEnergyOffer", required: false) { EVEnergyOffer.decode($1, &$0) }
-        let requestedEnergyTransfer = context.field(object, "requestedEnergyTransfer", required: true) {
+        let acChargingParameters = context.payload(
+            object, "acChargingParameters", required: false, ACChargingParameters.self)
+        let derChargingParameters = context.payload(
+            object, "derChargingParameters", required: false, DERChargingParameters.self)
+        let evEnergyOffer = context.payload(object, "evEnergyOffer", required: false, EVEnergyOffer.self)
+        let requestedEnergyTransfer = context.enumeration(
+            object, "requestedEnergyTransfer", required: true, EnergyTransferModeEnum.self)
+        let dcChargingParameters = context.payload(
+            object, "dcChargingParameters", required: false, DCChargingParameters.self)
+        let v2xChargingParameters = context.payload(
+            object, "v2xChargingParameters", required: false, V2XChargingParameters.self)
+        let availableEnergyTransfer = context.array(object, "availableEnergyTransfer", required: false, minItems: 1) {
             $0.enumeration($1, EnergyTransferModeEnum.self)
         }
-        let dcChargingParameters = context.field(object, "dcChargingParameters", required: false) {
-            DCChargingParameters.decode($1, &$0)
-        }
-        let v2xChargingParameters = context.field(object, "v2xChargingParameters", required: false) {
-            V2XChargingParameters.decode($1, &$0)
-        }
-        let availableEnergyTransfer = context.field(object, "availableEnergyTransfer", required: false) { c, v in
-            c.array(v, minItems: 1) { $0.enumeration($1, EnergyTransferModeEnum.self) }
-        }
-        let controlMode = context.field(object, "controlMode", required: false) {
-            $0.enumeration($1, ControlModeEnum.self)
-        }
-        let mobilityNeedsMode = context.field(object, "mobilityNeedsMode", required: false) {
-            $0.enumeration($1, MobilityNeedsModeEnum.self)
-        }
-        let departureTime = context.field(object, "departureTime", required: false) { $0.dateTime($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let controlMode = context.enumeration(object, "controlMode", required: false, ControlModeEnum.self)
+        let mobilityNeedsMode = context.enumeration(
+            object, "mobilityNeedsMode", required: false, MobilityNeedsModeEnum.self)
+        let departureTime = context.dateTime(object, "departureTime", required: false)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -335,6 +329,7 @@ public struct ChargingNeeds: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let acChargingParameters { object.appendUnchecked("acChargingParameters", acChargingParameters.encode()) }
@@ -455,24 +450,22 @@ public struct DCChargingParameters: OCPPPayload {
     ]
 
     /// Decodes and validates a `DCChargingParameters`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let evMaxCurrent = context.field(object, "evMaxCurrent", required: true) { $0.number($1) }
-        let evMaxVoltage = context.field(object, "evMaxVoltage", required: true) { $0.number($1) }
-        let evMaxPower = context.field(object, "evMaxPower", required: false) { $0.number($1) }
-        let evEnergyCapacity = context.field(object, "evEnergyCapacity", required: false) { $0.number($1) }
-        let energyAmount = context.field(object, "energyAmount", required: false) { $0.number($1) }
-        let stateOfCharge = context.field(object, "stateOfCharge", required: false) {
-            $0.integer($1, minimum: 0, maximum: 100, allowsIntegralFraction: true)
-        }
-        let fullSoC = context.field(object, "fullSoC", required: false) {
-            $0.integer($1, minimum: 0, maximum: 100, allowsIntegralFraction: true)
-        }
-        let bulkSoC = context.field(object, "bulkSoC", required: false) {
-            $0.integer($1, minimum: 0, maximum: 100, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let evMaxCurrent = context.number(object, "evMaxCurrent", required: true)
+        let evMaxVoltage = context.number(object, "evMaxVoltage", required: true)
+        let evMaxPower = context.number(object, "evMaxPower", required: false)
+        let evEnergyCapacity = context.number(object, "evEnergyCapacity", required: false)
+        let energyAmount = context.number(object, "energyAmount", required: false)
+        let stateOfCharge = context.integer(
+            object, "stateOfCharge", required: false, minimum: 0, maximum: 100, allowsIntegralFraction: true)
+        let fullSoC = context.integer(
+            object, "fullSoC", required: false, minimum: 0, maximum: 100, allowsIntegralFraction: true)
+        let bulkSoC = context.integer(
+            object, "bulkSoC", required: false, minimum: 0, maximum: 100, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -489,6 +482,7 @@ public struct DCChargingParameters: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("evMaxCurrent", .number(JSONNumber(evMaxCurrent)))
@@ -875,116 +869,60 @@ public struct DERChargingParameters: OCPPPayload {
     ]
 
     /// Decodes and validates a `DERChargingParameters`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let evSupportedDERControl = context.field(object, "evSupportedDERControl", required: false) { c, v in
-            c.array(v, minItems: 1) { $0.enumeration($1, DERControlEnum.self) }
+        let evSupportedDERControl = context.array(object, "evSupportedDERControl", required: false, minItems: 1) {
+            $0.enumeration($1, DERControlEnum.self)
         }
-        let evOverExcitedMaxDischargePower = context.field(object, "evOverExcitedMaxDischargePower", required: false) {
-            $0.number($1)
-        }
-        let evOverExcitedPowerFactor = context.field(object, "evOverExcitedPowerFactor", required: false) {
-            $0.number($1)
-        }
-        let evUnderExcitedMaxDischargePower = context.field(object, "evUnderExcitedMaxDischargePower", required: false)
-        {
-            $0.number($1)
-        }
-        let evUnderExcitedPowerFactor = context.field(object, "evUnderExcitedPowerFactor", required: false) {
-            $0.number($1)
-        }
-        let maxApparentPower = context.field(object, "maxApparentPower", required: false) { $0.number($1) }
-        let maxChargeApparentPower = context.field(object, "maxChargeApparentPower", required: false) { $0.number($1) }
-        let maxChargeApparentPower_L2 = context.field(object, "maxChargeApparentPower_L2", required: false) {
-            $0.number($1)
-        }
-        let maxChargeApparentPower_L3 = context.field(object, "maxChargeApparentPower_L3", required: false) {
-            $0.number($1)
-        }
-        let maxDischargeApparentPower = context.field(object, "maxDischargeApparentPower", required: false) {
-            $0.number($1)
-        }
-        let maxDischargeApparentPower_L2 = context.field(object, "maxDischargeApparentPower_L2", required: false) {
-            $0.number($1)
-        }
-        let maxDischargeApparentPower_L3 = context.field(object, "maxDischargeApparentPower_L3", required: false) {
-            $0.number($1)
-        }
-        let maxChargeReactivePower = context.field(object, "maxChargeReactivePower", required: false) { $0.number($1) }
-        let maxChargeReactivePower_L2 = context.field(object, "maxChargeReactivePower_L2", required: false) {
-            $0.number($1)
-        }
-        let maxChargeReactivePower_L3 = context.field(object, "maxChargeReactivePower_L3", required: false) {
-            $0.number($1)
-        }
-        let minChargeReactivePower = context.field(object, "minChargeReactivePower", required: false) { $0.number($1) }
-        let minChargeReactivePower_L2 = context.field(object, "minChargeReactivePower_L2", required: false) {
-            $0.number($1)
-        }
-        let minChargeReactivePower_L3 = context.field(object, "minChargeReactivePower_L3", required: false) {
-            $0.number($1)
-        }
-        let maxDischargeReactivePower = context.field(object, "maxDischargeReactivePower", required: false) {
-            $0.number($1)
-        }
-        let maxDischargeReactivePower_L2 = context.field(object, "maxDischargeReactivePower_L2", required: false) {
-            $0.number($1)
-        }
-        let maxDischargeReactivePower_L3 = context.field(object, "maxDischargeReactivePower_L3", required: false) {
-            $0.number($1)
-        }
-        let minDischargeReactivePower = context.field(object, "minDischargeReactivePower", required: false) {
-            $0.number($1)
-        }
-        let minDischargeReactivePower_L2 = context.field(object, "minDischargeReactivePower_L2", required: false) {
-            $0.number($1)
-        }
-        let minDischargeReactivePower_L3 = context.field(object, "minDischargeReactivePower_L3", required: false) {
-            $0.number($1)
-        }
-        let nominalVoltage = context.field(object, "nominalVoltage", required: false) { $0.number($1) }
-        let nominalVoltageOffset = context.field(object, "nominalVoltageOffset", required: false) { $0.number($1) }
-        let maxNominalVoltage = context.field(object, "maxNominalVoltage", required: false) { $0.number($1) }
-        let minNominalVoltage = context.field(object, "minNominalVoltage", required: false) { $0.number($1) }
-        let evInverterManufacturer = context.field(object, "evInverterManufacturer", required: false) {
-            $0.string($1, maxLength: 50)
-        }
-        let evInverterModel = context.field(object, "evInverterModel", required: false) {
-            $0.string($1, maxLength: 50)
-        }
-        let evInverterSerialNumber = context.field(object, "evInverterSerialNumber", required: false) {
-            $0.string($1, maxLength: 50)
-        }
-        let evInverterSwVersion = context.field(object, "evInverterSwVersion", required: false) {
-            $0.string($1, maxLength: 50)
-        }
-        let evInverterHwVersion = context.field(object, "evInverterHwVersion", required: false) {
-            $0.string($1, maxLength: 50)
-        }
-        let evIslandingDetectionMethod = context.field(object, "evIslandingDetectionMethod", required: false) { c, v in
-            c.array(v, minItems: 1) { $0.enumeration($1, IslandingDetectionEnum.self) }
-        }
-        let evIslandingTripTime = context.field(object, "evIslandingTripTime", required: false) { $0.number($1) }
-        let evMaximumLevel1DCInjection = context.field(object, "evMaximumLevel1DCInjection", required: false) {
-            $0.number($1)
-        }
-        let evDurationLevel1DCInjection = context.field(object, "evDurationLevel1DCInjection", required: false) {
-            $0.number($1)
-        }
-        let evMaximumLevel2DCInjection = context.field(object, "evMaximumLevel2DCInjection", required: false) {
-            $0.number($1)
-        }
-        let evDurationLevel2DCInjection = context.field(object, "evDurationLevel2DCInjection", required: false) {
-            $0.number($1)
-        }
-        let evReactiveSusceptance = context.field(object, "evReactiveSusceptance", required: false) { $0.number($1) }
-        let evSessionTotalDischargeEnergyAvailable = context.field(
-            object, "evSessionTotalDischargeEnergyAvailable", required: false
+        let evOverExcitedMaxDischargePower = context.number(object, "evOverExcitedMaxDischargePower", required: false)
+        let evOverExcitedPowerFactor = context.number(object, "evOverExcitedPowerFactor", required: false)
+        let evUnderExcitedMaxDischargePower = context.number(
+            object, "evUnderExcitedMaxDischargePower", required: false)
+        let evUnderExcitedPowerFactor = context.number(object, "evUnderExcitedPowerFactor", required: false)
+        let maxApparentPower = context.number(object, "maxApparentPower", required: false)
+        let maxChargeApparentPower = context.number(object, "maxChargeApparentPower", required: false)
+        let maxChargeApparentPower_L2 = context.number(object, "maxChargeApparentPower_L2", required: false)
+        let maxChargeApparentPower_L3 = context.number(object, "maxChargeApparentPower_L3", required: false)
+        let maxDischargeApparentPower = context.number(object, "maxDischargeApparentPower", required: false)
+        let maxDischargeApparentPower_L2 = context.number(object, "maxDischargeApparentPower_L2", required: false)
+        let maxDischargeApparentPower_L3 = context.number(object, "maxDischargeApparentPower_L3", required: false)
+        let maxChargeReactivePower = context.number(object, "maxChargeReactivePower", required: false)
+        let maxChargeReactivePower_L2 = context.number(object, "maxChargeReactivePower_L2", required: false)
+        let maxChargeReactivePower_L3 = context.number(object, "maxChargeReactivePower_L3", required: false)
+        let minChargeReactivePower = context.number(object, "minChargeReactivePower", required: false)
+        let minChargeReactivePower_L2 = context.number(object, "minChargeReactivePower_L2", required: false)
+        let minChargeReactivePower_L3 = context.number(object, "minChargeReactivePower_L3", required: false)
+        let maxDischargeReactivePower = context.number(object, "maxDischargeReactivePower", required: false)
+        let maxDischargeReactivePower_L2 = context.number(object, "maxDischargeReactivePower_L2", required: false)
+        let maxDischargeReactivePower_L3 = context.number(object, "maxDischargeReactivePower_L3", required: false)
+        let minDischargeReactivePower = context.number(object, "minDischargeReactivePower", required: false)
+        let minDischargeReactivePower_L2 = context.number(object, "minDischargeReactivePower_L2", required: false)
+        let minDischargeReactivePower_L3 = context.number(object, "minDischargeReactivePower_L3", required: false)
+        let nominalVoltage = context.number(object, "nominalVoltage", required: false)
+        let nominalVoltageOffset = context.number(object, "nominalVoltageOffset", required: false)
+        let maxNominalVoltage = context.number(object, "maxNominalVoltage", required: false)
+        let minNominalVoltage = context.number(object, "minNominalVoltage", required: false)
+        let evInverterManufacturer = context.string(object, "evInverterManufacturer", required: false, maxLength: 50)
+        let evInverterModel = context.string(object, "evInverterModel", required: false, maxLength: 50)
+        let evInverterSerialNumber = context.string(object, "evInverterSerialNumber", required: false, maxLength: 50)
+        let evInverterSwVersion = context.string(object, "evInverterSwVersion", required: false, maxLength: 50)
+        let evInverterHwVersion = context.string(object, "evInverterHwVersion", required: false, maxLength: 50)
+        let evIslandingDetectionMethod = context.array(
+            object, "evIslandingDetectionMethod", required: false, minItems: 1
         ) {
-            $0.number($1)
+            $0.enumeration($1, IslandingDetectionEnum.self)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let evIslandingTripTime = context.number(object, "evIslandingTripTime", required: false)
+        let evMaximumLevel1DCInjection = context.number(object, "evMaximumLevel1DCInjection", required: false)
+        let evDurationLevel1DCInjection = context.number(object, "evDurationLevel1DCInjection", required: false)
+        let evMaximumLevel2DCInjection = context.number(object, "evMaximumLevel2DCInjection", required: false)
+        let evDurationLevel2DCInjection = context.number(object, "evDurationLevel2DCInjection", required: false)
+        let evReactiveSusceptance = context.number(object, "evReactiveSusceptance", required: false)
+        let evSessionTotalDischargeEnergyAvailable = context.number(
+            object, "evSessionTotalDischargeEnergyAvailable", required: false)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -1034,6 +972,7 @@ public struct DERChargingParameters: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let evSupportedDERControl {
@@ -1198,16 +1137,19 @@ public struct EVAbsolutePriceSchedule: OCPPPayload {
     ]
 
     /// Decodes and validates a `EVAbsolutePriceSchedule`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let timeAnchor = context.field(object, "timeAnchor", required: true) { $0.dateTime($1) }
-        let currency = context.field(object, "currency", required: true) { $0.string($1, maxLength: 3) }
-        let evAbsolutePriceScheduleEntries = context.field(object, "evAbsolutePriceScheduleEntries", required: true) {
-            c, v in c.array(v, minItems: 1, maxItems: 1024) { EVAbsolutePriceScheduleEntry.decode($1, &$0) }
+        let timeAnchor = context.dateTime(object, "timeAnchor", required: true)
+        let currency = context.string(object, "currency", required: true, maxLength: 3)
+        let evAbsolutePriceScheduleEntries = context.array(
+            object, "evAbsolutePriceScheduleEntries", required: true, minItems: 1, maxItems: 1024
+        ) {
+            $0.payload($1, EVAbsolutePriceScheduleEntry.self)
         }
-        let priceAlgorithm = context.field(object, "priceAlgorithm", required: true) { $0.string($1, maxLength: 2000) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let priceAlgorithm = context.string(object, "priceAlgorithm", required: true, maxLength: 2000)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -1220,6 +1162,7 @@ public struct EVAbsolutePriceSchedule: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("timeAnchor", .string(timeAnchor.text))
@@ -1254,22 +1197,22 @@ public struct EVAbsolutePriceScheduleEntry: OCPPPayload {
     static let keys: [String] = ["duration", "evPriceRule", "customData"]
 
     /// Decodes and validates a `EVAbsolutePriceScheduleEntry`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let duration = context.field(object, "duration", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
+        let duration = context.integer(object, "duration", required: true, allowsIntegralFraction: true)
+        let evPriceRule = context.array(object, "evPriceRule", required: true, minItems: 1, maxItems: 8) {
+            $0.payload($1, EVPriceRule.self)
         }
-        let evPriceRule = context.field(object, "evPriceRule", required: true) { c, v in
-            c.array(v, minItems: 1, maxItems: 8) { EVPriceRule.decode($1, &$0) }
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(duration: duration!, evPriceRule: evPriceRule!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("duration", .number(JSONNumber(duration)))
@@ -1305,16 +1248,14 @@ public struct EVEnergyOffer: OCPPPayload {
     static let keys: [String] = ["evAbsolutePriceSchedule", "evPowerSchedule", "customData"]
 
     /// Decodes and validates a `EVEnergyOffer`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let evAbsolutePriceSchedule = context.field(object, "evAbsolutePriceSchedule", required: false) {
-            EVAbsolutePriceSchedule.decode($1, &$0)
-        }
-        let evPowerSchedule = context.field(object, "evPowerSchedule", required: true) {
-            EVPowerSchedule.decode($1, &$0)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let evAbsolutePriceSchedule = context.payload(
+            object, "evAbsolutePriceSchedule", required: false, EVAbsolutePriceSchedule.self)
+        let evPowerSchedule = context.payload(object, "evPowerSchedule", required: true, EVPowerSchedule.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -1325,6 +1266,7 @@ public struct EVEnergyOffer: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let evAbsolutePriceSchedule {
@@ -1362,20 +1304,24 @@ public struct EVPowerSchedule: OCPPPayload {
     static let keys: [String] = ["evPowerScheduleEntries", "timeAnchor", "customData"]
 
     /// Decodes and validates a `EVPowerSchedule`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let evPowerScheduleEntries = context.field(object, "evPowerScheduleEntries", required: true) { c, v in
-            c.array(v, minItems: 1, maxItems: 1024) { EVPowerScheduleEntry.decode($1, &$0) }
+        let evPowerScheduleEntries = context.array(
+            object, "evPowerScheduleEntries", required: true, minItems: 1, maxItems: 1024
+        ) {
+            $0.payload($1, EVPowerScheduleEntry.self)
         }
-        let timeAnchor = context.field(object, "timeAnchor", required: true) { $0.dateTime($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let timeAnchor = context.dateTime(object, "timeAnchor", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(evPowerScheduleEntries: evPowerScheduleEntries!, timeAnchor: timeAnchor!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("evPowerScheduleEntries", .array(evPowerScheduleEntries.map { $0.encode() }))
@@ -1413,20 +1359,20 @@ public struct EVPowerScheduleEntry: OCPPPayload {
     static let keys: [String] = ["duration", "power", "customData"]
 
     /// Decodes and validates a `EVPowerScheduleEntry`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let duration = context.field(object, "duration", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let power = context.field(object, "power", required: true) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let duration = context.integer(object, "duration", required: true, allowsIntegralFraction: true)
+        let power = context.number(object, "power", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(duration: duration!, power: power!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("duration", .number(JSONNumber(duration)))
@@ -1462,18 +1408,20 @@ public struct EVPriceRule: OCPPPayload {
     static let keys: [String] = ["energyFee", "powerRangeStart", "customData"]
 
     /// Decodes and validates a `EVPriceRule`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let energyFee = context.field(object, "energyFee", required: true) { $0.number($1) }
-        let powerRangeStart = context.field(object, "powerRangeStart", required: true) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let energyFee = context.number(object, "energyFee", required: true)
+        let powerRangeStart = context.number(object, "powerRangeStart", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(energyFee: energyFee!, powerRangeStart: powerRangeStart!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("energyFee", .number(JSONNumber(energyFee)))
@@ -1776,36 +1724,36 @@ public struct V2XChargingParameters: OCPPPayload {
     ]
 
     /// Decodes and validates a `V2XChargingParameters`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let minChargePower = context.field(object, "minChargePower", required: false) { $0.number($1) }
-        let minChargePower_L2 = context.field(object, "minChargePower_L2", required: false) { $0.number($1) }
-        let minChargePower_L3 = context.field(object, "minChargePower_L3", required: false) { $0.number($1) }
-        let maxChargePower = context.field(object, "maxChargePower", required: false) { $0.number($1) }
-        let maxChargePower_L2 = context.field(object, "maxChargePower_L2", required: false) { $0.number($1) }
-        let maxChargePower_L3 = context.field(object, "maxChargePower_L3", required: false) { $0.number($1) }
-        let minDischargePower = context.field(object, "minDischargePower", required: false) { $0.number($1) }
-        let minDischargePower_L2 = context.field(object, "minDischargePower_L2", required: false) { $0.number($1) }
-        let minDischargePower_L3 = context.field(object, "minDischargePower_L3", required: false) { $0.number($1) }
-        let maxDischargePower = context.field(object, "maxDischargePower", required: false) { $0.number($1) }
-        let maxDischargePower_L2 = context.field(object, "maxDischargePower_L2", required: false) { $0.number($1) }
-        let maxDischargePower_L3 = context.field(object, "maxDischargePower_L3", required: false) { $0.number($1) }
-        let minChargeCurrent = context.field(object, "minChargeCurrent", required: false) { $0.number($1) }
-        let maxChargeCurrent = context.field(object, "maxChargeCurrent", required: false) { $0.number($1) }
-        let minDischargeCurrent = context.field(object, "minDischargeCurrent", required: false) { $0.number($1) }
-        let maxDischargeCurrent = context.field(object, "maxDischargeCurrent", required: false) { $0.number($1) }
-        let minVoltage = context.field(object, "minVoltage", required: false) { $0.number($1) }
-        let maxVoltage = context.field(object, "maxVoltage", required: false) { $0.number($1) }
-        let evTargetEnergyRequest = context.field(object, "evTargetEnergyRequest", required: false) { $0.number($1) }
-        let evMinEnergyRequest = context.field(object, "evMinEnergyRequest", required: false) { $0.number($1) }
-        let evMaxEnergyRequest = context.field(object, "evMaxEnergyRequest", required: false) { $0.number($1) }
-        let evMinV2XEnergyRequest = context.field(object, "evMinV2XEnergyRequest", required: false) { $0.number($1) }
-        let evMaxV2XEnergyRequest = context.field(object, "evMaxV2XEnergyRequest", required: false) { $0.number($1) }
-        let targetSoC = context.field(object, "targetSoC", required: false) {
-            $0.integer($1, minimum: 0, maximum: 100, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let minChargePower = context.number(object, "minChargePower", required: false)
+        let minChargePower_L2 = context.number(object, "minChargePower_L2", required: false)
+        let minChargePower_L3 = context.number(object, "minChargePower_L3", required: false)
+        let maxChargePower = context.number(object, "maxChargePower", required: false)
+        let maxChargePower_L2 = context.number(object, "maxChargePower_L2", required: false)
+        let maxChargePower_L3 = context.number(object, "maxChargePower_L3", required: false)
+        let minDischargePower = context.number(object, "minDischargePower", required: false)
+        let minDischargePower_L2 = context.number(object, "minDischargePower_L2", required: false)
+        let minDischargePower_L3 = context.number(object, "minDischargePower_L3", required: false)
+        let maxDischargePower = context.number(object, "maxDischargePower", required: false)
+        let maxDischargePower_L2 = context.number(object, "maxDischargePower_L2", required: false)
+        let maxDischargePower_L3 = context.number(object, "maxDischargePower_L3", required: false)
+        let minChargeCurrent = context.number(object, "minChargeCurrent", required: false)
+        let maxChargeCurrent = context.number(object, "maxChargeCurrent", required: false)
+        let minDischargeCurrent = context.number(object, "minDischargeCurrent", required: false)
+        let maxDischargeCurrent = context.number(object, "maxDischargeCurrent", required: false)
+        let minVoltage = context.number(object, "minVoltage", required: false)
+        let maxVoltage = context.number(object, "maxVoltage", required: false)
+        let evTargetEnergyRequest = context.number(object, "evTargetEnergyRequest", required: false)
+        let evMinEnergyRequest = context.number(object, "evMinEnergyRequest", required: false)
+        let evMaxEnergyRequest = context.number(object, "evMaxEnergyRequest", required: false)
+        let evMinV2XEnergyRequest = context.number(object, "evMinV2XEnergyRequest", required: false)
+        let evMaxV2XEnergyRequest = context.number(object, "evMaxV2XEnergyRequest", required: false)
+        let targetSoC = context.integer(
+            object, "targetSoC", required: false, minimum: 0, maximum: 100, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -1838,6 +1786,7 @@ public struct V2XChargingParameters: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let minChargePower { object.appendUnchecked("minChargePower", .number(JSONNumber(minChargePower))) }

@@ -64,23 +64,17 @@ public struct NotifyEVChargingScheduleRequest: OCPPPayload {
     ]
 
     /// Decodes and validates a `NotifyEVChargingScheduleRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let timeBase = context.field(object, "timeBase", required: true) { $0.dateTime($1) }
-        let chargingSchedule = context.field(object, "chargingSchedule", required: true) {
-            ChargingSchedule.decode($1, &$0)
-        }
-        let evseId = context.field(object, "evseId", required: true) {
-            $0.integer($1, minimum: 1, allowsIntegralFraction: true)
-        }
-        let selectedChargingScheduleId = context.field(object, "selectedChargingScheduleId", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let powerToleranceAcceptance = context.field(object, "powerToleranceAcceptance", required: false) {
-            $0.boolean($1)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let timeBase = context.dateTime(object, "timeBase", required: true)
+        let chargingSchedule = context.payload(object, "chargingSchedule", required: true, ChargingSchedule.self)
+        let evseId = context.integer(object, "evseId", required: true, minimum: 1, allowsIntegralFraction: true)
+        let selectedChargingScheduleId = context.integer(
+            object, "selectedChargingScheduleId", required: false, minimum: 0, allowsIntegralFraction: true)
+        let powerToleranceAcceptance = context.boolean(object, "powerToleranceAcceptance", required: false)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -94,6 +88,7 @@ public struct NotifyEVChargingScheduleRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("timeBase", .string(timeBase.text))
@@ -130,18 +125,20 @@ public struct NotifyEVChargingScheduleResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "customData"]
 
     /// Decodes and validates a `NotifyEVChargingScheduleResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, GenericStatusEnum.self) }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, GenericStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -60,21 +60,18 @@ public struct NotifyMonitoringReportRequest: OCPPPayload {
     static let keys: [String] = ["monitor", "requestId", "tbc", "seqNo", "generatedAt", "customData"]
 
     /// Decodes and validates a `NotifyMonitoringReportRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let monitor = context.field(object, "monitor", required: false) { c, v in
-            c.array(v, minItems: 1) { MonitoringData.decode($1, &$0) }
+        let monitor = context.array(object, "monitor", required: false, minItems: 1) {
+            $0.payload($1, MonitoringData.self)
         }
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let tbc = context.field(object, "tbc", required: false) { $0.boolean($1) }
-        let seqNo = context.field(object, "seqNo", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let generatedAt = context.field(object, "generatedAt", required: true) { $0.dateTime($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let tbc = context.boolean(object, "tbc", required: false)
+        let seqNo = context.integer(object, "seqNo", required: true, minimum: 0, allowsIntegralFraction: true)
+        let generatedAt = context.dateTime(object, "generatedAt", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -88,6 +85,7 @@ public struct NotifyMonitoringReportRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let monitor { object.appendUnchecked("monitor", .array(monitor.map { $0.encode() })) }
@@ -114,16 +112,18 @@ public struct NotifyMonitoringReportResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `NotifyMonitoringReportResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -159,15 +159,16 @@ public struct MonitoringData: OCPPPayload {
     static let keys: [String] = ["component", "variable", "variableMonitoring", "customData"]
 
     /// Decodes and validates a `MonitoringData`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let component = context.field(object, "component", required: true) { Component.decode($1, &$0) }
-        let variable = context.field(object, "variable", required: true) { Variable.decode($1, &$0) }
-        let variableMonitoring = context.field(object, "variableMonitoring", required: true) { c, v in
-            c.array(v, minItems: 1) { VariableMonitoring.decode($1, &$0) }
+        let component = context.payload(object, "component", required: true, Component.self)
+        let variable = context.payload(object, "variable", required: true, Variable.self)
+        let variableMonitoring = context.array(object, "variableMonitoring", required: true, minItems: 1) {
+            $0.payload($1, VariableMonitoring.self)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -179,6 +180,7 @@ public struct MonitoringData: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("component", component.encode())
@@ -267,22 +269,18 @@ public struct VariableMonitoring: OCPPPayload {
     ]
 
     /// Decodes and validates a `VariableMonitoring`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let id = context.field(object, "id", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let transaction = context.field(object, "transaction", required: true) { $0.boolean($1) }
-        let valueField = context.field(object, "value", required: true) { $0.number($1) }
-        let `type` = context.field(object, "type", required: true) { $0.enumeration($1, MonitorEnum.self) }
-        let severity = context.field(object, "severity", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let eventNotificationType = context.field(object, "eventNotificationType", required: true) {
-            $0.enumeration($1, EventNotificationEnum.self)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let id = context.integer(object, "id", required: true, minimum: 0, allowsIntegralFraction: true)
+        let transaction = context.boolean(object, "transaction", required: true)
+        let valueField = context.number(object, "value", required: true)
+        let `type` = context.enumeration(object, "type", required: true, MonitorEnum.self)
+        let severity = context.integer(object, "severity", required: true, minimum: 0, allowsIntegralFraction: true)
+        let eventNotificationType = context.enumeration(
+            object, "eventNotificationType", required: true, EventNotificationEnum.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -297,6 +295,7 @@ public struct VariableMonitoring: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("id", .number(JSONNumber(id)))

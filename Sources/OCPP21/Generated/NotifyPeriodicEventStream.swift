@@ -39,26 +39,24 @@ public struct NotifyPeriodicEventStreamRequest: OCPPPayload {
     static let keys: [String] = ["data", "id", "pending", "basetime", "customData"]
 
     /// Decodes and validates a `NotifyPeriodicEventStreamRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let data = context.field(object, "data", required: true) { c, v in
-            c.array(v, minItems: 1) { StreamDataElement.decode($1, &$0) }
+        let data = context.array(object, "data", required: true, minItems: 1) {
+            $0.payload($1, StreamDataElement.self)
         }
-        let id = context.field(object, "id", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let pending = context.field(object, "pending", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let basetime = context.field(object, "basetime", required: true) { $0.dateTime($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let id = context.integer(object, "id", required: true, minimum: 0, allowsIntegralFraction: true)
+        let pending = context.integer(object, "pending", required: true, minimum: 0, allowsIntegralFraction: true)
+        let basetime = context.dateTime(object, "basetime", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(data: data!, id: id!, pending: pending!, basetime: basetime!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("data", .array(data.map { $0.encode() }))
@@ -93,18 +91,20 @@ public struct StreamDataElement: OCPPPayload {
     static let keys: [String] = ["t", "v", "customData"]
 
     /// Decodes and validates a `StreamDataElement`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let t = context.field(object, "t", required: true) { $0.number($1) }
-        let v = context.field(object, "v", required: true) { $0.string($1, maxLength: 2500) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let t = context.number(object, "t", required: true)
+        let v = context.string(object, "v", required: true, maxLength: 2500)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(t: t!, v: v!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("t", .number(JSONNumber(t)))

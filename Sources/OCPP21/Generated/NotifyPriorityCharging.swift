@@ -40,18 +40,20 @@ public struct NotifyPriorityChargingRequest: OCPPPayload {
     static let keys: [String] = ["transactionId", "activated", "customData"]
 
     /// Decodes and validates a `NotifyPriorityChargingRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let transactionId = context.field(object, "transactionId", required: true) { $0.string($1, maxLength: 36) }
-        let activated = context.field(object, "activated", required: true) { $0.boolean($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let transactionId = context.string(object, "transactionId", required: true, maxLength: 36)
+        let activated = context.boolean(object, "activated", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(transactionId: transactionId!, activated: activated!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("transactionId", .string(transactionId))
@@ -75,16 +77,18 @@ public struct NotifyPriorityChargingResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `NotifyPriorityChargingResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -89,20 +89,21 @@ public struct NotifySettlementRequest: OCPPPayload {
     ]
 
     /// Decodes and validates a `NotifySettlementRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let transactionId = context.field(object, "transactionId", required: false) { $0.string($1, maxLength: 36) }
-        let pspRef = context.field(object, "pspRef", required: true) { $0.string($1, maxLength: 255) }
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, PaymentStatusEnum.self) }
-        let statusInfo = context.field(object, "statusInfo", required: false) { $0.string($1, maxLength: 500) }
-        let settlementAmount = context.field(object, "settlementAmount", required: true) { $0.number($1) }
-        let settlementTime = context.field(object, "settlementTime", required: true) { $0.dateTime($1) }
-        let receiptId = context.field(object, "receiptId", required: false) { $0.string($1, maxLength: 50) }
-        let receiptUrl = context.field(object, "receiptUrl", required: false) { $0.string($1, maxLength: 2000) }
-        let vatCompany = context.field(object, "vatCompany", required: false) { Address.decode($1, &$0) }
-        let vatNumber = context.field(object, "vatNumber", required: false) { $0.string($1, maxLength: 20) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let transactionId = context.string(object, "transactionId", required: false, maxLength: 36)
+        let pspRef = context.string(object, "pspRef", required: true, maxLength: 255)
+        let status = context.enumeration(object, "status", required: true, PaymentStatusEnum.self)
+        let statusInfo = context.string(object, "statusInfo", required: false, maxLength: 500)
+        let settlementAmount = context.number(object, "settlementAmount", required: true)
+        let settlementTime = context.dateTime(object, "settlementTime", required: true)
+        let receiptId = context.string(object, "receiptId", required: false, maxLength: 50)
+        let receiptUrl = context.string(object, "receiptUrl", required: false, maxLength: 2000)
+        let vatCompany = context.payload(object, "vatCompany", required: false, Address.self)
+        let vatNumber = context.string(object, "vatNumber", required: false, maxLength: 20)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -121,6 +122,7 @@ public struct NotifySettlementRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let transactionId { object.appendUnchecked("transactionId", .string(transactionId)) }
@@ -163,18 +165,20 @@ public struct NotifySettlementResponse: OCPPPayload {
     static let keys: [String] = ["receiptUrl", "receiptId", "customData"]
 
     /// Decodes and validates a `NotifySettlementResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let receiptUrl = context.field(object, "receiptUrl", required: false) { $0.string($1, maxLength: 2000) }
-        let receiptId = context.field(object, "receiptId", required: false) { $0.string($1, maxLength: 50) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let receiptUrl = context.string(object, "receiptUrl", required: false, maxLength: 2000)
+        let receiptId = context.string(object, "receiptId", required: false, maxLength: 50)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(receiptUrl: receiptUrl, receiptId: receiptId, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let receiptUrl { object.appendUnchecked("receiptUrl", .string(receiptUrl)) }

@@ -40,20 +40,20 @@ public struct NotifyWebPaymentStartedRequest: OCPPPayload {
     static let keys: [String] = ["evseId", "timeout", "customData"]
 
     /// Decodes and validates a `NotifyWebPaymentStartedRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let evseId = context.field(object, "evseId", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let timeout = context.field(object, "timeout", required: true) { $0.integer($1, allowsIntegralFraction: true) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let evseId = context.integer(object, "evseId", required: true, minimum: 0, allowsIntegralFraction: true)
+        let timeout = context.integer(object, "timeout", required: true, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(evseId: evseId!, timeout: timeout!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("evseId", .number(JSONNumber(evseId)))
@@ -77,16 +77,18 @@ public struct NotifyWebPaymentStartedResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `NotifyWebPaymentStartedResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

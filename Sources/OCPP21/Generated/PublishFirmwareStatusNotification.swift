@@ -55,20 +55,17 @@ public struct PublishFirmwareStatusNotificationRequest: OCPPPayload {
     static let keys: [String] = ["status", "location", "requestId", "statusInfo", "customData"]
 
     /// Decodes and validates a `PublishFirmwareStatusNotificationRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, PublishFirmwareStatusEnum.self)
+        let status = context.enumeration(object, "status", required: true, PublishFirmwareStatusEnum.self)
+        let location = context.array(object, "location", required: false, minItems: 1) {
+            $0.string($1, maxLength: 2000)
         }
-        let location = context.field(object, "location", required: false) { c, v in
-            c.array(v, minItems: 1) { $0.string($1, maxLength: 2000) }
-        }
-        let requestId = context.field(object, "requestId", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let requestId = context.integer(object, "requestId", required: false, minimum: 0, allowsIntegralFraction: true)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -81,6 +78,7 @@ public struct PublishFirmwareStatusNotificationRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))
@@ -106,16 +104,18 @@ public struct PublishFirmwareStatusNotificationResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `PublishFirmwareStatusNotificationResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -34,19 +34,20 @@ public struct PullDynamicScheduleUpdateRequest: OCPPPayload {
     static let keys: [String] = ["chargingProfileId", "customData"]
 
     /// Decodes and validates a `PullDynamicScheduleUpdateRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let chargingProfileId = context.field(object, "chargingProfileId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let chargingProfileId = context.integer(
+            object, "chargingProfileId", required: true, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(chargingProfileId: chargingProfileId!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("chargingProfileId", .number(JSONNumber(chargingProfileId)))
@@ -83,23 +84,21 @@ public struct PullDynamicScheduleUpdateResponse: OCPPPayload {
     static let keys: [String] = ["scheduleUpdate", "status", "statusInfo", "customData"]
 
     /// Decodes and validates a `PullDynamicScheduleUpdateResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let scheduleUpdate = context.field(object, "scheduleUpdate", required: false) {
-            ChargingScheduleUpdate.decode($1, &$0)
-        }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, ChargingProfileStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let scheduleUpdate = context.payload(object, "scheduleUpdate", required: false, ChargingScheduleUpdate.self)
+        let status = context.enumeration(object, "status", required: true, ChargingProfileStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, scheduleUpdate: scheduleUpdate, statusInfo: statusInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let scheduleUpdate { object.appendUnchecked("scheduleUpdate", scheduleUpdate.encode()) }

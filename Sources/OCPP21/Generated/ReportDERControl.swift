@@ -78,38 +78,37 @@ public struct ReportDERControlRequest: OCPPPayload {
     ]
 
     /// Decodes and validates a `ReportDERControlRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let curve = context.field(object, "curve", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 24) { DERCurveGet.decode($1, &$0) }
+        let curve = context.array(object, "curve", required: false, minItems: 1, maxItems: 24) {
+            $0.payload($1, DERCurveGet.self)
         }
-        let enterService = context.field(object, "enterService", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 24) { EnterServiceGet.decode($1, &$0) }
+        let enterService = context.array(object, "enterService", required: false, minItems: 1, maxItems: 24) {
+            $0.payload($1, EnterServiceGet.self)
         }
-        let fixedPFAbsorb = context.field(object, "fixedPFAbsorb", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 24) { FixedPFGet.decode($1, &$0) }
+        let fixedPFAbsorb = context.array(object, "fixedPFAbsorb", required: false, minItems: 1, maxItems: 24) {
+            $0.payload($1, FixedPFGet.self)
         }
-        let fixedPFInject = context.field(object, "fixedPFInject", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 24) { FixedPFGet.decode($1, &$0) }
+        let fixedPFInject = context.array(object, "fixedPFInject", required: false, minItems: 1, maxItems: 24) {
+            $0.payload($1, FixedPFGet.self)
         }
-        let fixedVar = context.field(object, "fixedVar", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 24) { FixedVarGet.decode($1, &$0) }
+        let fixedVar = context.array(object, "fixedVar", required: false, minItems: 1, maxItems: 24) {
+            $0.payload($1, FixedVarGet.self)
         }
-        let freqDroop = context.field(object, "freqDroop", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 24) { FreqDroopGet.decode($1, &$0) }
+        let freqDroop = context.array(object, "freqDroop", required: false, minItems: 1, maxItems: 24) {
+            $0.payload($1, FreqDroopGet.self)
         }
-        let gradient = context.field(object, "gradient", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 24) { GradientGet.decode($1, &$0) }
+        let gradient = context.array(object, "gradient", required: false, minItems: 1, maxItems: 24) {
+            $0.payload($1, GradientGet.self)
         }
-        let limitMaxDischarge = context.field(object, "limitMaxDischarge", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 24) { LimitMaxDischargeGet.decode($1, &$0) }
+        let limitMaxDischarge = context.array(object, "limitMaxDischarge", required: false, minItems: 1, maxItems: 24) {
+            $0.payload($1, LimitMaxDischargeGet.self)
         }
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let tbc = context.field(object, "tbc", required: false) { $0.boolean($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let tbc = context.boolean(object, "tbc", required: false)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -128,6 +127,7 @@ public struct ReportDERControlRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let curve { object.appendUnchecked("curve", .array(curve.map { $0.encode() })) }
@@ -161,16 +161,18 @@ public struct ReportDERControlResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `ReportDERControlResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }
@@ -221,15 +223,16 @@ public struct DERCurveGet: OCPPPayload {
     static let keys: [String] = ["curve", "id", "curveType", "isDefault", "isSuperseded", "customData"]
 
     /// Decodes and validates a `DERCurveGet`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let curve = context.field(object, "curve", required: true) { DERCurve.decode($1, &$0) }
-        let id = context.field(object, "id", required: true) { $0.string($1, maxLength: 36) }
-        let curveType = context.field(object, "curveType", required: true) { $0.enumeration($1, DERControlEnum.self) }
-        let isDefault = context.field(object, "isDefault", required: true) { $0.boolean($1) }
-        let isSuperseded = context.field(object, "isSuperseded", required: true) { $0.boolean($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let curve = context.payload(object, "curve", required: true, DERCurve.self)
+        let id = context.string(object, "id", required: true, maxLength: 36)
+        let curveType = context.enumeration(object, "curveType", required: true, DERControlEnum.self)
+        let isDefault = context.boolean(object, "isDefault", required: true)
+        let isSuperseded = context.boolean(object, "isSuperseded", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -243,6 +246,7 @@ public struct DERCurveGet: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("curve", curve.encode())
@@ -277,18 +281,20 @@ public struct EnterServiceGet: OCPPPayload {
     static let keys: [String] = ["enterService", "id", "customData"]
 
     /// Decodes and validates a `EnterServiceGet`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let enterService = context.field(object, "enterService", required: true) { EnterService.decode($1, &$0) }
-        let id = context.field(object, "id", required: true) { $0.string($1, maxLength: 36) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let enterService = context.payload(object, "enterService", required: true, EnterService.self)
+        let id = context.string(object, "id", required: true, maxLength: 36)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(enterService: enterService!, id: id!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("enterService", enterService.encode())
@@ -330,14 +336,15 @@ public struct FixedPFGet: OCPPPayload {
     static let keys: [String] = ["fixedPF", "id", "isDefault", "isSuperseded", "customData"]
 
     /// Decodes and validates a `FixedPFGet`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let fixedPF = context.field(object, "fixedPF", required: true) { FixedPF.decode($1, &$0) }
-        let id = context.field(object, "id", required: true) { $0.string($1, maxLength: 36) }
-        let isDefault = context.field(object, "isDefault", required: true) { $0.boolean($1) }
-        let isSuperseded = context.field(object, "isSuperseded", required: true) { $0.boolean($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let fixedPF = context.payload(object, "fixedPF", required: true, FixedPF.self)
+        let id = context.string(object, "id", required: true, maxLength: 36)
+        let isDefault = context.boolean(object, "isDefault", required: true)
+        let isSuperseded = context.boolean(object, "isSuperseded", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -350,6 +357,7 @@ public struct FixedPFGet: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("fixedPF", fixedPF.encode())
@@ -393,14 +401,15 @@ public struct FixedVarGet: OCPPPayload {
     static let keys: [String] = ["fixedVar", "id", "isDefault", "isSuperseded", "customData"]
 
     /// Decodes and validates a `FixedVarGet`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let fixedVar = context.field(object, "fixedVar", required: true) { FixedVar.decode($1, &$0) }
-        let id = context.field(object, "id", required: true) { $0.string($1, maxLength: 36) }
-        let isDefault = context.field(object, "isDefault", required: true) { $0.boolean($1) }
-        let isSuperseded = context.field(object, "isSuperseded", required: true) { $0.boolean($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let fixedVar = context.payload(object, "fixedVar", required: true, FixedVar.self)
+        let id = context.string(object, "id", required: true, maxLength: 36)
+        let isDefault = context.boolean(object, "isDefault", required: true)
+        let isSuperseded = context.boolean(object, "isSuperseded", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -413,6 +422,7 @@ public struct FixedVarGet: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("fixedVar", fixedVar.encode())
@@ -457,14 +467,15 @@ public struct FreqDroopGet: OCPPPayload {
     static let keys: [String] = ["freqDroop", "id", "isDefault", "isSuperseded", "customData"]
 
     /// Decodes and validates a `FreqDroopGet`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let freqDroop = context.field(object, "freqDroop", required: true) { FreqDroop.decode($1, &$0) }
-        let id = context.field(object, "id", required: true) { $0.string($1, maxLength: 36) }
-        let isDefault = context.field(object, "isDefault", required: true) { $0.boolean($1) }
-        let isSuperseded = context.field(object, "isSuperseded", required: true) { $0.boolean($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let freqDroop = context.payload(object, "freqDroop", required: true, FreqDroop.self)
+        let id = context.string(object, "id", required: true, maxLength: 36)
+        let isDefault = context.boolean(object, "isDefault", required: true)
+        let isSuperseded = context.boolean(object, "isSuperseded", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -477,6 +488,7 @@ public struct FreqDroopGet: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("freqDroop", freqDroop.encode())
@@ -510,18 +522,20 @@ public struct GradientGet: OCPPPayload {
     static let keys: [String] = ["gradient", "id", "customData"]
 
     /// Decodes and validates a `GradientGet`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let gradient = context.field(object, "gradient", required: true) { Gradient.decode($1, &$0) }
-        let id = context.field(object, "id", required: true) { $0.string($1, maxLength: 36) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let gradient = context.payload(object, "gradient", required: true, Gradient.self)
+        let id = context.string(object, "id", required: true, maxLength: 36)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(gradient: gradient!, id: id!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("gradient", gradient.encode())
@@ -570,16 +584,15 @@ public struct LimitMaxDischargeGet: OCPPPayload {
     static let keys: [String] = ["id", "isDefault", "isSuperseded", "limitMaxDischarge", "customData"]
 
     /// Decodes and validates a `LimitMaxDischargeGet`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let id = context.field(object, "id", required: true) { $0.string($1, maxLength: 36) }
-        let isDefault = context.field(object, "isDefault", required: true) { $0.boolean($1) }
-        let isSuperseded = context.field(object, "isSuperseded", required: true) { $0.boolean($1) }
-        let limitMaxDischarge = context.field(object, "limitMaxDischarge", required: true) {
-            LimitMaxDischarge.decode($1, &$0)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let id = context.string(object, "id", required: true, maxLength: 36)
+        let isDefault = context.boolean(object, "isDefault", required: true)
+        let isSuperseded = context.boolean(object, "isSuperseded", required: true)
+        let limitMaxDischarge = context.payload(object, "limitMaxDischarge", required: true, LimitMaxDischarge.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -592,6 +605,7 @@ public struct LimitMaxDischargeGet: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("id", .string(id))

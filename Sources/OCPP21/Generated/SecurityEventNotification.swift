@@ -44,19 +44,21 @@ public struct SecurityEventNotificationRequest: OCPPPayload {
     static let keys: [String] = ["type", "timestamp", "techInfo", "customData"]
 
     /// Decodes and validates a `SecurityEventNotificationRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let `type` = context.field(object, "type", required: true) { $0.string($1, maxLength: 50) }
-        let timestamp = context.field(object, "timestamp", required: true) { $0.dateTime($1) }
-        let techInfo = context.field(object, "techInfo", required: false) { $0.string($1, maxLength: 255) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let `type` = context.string(object, "type", required: true, maxLength: 50)
+        let timestamp = context.dateTime(object, "timestamp", required: true)
+        let techInfo = context.string(object, "techInfo", required: false, maxLength: 255)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(type: `type`!, timestamp: timestamp!, techInfo: techInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("type", .string(`type`))
@@ -81,16 +83,18 @@ public struct SecurityEventNotificationResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `SecurityEventNotificationResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -81,25 +81,22 @@ public struct SetDERControlRequest: OCPPPayload {
     ]
 
     /// Decodes and validates a `SetDERControlRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let isDefault = context.field(object, "isDefault", required: true) { $0.boolean($1) }
-        let controlId = context.field(object, "controlId", required: true) { $0.string($1, maxLength: 36) }
-        let controlType = context.field(object, "controlType", required: true) {
-            $0.enumeration($1, DERControlEnum.self)
-        }
-        let curve = context.field(object, "curve", required: false) { DERCurve.decode($1, &$0) }
-        let enterService = context.field(object, "enterService", required: false) { EnterService.decode($1, &$0) }
-        let fixedPFAbsorb = context.field(object, "fixedPFAbsorb", required: false) { FixedPF.decode($1, &$0) }
-        let fixedPFInject = context.field(object, "fixedPFInject", required: false) { FixedPF.decode($1, &$0) }
-        let fixedVar = context.field(object, "fixedVar", required: false) { FixedVar.decode($1, &$0) }
-        let freqDroop = context.field(object, "freqDroop", required: false) { FreqDroop.decode($1, &$0) }
-        let gradient = context.field(object, "gradient", required: false) { Gradient.decode($1, &$0) }
-        let limitMaxDischarge = context.field(object, "limitMaxDischarge", required: false) {
-            LimitMaxDischarge.decode($1, &$0)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let isDefault = context.boolean(object, "isDefault", required: true)
+        let controlId = context.string(object, "controlId", required: true, maxLength: 36)
+        let controlType = context.enumeration(object, "controlType", required: true, DERControlEnum.self)
+        let curve = context.payload(object, "curve", required: false, DERCurve.self)
+        let enterService = context.payload(object, "enterService", required: false, EnterService.self)
+        let fixedPFAbsorb = context.payload(object, "fixedPFAbsorb", required: false, FixedPF.self)
+        let fixedPFInject = context.payload(object, "fixedPFInject", required: false, FixedPF.self)
+        let fixedVar = context.payload(object, "fixedVar", required: false, FixedVar.self)
+        let freqDroop = context.payload(object, "freqDroop", required: false, FreqDroop.self)
+        let gradient = context.payload(object, "gradient", required: false, Gradient.self)
+        let limitMaxDischarge = context.payload(object, "limitMaxDischarge", required: false, LimitMaxDischarge.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -119,6 +116,7 @@ public struct SetDERControlRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("isDefault", .bool(isDefault))
@@ -167,21 +165,23 @@ public struct SetDERControlResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "supersededIds", "customData"]
 
     /// Decodes and validates a `SetDERControlResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, DERControlStatusEnum.self) }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let supersededIds = context.field(object, "supersededIds", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 24) { $0.string($1, maxLength: 36) }
+        let status = context.enumeration(object, "status", required: true, DERControlStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let supersededIds = context.array(object, "supersededIds", required: false, minItems: 1, maxItems: 24) {
+            $0.string($1, maxLength: 36)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, supersededIds: supersededIds, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -36,22 +36,21 @@ public struct SetNetworkProfileRequest: OCPPPayload {
     static let keys: [String] = ["configurationSlot", "connectionData", "customData"]
 
     /// Decodes and validates a `SetNetworkProfileRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let configurationSlot = context.field(object, "configurationSlot", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let connectionData = context.field(object, "connectionData", required: true) {
-            NetworkConnectionProfile.decode($1, &$0)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let configurationSlot = context.integer(
+            object, "configurationSlot", required: true, allowsIntegralFraction: true)
+        let connectionData = context.payload(object, "connectionData", required: true, NetworkConnectionProfile.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(configurationSlot: configurationSlot!, connectionData: connectionData!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("configurationSlot", .number(JSONNumber(configurationSlot)))
@@ -81,20 +80,20 @@ public struct SetNetworkProfileResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "customData"]
 
     /// Decodes and validates a `SetNetworkProfileResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, SetNetworkProfileStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, SetNetworkProfileStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))
@@ -171,23 +170,19 @@ public struct APN: OCPPPayload {
     ]
 
     /// Decodes and validates a `APN`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let apn = context.field(object, "apn", required: true) { $0.string($1, maxLength: 2000) }
-        let apnUserName = context.field(object, "apnUserName", required: false) { $0.string($1, maxLength: 50) }
-        let apnPassword = context.field(object, "apnPassword", required: false) { $0.string($1, maxLength: 64) }
-        let simPin = context.field(object, "simPin", required: false) { $0.integer($1, allowsIntegralFraction: true) }
-        let preferredNetwork = context.field(object, "preferredNetwork", required: false) {
-            $0.string($1, maxLength: 6)
-        }
-        let useOnlyPreferredNetwork = context.field(object, "useOnlyPreferredNetwork", required: false) {
-            $0.boolean($1)
-        }
-        let apnAuthentication = context.field(object, "apnAuthentication", required: true) {
-            $0.enumeration($1, APNAuthenticationEnum.self)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let apn = context.string(object, "apn", required: true, maxLength: 2000)
+        let apnUserName = context.string(object, "apnUserName", required: false, maxLength: 50)
+        let apnPassword = context.string(object, "apnPassword", required: false, maxLength: 64)
+        let simPin = context.integer(object, "simPin", required: false, allowsIntegralFraction: true)
+        let preferredNetwork = context.string(object, "preferredNetwork", required: false, maxLength: 6)
+        let useOnlyPreferredNetwork = context.boolean(object, "useOnlyPreferredNetwork", required: false)
+        let apnAuthentication = context.enumeration(
+            object, "apnAuthentication", required: true, APNAuthenticationEnum.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -203,6 +198,7 @@ public struct APN: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("apn", .string(apn))
@@ -308,32 +304,22 @@ public struct NetworkConnectionProfile: OCPPPayload {
     ]
 
     /// Decodes and validates a `NetworkConnectionProfile`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let apn = context.field(object, "apn", required: false) { APN.decode($1, &$0) }
-        let ocppVersion = context.field(object, "ocppVersion", required: false) {
-            $0.enumeration($1, OCPPVersionEnum.self)
-        }
-        let ocppInterface = context.field(object, "ocppInterface", required: true) {
-            $0.enumeration($1, OCPPInterfaceEnum.self)
-        }
-        let ocppTransport = context.field(object, "ocppTransport", required: true) {
-            $0.enumeration($1, OCPPTransportEnum.self)
-        }
-        let messageTimeout = context.field(object, "messageTimeout", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let ocppCsmsUrl = context.field(object, "ocppCsmsUrl", required: true) { $0.string($1, maxLength: 2000) }
-        let securityProfile = context.field(object, "securityProfile", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let identity = context.field(object, "identity", required: false) { $0.string($1, maxLength: 48) }
-        let basicAuthPassword = context.field(object, "basicAuthPassword", required: false) {
-            $0.string($1, maxLength: 64)
-        }
-        let vpn = context.field(object, "vpn", required: false) { VPN.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let apn = context.payload(object, "apn", required: false, APN.self)
+        let ocppVersion = context.enumeration(object, "ocppVersion", required: false, OCPPVersionEnum.self)
+        let ocppInterface = context.enumeration(object, "ocppInterface", required: true, OCPPInterfaceEnum.self)
+        let ocppTransport = context.enumeration(object, "ocppTransport", required: true, OCPPTransportEnum.self)
+        let messageTimeout = context.integer(object, "messageTimeout", required: true, allowsIntegralFraction: true)
+        let ocppCsmsUrl = context.string(object, "ocppCsmsUrl", required: true, maxLength: 2000)
+        let securityProfile = context.integer(
+            object, "securityProfile", required: true, minimum: 0, allowsIntegralFraction: true)
+        let identity = context.string(object, "identity", required: false, maxLength: 48)
+        let basicAuthPassword = context.string(object, "basicAuthPassword", required: false, maxLength: 64)
+        let vpn = context.payload(object, "vpn", required: false, VPN.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -352,6 +338,7 @@ public struct NetworkConnectionProfile: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let apn { object.appendUnchecked("apn", apn.encode()) }
@@ -478,16 +465,17 @@ public struct VPN: OCPPPayload {
     static let keys: [String] = ["server", "user", "group", "password", "key", "type", "customData"]
 
     /// Decodes and validates a `VPN`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let server = context.field(object, "server", required: true) { $0.string($1, maxLength: 2000) }
-        let user = context.field(object, "user", required: true) { $0.string($1, maxLength: 50) }
-        let group = context.field(object, "group", required: false) { $0.string($1, maxLength: 50) }
-        let password = context.field(object, "password", required: true) { $0.string($1, maxLength: 64) }
-        let key = context.field(object, "key", required: true) { $0.string($1, maxLength: 255) }
-        let `type` = context.field(object, "type", required: true) { $0.enumeration($1, VPNEnum.self) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let server = context.string(object, "server", required: true, maxLength: 2000)
+        let user = context.string(object, "user", required: true, maxLength: 50)
+        let group = context.string(object, "group", required: false, maxLength: 50)
+        let password = context.string(object, "password", required: true, maxLength: 64)
+        let key = context.string(object, "key", required: true, maxLength: 255)
+        let `type` = context.enumeration(object, "type", required: true, VPNEnum.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -502,6 +490,7 @@ public struct VPN: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("server", .string(server))

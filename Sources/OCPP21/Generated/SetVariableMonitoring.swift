@@ -32,19 +32,21 @@ public struct SetVariableMonitoringRequest: OCPPPayload {
     static let keys: [String] = ["setMonitoringData", "customData"]
 
     /// Decodes and validates a `SetVariableMonitoringRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let setMonitoringData = context.field(object, "setMonitoringData", required: true) { c, v in
-            c.array(v, minItems: 1) { SetMonitoringData.decode($1, &$0) }
+        let setMonitoringData = context.array(object, "setMonitoringData", required: true, minItems: 1) {
+            $0.payload($1, SetMonitoringData.self)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(setMonitoringData: setMonitoringData!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("setMonitoringData", .array(setMonitoringData.map { $0.encode() }))
@@ -70,19 +72,21 @@ public struct SetVariableMonitoringResponse: OCPPPayload {
     static let keys: [String] = ["setMonitoringResult", "customData"]
 
     /// Decodes and validates a `SetVariableMonitoringResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let setMonitoringResult = context.field(object, "setMonitoringResult", required: true) { c, v in
-            c.array(v, minItems: 1) { SetMonitoringResult.decode($1, &$0) }
+        let setMonitoringResult = context.array(object, "setMonitoringResult", required: true, minItems: 1) {
+            $0.payload($1, SetMonitoringResult.self)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(setMonitoringResult: setMonitoringResult!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("setMonitoringResult", .array(setMonitoringResult.map { $0.encode() }))
@@ -178,24 +182,20 @@ public struct SetMonitoringData: OCPPPayload {
     ]
 
     /// Decodes and validates a `SetMonitoringData`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let id = context.field(object, "id", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let periodicEventStream = context.field(object, "periodicEventStream", required: false) {
-            PeriodicEventStreamParams.decode($1, &$0)
-        }
-        let transaction = context.field(object, "transaction", required: false) { $0.boolean($1) }
-        let valueField = context.field(object, "value", required: true) { $0.number($1) }
-        let `type` = context.field(object, "type", required: true) { $0.enumeration($1, MonitorEnum.self) }
-        let severity = context.field(object, "severity", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let component = context.field(object, "component", required: true) { Component.decode($1, &$0) }
-        let variable = context.field(object, "variable", required: true) { Variable.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let id = context.integer(object, "id", required: false, minimum: 0, allowsIntegralFraction: true)
+        let periodicEventStream = context.payload(
+            object, "periodicEventStream", required: false, PeriodicEventStreamParams.self)
+        let transaction = context.boolean(object, "transaction", required: false)
+        let valueField = context.number(object, "value", required: true)
+        let `type` = context.enumeration(object, "type", required: true, MonitorEnum.self)
+        let severity = context.integer(object, "severity", required: true, minimum: 0, allowsIntegralFraction: true)
+        let component = context.payload(object, "component", required: true, Component.self)
+        let variable = context.payload(object, "variable", required: true, Variable.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -212,6 +212,7 @@ public struct SetMonitoringData: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let id { object.appendUnchecked("id", .number(JSONNumber(id))) }
@@ -305,23 +306,18 @@ public struct SetMonitoringResult: OCPPPayload {
     ]
 
     /// Decodes and validates a `SetMonitoringResult`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let id = context.field(object, "id", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, SetMonitoringStatusEnum.self)
-        }
-        let `type` = context.field(object, "type", required: true) { $0.enumeration($1, MonitorEnum.self) }
-        let component = context.field(object, "component", required: true) { Component.decode($1, &$0) }
-        let variable = context.field(object, "variable", required: true) { Variable.decode($1, &$0) }
-        let severity = context.field(object, "severity", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let id = context.integer(object, "id", required: false, minimum: 0, allowsIntegralFraction: true)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let status = context.enumeration(object, "status", required: true, SetMonitoringStatusEnum.self)
+        let `type` = context.enumeration(object, "type", required: true, MonitorEnum.self)
+        let component = context.payload(object, "component", required: true, Component.self)
+        let variable = context.payload(object, "variable", required: true, Variable.self)
+        let severity = context.integer(object, "severity", required: true, minimum: 0, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -337,6 +333,7 @@ public struct SetMonitoringResult: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let id { object.appendUnchecked("id", .number(JSONNumber(id))) }

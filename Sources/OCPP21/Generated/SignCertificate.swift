@@ -52,20 +52,17 @@ public struct SignCertificateRequest: OCPPPayload {
     static let keys: [String] = ["csr", "certificateType", "hashRootCertificate", "requestId", "customData"]
 
     /// Decodes and validates a `SignCertificateRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let csr = context.field(object, "csr", required: true) { $0.string($1, maxLength: 5500) }
-        let certificateType = context.field(object, "certificateType", required: false) {
-            $0.enumeration($1, CertificateSigningUseEnum.self)
-        }
-        let hashRootCertificate = context.field(object, "hashRootCertificate", required: false) {
-            CertificateHashData.decode($1, &$0)
-        }
-        let requestId = context.field(object, "requestId", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let csr = context.string(object, "csr", required: true, maxLength: 5500)
+        let certificateType = context.enumeration(
+            object, "certificateType", required: false, CertificateSigningUseEnum.self)
+        let hashRootCertificate = context.payload(
+            object, "hashRootCertificate", required: false, CertificateHashData.self)
+        let requestId = context.integer(object, "requestId", required: false, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -78,6 +75,7 @@ public struct SignCertificateRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("csr", .string(csr))
@@ -109,18 +107,20 @@ public struct SignCertificateResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "customData"]
 
     /// Decodes and validates a `SignCertificateResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, GenericStatusEnum.self) }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, GenericStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -52,20 +52,16 @@ public struct StatusNotificationRequest: OCPPPayload {
     static let keys: [String] = ["timestamp", "connectorStatus", "evseId", "connectorId", "customData"]
 
     /// Decodes and validates a `StatusNotificationRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let timestamp = context.field(object, "timestamp", required: true) { $0.dateTime($1) }
-        let connectorStatus = context.field(object, "connectorStatus", required: true) {
-            $0.enumeration($1, ConnectorStatusEnum.self)
-        }
-        let evseId = context.field(object, "evseId", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let connectorId = context.field(object, "connectorId", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let timestamp = context.dateTime(object, "timestamp", required: true)
+        let connectorStatus = context.enumeration(object, "connectorStatus", required: true, ConnectorStatusEnum.self)
+        let evseId = context.integer(object, "evseId", required: true, minimum: 0, allowsIntegralFraction: true)
+        let connectorId = context.integer(
+            object, "connectorId", required: true, minimum: 0, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -78,6 +74,7 @@ public struct StatusNotificationRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("timestamp", .string(timestamp.text))
@@ -103,16 +100,18 @@ public struct StatusNotificationResponse: OCPPPayload {
     static let keys: [String] = ["customData"]
 
     /// Decodes and validates a `StatusNotificationResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

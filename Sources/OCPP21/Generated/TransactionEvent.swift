@@ -115,41 +115,31 @@ public struct TransactionEventRequest: OCPPPayload {
     ]
 
     /// Decodes and validates a `TransactionEventRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let costDetails = context.field(object, "costDetails", required: false) { CostDetails.decode($1, &$0) }
-        let eventType = context.field(object, "eventType", required: true) {
-            $0.enumeration($1, TransactionEventEnum.self)
+        let costDetails = context.payload(object, "costDetails", required: false, CostDetails.self)
+        let eventType = context.enumeration(object, "eventType", required: true, TransactionEventEnum.self)
+        let meterValue = context.array(object, "meterValue", required: false, minItems: 1) {
+            $0.payload($1, MeterValue.self)
         }
-        let meterValue = context.field(object, "meterValue", required: false) { c, v in
-            c.array(v, minItems: 1) { MeterValue.decode($1, &$0) }
-        }
-        let timestamp = context.field(object, "timestamp", required: true) { $0.dateTime($1) }
-        let triggerReason = context.field(object, "triggerReason", required: true) {
-            $0.enumeration($1, TriggerReasonEnum.self)
-        }
-        let seqNo = context.field(object, "seqNo", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let offline = context.field(object, "offline", required: false) { $0.boolean($1) }
-        let numberOfPhasesUsed = context.field(object, "numberOfPhasesUsed", required: false) {
-            $0.integer($1, minimum: 0, maximum: 3, allowsIntegralFraction: true)
-        }
-        let cableMaxCurrent = context.field(object, "cableMaxCurrent", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let reservationId = context.field(object, "reservationId", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let preconditioningStatus = context.field(object, "preconditioningStatus", required: false) {
-            $0.enumeration($1, PreconditioningStatusEnum.self)
-        }
-        let evseSleep = context.field(object, "evseSleep", required: false) { $0.boolean($1) }
-        let transactionInfo = context.field(object, "transactionInfo", required: true) { Transaction.decode($1, &$0) }
-        let evse = context.field(object, "evse", required: false) { EVSE.decode($1, &$0) }
-        let idToken = context.field(object, "idToken", required: false) { IdToken.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let timestamp = context.dateTime(object, "timestamp", required: true)
+        let triggerReason = context.enumeration(object, "triggerReason", required: true, TriggerReasonEnum.self)
+        let seqNo = context.integer(object, "seqNo", required: true, minimum: 0, allowsIntegralFraction: true)
+        let offline = context.boolean(object, "offline", required: false)
+        let numberOfPhasesUsed = context.integer(
+            object, "numberOfPhasesUsed", required: false, minimum: 0, maximum: 3, allowsIntegralFraction: true)
+        let cableMaxCurrent = context.integer(object, "cableMaxCurrent", required: false, allowsIntegralFraction: true)
+        let reservationId = context.integer(
+            object, "reservationId", required: false, minimum: 0, allowsIntegralFraction: true)
+        let preconditioningStatus = context.enumeration(
+            object, "preconditioningStatus", required: false, PreconditioningStatusEnum.self)
+        let evseSleep = context.boolean(object, "evseSleep", required: false)
+        let transactionInfo = context.payload(object, "transactionInfo", required: true, Transaction.self)
+        let evse = context.payload(object, "evse", required: false, EVSE.self)
+        let idToken = context.payload(object, "idToken", required: false, IdToken.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -173,6 +163,7 @@ public struct TransactionEventRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let costDetails { object.appendUnchecked("costDetails", costDetails.encode()) }
@@ -254,24 +245,23 @@ public struct TransactionEventResponse: OCPPPayload {
     ]
 
     /// Decodes and validates a `TransactionEventResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let totalCost = context.field(object, "totalCost", required: false) { $0.number($1) }
-        let chargingPriority = context.field(object, "chargingPriority", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
+        let totalCost = context.number(object, "totalCost", required: false)
+        let chargingPriority = context.integer(
+            object, "chargingPriority", required: false, allowsIntegralFraction: true)
+        let idTokenInfo = context.payload(object, "idTokenInfo", required: false, IdTokenInfo.self)
+        let transactionLimit = context.payload(object, "transactionLimit", required: false, TransactionLimit.self)
+        let updatedPersonalMessage = context.payload(
+            object, "updatedPersonalMessage", required: false, MessageContent.self)
+        let updatedPersonalMessageExtra = context.array(
+            object, "updatedPersonalMessageExtra", required: false, minItems: 1, maxItems: 4
+        ) {
+            $0.payload($1, MessageContent.self)
         }
-        let idTokenInfo = context.field(object, "idTokenInfo", required: false) { IdTokenInfo.decode($1, &$0) }
-        let transactionLimit = context.field(object, "transactionLimit", required: false) {
-            TransactionLimit.decode($1, &$0)
-        }
-        let updatedPersonalMessage = context.field(object, "updatedPersonalMessage", required: false) {
-            MessageContent.decode($1, &$0)
-        }
-        let updatedPersonalMessageExtra = context.field(object, "updatedPersonalMessageExtra", required: false) {
-            c, v in c.array(v, minItems: 1, maxItems: 4) { MessageContent.decode($1, &$0) }
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -286,6 +276,7 @@ public struct TransactionEventResponse: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let totalCost { object.appendUnchecked("totalCost", .number(JSONNumber(totalCost))) }
@@ -340,21 +331,23 @@ public struct ChargingPeriod: OCPPPayload {
     static let keys: [String] = ["dimensions", "tariffId", "startPeriod", "customData"]
 
     /// Decodes and validates a `ChargingPeriod`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let dimensions = context.field(object, "dimensions", required: false) { c, v in
-            c.array(v, minItems: 1) { CostDimension.decode($1, &$0) }
+        let dimensions = context.array(object, "dimensions", required: false, minItems: 1) {
+            $0.payload($1, CostDimension.self)
         }
-        let tariffId = context.field(object, "tariffId", required: false) { $0.string($1, maxLength: 60) }
-        let startPeriod = context.field(object, "startPeriod", required: true) { $0.dateTime($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let tariffId = context.string(object, "tariffId", required: false, maxLength: 60)
+        let startPeriod = context.dateTime(object, "startPeriod", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(startPeriod: startPeriod!, dimensions: dimensions, tariffId: tariffId, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let dimensions { object.appendUnchecked("dimensions", .array(dimensions.map { $0.encode() })) }
@@ -426,17 +419,18 @@ public struct CostDetails: OCPPPayload {
     ]
 
     /// Decodes and validates a `CostDetails`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let chargingPeriods = context.field(object, "chargingPeriods", required: false) { c, v in
-            c.array(v, minItems: 1) { ChargingPeriod.decode($1, &$0) }
+        let chargingPeriods = context.array(object, "chargingPeriods", required: false, minItems: 1) {
+            $0.payload($1, ChargingPeriod.self)
         }
-        let totalCost = context.field(object, "totalCost", required: true) { TotalCost.decode($1, &$0) }
-        let totalUsage = context.field(object, "totalUsage", required: true) { TotalUsage.decode($1, &$0) }
-        let failureToCalculate = context.field(object, "failureToCalculate", required: false) { $0.boolean($1) }
-        let failureReason = context.field(object, "failureReason", required: false) { $0.string($1, maxLength: 500) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let totalCost = context.payload(object, "totalCost", required: true, TotalCost.self)
+        let totalUsage = context.payload(object, "totalUsage", required: true, TotalUsage.self)
+        let failureToCalculate = context.boolean(object, "failureToCalculate", required: false)
+        let failureReason = context.string(object, "failureReason", required: false, maxLength: 500)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -450,6 +444,7 @@ public struct CostDetails: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let chargingPeriods {
@@ -486,18 +481,20 @@ public struct CostDimension: OCPPPayload {
     static let keys: [String] = ["type", "volume", "customData"]
 
     /// Decodes and validates a `CostDimension`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let `type` = context.field(object, "type", required: true) { $0.enumeration($1, CostDimensionEnum.self) }
-        let volume = context.field(object, "volume", required: true) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let `type` = context.enumeration(object, "type", required: true, CostDimensionEnum.self)
+        let volume = context.number(object, "volume", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(type: `type`!, volume: volume!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("type", .string(`type`.rawValue))
@@ -654,21 +651,20 @@ public struct TotalCost: OCPPPayload {
     ]
 
     /// Decodes and validates a `TotalCost`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let currency = context.field(object, "currency", required: true) { $0.string($1, maxLength: 3) }
-        let typeOfCost = context.field(object, "typeOfCost", required: true) {
-            $0.enumeration($1, TariffCostEnum.self)
-        }
-        let fixed = context.field(object, "fixed", required: false) { Price.decode($1, &$0) }
-        let energy = context.field(object, "energy", required: false) { Price.decode($1, &$0) }
-        let chargingTime = context.field(object, "chargingTime", required: false) { Price.decode($1, &$0) }
-        let idleTime = context.field(object, "idleTime", required: false) { Price.decode($1, &$0) }
-        let reservationTime = context.field(object, "reservationTime", required: false) { Price.decode($1, &$0) }
-        let reservationFixed = context.field(object, "reservationFixed", required: false) { Price.decode($1, &$0) }
-        let total = context.field(object, "total", required: true) { TotalPrice.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let currency = context.string(object, "currency", required: true, maxLength: 3)
+        let typeOfCost = context.enumeration(object, "typeOfCost", required: true, TariffCostEnum.self)
+        let fixed = context.payload(object, "fixed", required: false, Price.self)
+        let energy = context.payload(object, "energy", required: false, Price.self)
+        let chargingTime = context.payload(object, "chargingTime", required: false, Price.self)
+        let idleTime = context.payload(object, "idleTime", required: false, Price.self)
+        let reservationTime = context.payload(object, "reservationTime", required: false, Price.self)
+        let reservationFixed = context.payload(object, "reservationFixed", required: false, Price.self)
+        let total = context.payload(object, "total", required: true, TotalPrice.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -686,6 +682,7 @@ public struct TotalCost: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("currency", .string(currency))
@@ -727,18 +724,20 @@ public struct TotalPrice: OCPPPayload {
     static let keys: [String] = ["exclTax", "inclTax", "customData"]
 
     /// Decodes and validates a `TotalPrice`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let exclTax = context.field(object, "exclTax", required: false) { $0.number($1) }
-        let inclTax = context.field(object, "inclTax", required: false) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let exclTax = context.number(object, "exclTax", required: false)
+        let inclTax = context.number(object, "inclTax", required: false)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(exclTax: exclTax, inclTax: inclTax, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let exclTax { object.appendUnchecked("exclTax", .number(JSONNumber(exclTax))) }
@@ -788,20 +787,15 @@ public struct TotalUsage: OCPPPayload {
     static let keys: [String] = ["energy", "chargingTime", "idleTime", "reservationTime", "customData"]
 
     /// Decodes and validates a `TotalUsage`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let energy = context.field(object, "energy", required: true) { $0.number($1) }
-        let chargingTime = context.field(object, "chargingTime", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let idleTime = context.field(object, "idleTime", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let reservationTime = context.field(object, "reservationTime", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let energy = context.number(object, "energy", required: true)
+        let chargingTime = context.integer(object, "chargingTime", required: true, allowsIntegralFraction: true)
+        let idleTime = context.integer(object, "idleTime", required: true, allowsIntegralFraction: true)
+        let reservationTime = context.integer(object, "reservationTime", required: false, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -814,6 +808,7 @@ public struct TotalUsage: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("energy", .number(JSONNumber(energy)))
@@ -887,30 +882,20 @@ public struct Transaction: OCPPPayload {
     ]
 
     /// Decodes and validates a `Transaction`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let transactionId = context.field(object, "transactionId", required: true) { $0.string($1, maxLength: 36) }
-        let chargingState = context.field(object, "chargingState", required: false) {
-            $0.enumeration($1, ChargingStateEnum.self)
-        }
-        let timeSpentCharging = context.field(object, "timeSpentCharging", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let stoppedReason = context.field(object, "stoppedReason", required: false) {
-            $0.enumeration($1, ReasonEnum.self)
-        }
-        let remoteStartId = context.field(object, "remoteStartId", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let operationMode = context.field(object, "operationMode", required: false) {
-            $0.enumeration($1, OperationModeEnum.self)
-        }
-        let tariffId = context.field(object, "tariffId", required: false) { $0.string($1, maxLength: 60) }
-        let transactionLimit = context.field(object, "transactionLimit", required: false) {
-            TransactionLimit.decode($1, &$0)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let transactionId = context.string(object, "transactionId", required: true, maxLength: 36)
+        let chargingState = context.enumeration(object, "chargingState", required: false, ChargingStateEnum.self)
+        let timeSpentCharging = context.integer(
+            object, "timeSpentCharging", required: false, allowsIntegralFraction: true)
+        let stoppedReason = context.enumeration(object, "stoppedReason", required: false, ReasonEnum.self)
+        let remoteStartId = context.integer(object, "remoteStartId", required: false, allowsIntegralFraction: true)
+        let operationMode = context.enumeration(object, "operationMode", required: false, OperationModeEnum.self)
+        let tariffId = context.string(object, "tariffId", required: false, maxLength: 60)
+        let transactionLimit = context.payload(object, "transactionLimit", required: false, TransactionLimit.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -927,6 +912,7 @@ public struct Transaction: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("transactionId", .string(transactionId))
@@ -996,24 +982,23 @@ public struct TransactionLimit: OCPPPayload {
     static let keys: [String] = ["maxCost", "maxEnergy", "maxTime", "maxSoC", "customData"]
 
     /// Decodes and validates a `TransactionLimit`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let maxCost = context.field(object, "maxCost", required: false) { $0.number($1) }
-        let maxEnergy = context.field(object, "maxEnergy", required: false) { $0.number($1) }
-        let maxTime = context.field(object, "maxTime", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let maxSoC = context.field(object, "maxSoC", required: false) {
-            $0.integer($1, minimum: 0, maximum: 100, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let maxCost = context.number(object, "maxCost", required: false)
+        let maxEnergy = context.number(object, "maxEnergy", required: false)
+        let maxTime = context.integer(object, "maxTime", required: false, allowsIntegralFraction: true)
+        let maxSoC = context.integer(
+            object, "maxSoC", required: false, minimum: 0, maximum: 100, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(maxCost: maxCost, maxEnergy: maxEnergy, maxTime: maxTime, maxSoC: maxSoC, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let maxCost { object.appendUnchecked("maxCost", .number(JSONNumber(maxCost))) }

@@ -45,15 +45,14 @@ public struct TriggerMessageRequest: OCPPPayload {
     static let keys: [String] = ["evse", "requestedMessage", "customTrigger", "customData"]
 
     /// Decodes and validates a `TriggerMessageRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let evse = context.field(object, "evse", required: false) { EVSE.decode($1, &$0) }
-        let requestedMessage = context.field(object, "requestedMessage", required: true) {
-            $0.enumeration($1, MessageTriggerEnum.self)
-        }
-        let customTrigger = context.field(object, "customTrigger", required: false) { $0.string($1, maxLength: 50) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let evse = context.payload(object, "evse", required: false, EVSE.self)
+        let requestedMessage = context.enumeration(object, "requestedMessage", required: true, MessageTriggerEnum.self)
+        let customTrigger = context.string(object, "customTrigger", required: false, maxLength: 50)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -65,6 +64,7 @@ public struct TriggerMessageRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let evse { object.appendUnchecked("evse", evse.encode()) }
@@ -95,20 +95,20 @@ public struct TriggerMessageResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "customData"]
 
     /// Decodes and validates a `TriggerMessageResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, TriggerMessageStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, TriggerMessageStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

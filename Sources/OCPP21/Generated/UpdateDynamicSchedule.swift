@@ -37,22 +37,21 @@ public struct UpdateDynamicScheduleRequest: OCPPPayload {
     static let keys: [String] = ["chargingProfileId", "scheduleUpdate", "customData"]
 
     /// Decodes and validates a `UpdateDynamicScheduleRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let chargingProfileId = context.field(object, "chargingProfileId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let scheduleUpdate = context.field(object, "scheduleUpdate", required: true) {
-            ChargingScheduleUpdate.decode($1, &$0)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let chargingProfileId = context.integer(
+            object, "chargingProfileId", required: true, allowsIntegralFraction: true)
+        let scheduleUpdate = context.payload(object, "scheduleUpdate", required: true, ChargingScheduleUpdate.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(chargingProfileId: chargingProfileId!, scheduleUpdate: scheduleUpdate!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("chargingProfileId", .number(JSONNumber(chargingProfileId)))
@@ -82,20 +81,20 @@ public struct UpdateDynamicScheduleResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "customData"]
 
     /// Decodes and validates a `UpdateDynamicScheduleResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, ChargingProfileStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, ChargingProfileStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))

@@ -56,20 +56,15 @@ public struct UpdateFirmwareRequest: OCPPPayload {
     static let keys: [String] = ["retries", "retryInterval", "requestId", "firmware", "customData"]
 
     /// Decodes and validates a `UpdateFirmwareRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let retries = context.field(object, "retries", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let retryInterval = context.field(object, "retryInterval", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let requestId = context.field(object, "requestId", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let firmware = context.field(object, "firmware", required: true) { Firmware.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let retries = context.integer(object, "retries", required: false, minimum: 0, allowsIntegralFraction: true)
+        let retryInterval = context.integer(object, "retryInterval", required: false, allowsIntegralFraction: true)
+        let requestId = context.integer(object, "requestId", required: true, allowsIntegralFraction: true)
+        let firmware = context.payload(object, "firmware", required: true, Firmware.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -82,6 +77,7 @@ public struct UpdateFirmwareRequest: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let retries { object.appendUnchecked("retries", .number(JSONNumber(retries))) }
@@ -113,20 +109,20 @@ public struct UpdateFirmwareResponse: OCPPPayload {
     static let keys: [String] = ["status", "statusInfo", "customData"]
 
     /// Decodes and validates a `UpdateFirmwareResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, UpdateFirmwareStatusEnum.self)
-        }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let status = context.enumeration(object, "status", required: true, UpdateFirmwareStatusEnum.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(status: status!, statusInfo: statusInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("status", .string(status.rawValue))
@@ -185,17 +181,16 @@ public struct Firmware: OCPPPayload {
     ]
 
     /// Decodes and validates a `Firmware`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let location = context.field(object, "location", required: true) { $0.string($1, maxLength: 2000) }
-        let retrieveDateTime = context.field(object, "retrieveDateTime", required: true) { $0.dateTime($1) }
-        let installDateTime = context.field(object, "installDateTime", required: false) { $0.dateTime($1) }
-        let signingCertificate = context.field(object, "signingCertificate", required: false) {
-            $0.string($1, maxLength: 5500)
-        }
-        let signature = context.field(object, "signature", required: false) { $0.string($1, maxLength: 800) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let location = context.string(object, "location", required: true, maxLength: 2000)
+        let retrieveDateTime = context.dateTime(object, "retrieveDateTime", required: true)
+        let installDateTime = context.dateTime(object, "installDateTime", required: false)
+        let signingCertificate = context.string(object, "signingCertificate", required: false, maxLength: 5500)
+        let signature = context.string(object, "signature", required: false, maxLength: 800)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -209,6 +204,7 @@ public struct Firmware: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("location", .string(location))

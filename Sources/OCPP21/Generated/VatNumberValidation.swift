@@ -38,20 +38,20 @@ public struct VatNumberValidationRequest: OCPPPayload {
     static let keys: [String] = ["vatNumber", "evseId", "customData"]
 
     /// Decodes and validates a `VatNumberValidationRequest`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let vatNumber = context.field(object, "vatNumber", required: true) { $0.string($1, maxLength: 20) }
-        let evseId = context.field(object, "evseId", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let vatNumber = context.string(object, "vatNumber", required: true, maxLength: 20)
+        let evseId = context.integer(object, "evseId", required: false, minimum: 0, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(vatNumber: vatNumber!, evseId: evseId, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("vatNumber", .string(vatNumber))
@@ -101,17 +101,16 @@ public struct VatNumberValidationResponse: OCPPPayload {
     static let keys: [String] = ["company", "statusInfo", "vatNumber", "evseId", "status", "customData"]
 
     /// Decodes and validates a `VatNumberValidationResponse`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let company = context.field(object, "company", required: false) { Address.decode($1, &$0) }
-        let statusInfo = context.field(object, "statusInfo", required: false) { StatusInfo.decode($1, &$0) }
-        let vatNumber = context.field(object, "vatNumber", required: true) { $0.string($1, maxLength: 20) }
-        let evseId = context.field(object, "evseId", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let status = context.field(object, "status", required: true) { $0.enumeration($1, GenericStatusEnum.self) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let company = context.payload(object, "company", required: false, Address.self)
+        let statusInfo = context.payload(object, "statusInfo", required: false, StatusInfo.self)
+        let vatNumber = context.string(object, "vatNumber", required: true, maxLength: 20)
+        let evseId = context.integer(object, "evseId", required: false, minimum: 0, allowsIntegralFraction: true)
+        let status = context.enumeration(object, "status", required: true, GenericStatusEnum.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -125,6 +124,7 @@ public struct VatNumberValidationResponse: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let company { object.appendUnchecked("company", company.encode()) }

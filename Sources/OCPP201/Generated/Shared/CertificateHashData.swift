@@ -40,16 +40,15 @@ public struct CertificateHashData: OCPPPayload {
     static let keys: [String] = ["customData", "hashAlgorithm", "issuerNameHash", "issuerKeyHash", "serialNumber"]
 
     /// Decodes and validates a `CertificateHashData`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let hashAlgorithm = context.field(object, "hashAlgorithm", required: true) {
-            $0.enumeration($1, HashAlgorithmEnum.self)
-        }
-        let issuerNameHash = context.field(object, "issuerNameHash", required: true) { $0.string($1, maxLength: 128) }
-        let issuerKeyHash = context.field(object, "issuerKeyHash", required: true) { $0.string($1, maxLength: 128) }
-        let serialNumber = context.field(object, "serialNumber", required: true) { $0.string($1, maxLength: 40) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let hashAlgorithm = context.enumeration(object, "hashAlgorithm", required: true, HashAlgorithmEnum.self)
+        let issuerNameHash = context.string(object, "issuerNameHash", required: true, maxLength: 128)
+        let issuerKeyHash = context.string(object, "issuerKeyHash", required: true, maxLength: 128)
+        let serialNumber = context.string(object, "serialNumber", required: true, maxLength: 40)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -62,6 +61,7 @@ public struct CertificateHashData: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -82,29 +82,24 @@ public struct ChargingProfile: OCPPPayload {
     ]
 
     /// Decodes and validates a `ChargingProfile`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let id = context.field(object, "id", required: true) { $0.integer($1, allowsIntegralFraction: true) }
-        let stackLevel = context.field(object, "stackLevel", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let id = context.integer(object, "id", required: true, allowsIntegralFraction: true)
+        let stackLevel = context.integer(object, "stackLevel", required: true, allowsIntegralFraction: true)
+        let chargingProfilePurpose = context.enumeration(
+            object, "chargingProfilePurpose", required: true, ChargingProfilePurposeEnum.self)
+        let chargingProfileKind = context.enumeration(
+            object, "chargingProfileKind", required: true, ChargingProfileKindEnum.self)
+        let recurrencyKind = context.enumeration(object, "recurrencyKind", required: false, RecurrencyKindEnum.self)
+        let validFrom = context.dateTime(object, "validFrom", required: false)
+        let validTo = context.dateTime(object, "validTo", required: false)
+        let chargingSchedule = context.array(object, "chargingSchedule", required: true, minItems: 1, maxItems: 3) {
+            $0.payload($1, ChargingSchedule.self)
         }
-        let chargingProfilePurpose = context.field(object, "chargingProfilePurpose", required: true) {
-            $0.enumeration($1, ChargingProfilePurposeEnum.self)
-        }
-        let chargingProfileKind = context.field(object, "chargingProfileKind", required: true) {
-            $0.enumeration($1, ChargingProfileKindEnum.self)
-        }
-        let recurrencyKind = context.field(object, "recurrencyKind", required: false) {
-            $0.enumeration($1, RecurrencyKindEnum.self)
-        }
-        let validFrom = context.field(object, "validFrom", required: false) { $0.dateTime($1) }
-        let validTo = context.field(object, "validTo", required: false) { $0.dateTime($1) }
-        let chargingSchedule = context.field(object, "chargingSchedule", required: true) { c, v in
-            c.array(v, minItems: 1, maxItems: 3) { ChargingSchedule.decode($1, &$0) }
-        }
-        let transactionId = context.field(object, "transactionId", required: false) { $0.string($1, maxLength: 36) }
+        let transactionId = context.string(object, "transactionId", required: false, maxLength: 36)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -122,6 +117,7 @@ public struct ChargingProfile: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -72,23 +72,23 @@ public struct ChargingSchedule: OCPPPayload {
     ]
 
     /// Decodes and validates a `ChargingSchedule`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let id = context.field(object, "id", required: true) { $0.integer($1, allowsIntegralFraction: true) }
-        let startSchedule = context.field(object, "startSchedule", required: false) { $0.dateTime($1) }
-        let duration = context.field(object, "duration", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let id = context.integer(object, "id", required: true, allowsIntegralFraction: true)
+        let startSchedule = context.dateTime(object, "startSchedule", required: false)
+        let duration = context.integer(object, "duration", required: false, allowsIntegralFraction: true)
+        let chargingRateUnit = context.enumeration(
+            object, "chargingRateUnit", required: true, ChargingRateUnitEnum.self)
+        let chargingSchedulePeriod = context.array(
+            object, "chargingSchedulePeriod", required: true, minItems: 1, maxItems: 1024
+        ) {
+            $0.payload($1, ChargingSchedulePeriod.self)
         }
-        let chargingRateUnit = context.field(object, "chargingRateUnit", required: true) {
-            $0.enumeration($1, ChargingRateUnitEnum.self)
-        }
-        let chargingSchedulePeriod = context.field(object, "chargingSchedulePeriod", required: true) { c, v in
-            c.array(v, minItems: 1, maxItems: 1024) { ChargingSchedulePeriod.decode($1, &$0) }
-        }
-        let minChargingRate = context.field(object, "minChargingRate", required: false) { $0.number($1) }
-        let salesTariff = context.field(object, "salesTariff", required: false) { SalesTariff.decode($1, &$0) }
+        let minChargingRate = context.number(object, "minChargingRate", required: false)
+        let salesTariff = context.payload(object, "salesTariff", required: false, SalesTariff.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -104,6 +104,7 @@ public struct ChargingSchedule: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -56,20 +56,15 @@ public struct ChargingSchedulePeriod: OCPPPayload {
     static let keys: [String] = ["customData", "startPeriod", "limit", "numberPhases", "phaseToUse"]
 
     /// Decodes and validates a `ChargingSchedulePeriod`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let startPeriod = context.field(object, "startPeriod", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let limit = context.field(object, "limit", required: true) { $0.number($1) }
-        let numberPhases = context.field(object, "numberPhases", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let phaseToUse = context.field(object, "phaseToUse", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let startPeriod = context.integer(object, "startPeriod", required: true, allowsIntegralFraction: true)
+        let limit = context.number(object, "limit", required: true)
+        let numberPhases = context.integer(object, "numberPhases", required: false, allowsIntegralFraction: true)
+        let phaseToUse = context.integer(object, "phaseToUse", required: false, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -82,6 +77,7 @@ public struct ChargingSchedulePeriod: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

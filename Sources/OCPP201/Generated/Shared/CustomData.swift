@@ -21,16 +21,18 @@ public struct CustomData: OCPPPayload {
     static let keys: [String] = ["vendorId"]
 
     /// Decodes and validates a `CustomData`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let vendorId = context.field(object, "vendorId", required: true) { $0.string($1, maxLength: 255) }
+        let vendorId = context.string(object, "vendorId", required: true, maxLength: 255)
         let additionalProperties = context.additionalMembers(object, excluding: keys)
         guard context.violations.count == start else { return nil }
         return Self(vendorId: vendorId!, additionalProperties: additionalProperties)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("vendorId", .string(vendorId))

@@ -34,21 +34,23 @@ public struct IdToken: OCPPPayload {
     static let keys: [String] = ["customData", "additionalInfo", "idToken", "type"]
 
     /// Decodes and validates a `IdToken`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let additionalInfo = context.field(object, "additionalInfo", required: false) { c, v in
-            c.array(v, minItems: 1) { AdditionalInfo.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let additionalInfo = context.array(object, "additionalInfo", required: false, minItems: 1) {
+            $0.payload($1, AdditionalInfo.self)
         }
-        let idToken = context.field(object, "idToken", required: true) { $0.string($1, maxLength: 36) }
-        let `type` = context.field(object, "type", required: true) { $0.enumeration($1, IdTokenEnum.self) }
+        let idToken = context.string(object, "idToken", required: true, maxLength: 36)
+        let `type` = context.enumeration(object, "type", required: true, IdTokenEnum.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(idToken: idToken!, type: `type`!, customData: customData, additionalInfo: additionalInfo)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

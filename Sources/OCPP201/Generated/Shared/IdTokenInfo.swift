@@ -79,26 +79,22 @@ public struct IdTokenInfo: OCPPPayload {
     ]
 
     /// Decodes and validates a `IdTokenInfo`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let status = context.field(object, "status", required: true) {
-            $0.enumeration($1, AuthorizationStatusEnum.self)
-        }
-        let cacheExpiryDateTime = context.field(object, "cacheExpiryDateTime", required: false) { $0.dateTime($1) }
-        let chargingPriority = context.field(object, "chargingPriority", required: false) {
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let status = context.enumeration(object, "status", required: true, AuthorizationStatusEnum.self)
+        let cacheExpiryDateTime = context.dateTime(object, "cacheExpiryDateTime", required: false)
+        let chargingPriority = context.integer(
+            object, "chargingPriority", required: false, allowsIntegralFraction: true)
+        let language1 = context.string(object, "language1", required: false, maxLength: 8)
+        let evseId = context.array(object, "evseId", required: false, minItems: 1) {
             $0.integer($1, allowsIntegralFraction: true)
         }
-        let language1 = context.field(object, "language1", required: false) { $0.string($1, maxLength: 8) }
-        let evseId = context.field(object, "evseId", required: false) { c, v in
-            c.array(v, minItems: 1) { $0.integer($1, allowsIntegralFraction: true) }
-        }
-        let groupIdToken = context.field(object, "groupIdToken", required: false) { IdToken.decode($1, &$0) }
-        let language2 = context.field(object, "language2", required: false) { $0.string($1, maxLength: 8) }
-        let personalMessage = context.field(object, "personalMessage", required: false) {
-            MessageContent.decode($1, &$0)
-        }
+        let groupIdToken = context.payload(object, "groupIdToken", required: false, IdToken.self)
+        let language2 = context.string(object, "language2", required: false, maxLength: 8)
+        let personalMessage = context.payload(object, "personalMessage", required: false, MessageContent.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -115,6 +111,7 @@ public struct IdTokenInfo: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -35,19 +35,21 @@ public struct MessageContent: OCPPPayload {
     static let keys: [String] = ["customData", "format", "language", "content"]
 
     /// Decodes and validates a `MessageContent`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let format = context.field(object, "format", required: true) { $0.enumeration($1, MessageFormatEnum.self) }
-        let language = context.field(object, "language", required: false) { $0.string($1, maxLength: 8) }
-        let content = context.field(object, "content", required: true) { $0.string($1, maxLength: 512) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let format = context.enumeration(object, "format", required: true, MessageFormatEnum.self)
+        let language = context.string(object, "language", required: false, maxLength: 8)
+        let content = context.string(object, "content", required: true, maxLength: 512)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(format: format!, content: content!, customData: customData, language: language)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -31,22 +31,20 @@ public struct RelativeTimeInterval: OCPPPayload {
     static let keys: [String] = ["customData", "start", "duration"]
 
     /// Decodes and validates a `RelativeTimeInterval`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let startField = context.field(object, "start", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let duration = context.field(object, "duration", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let startField = context.integer(object, "start", required: true, allowsIntegralFraction: true)
+        let duration = context.integer(object, "duration", required: false, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(start: startField!, customData: customData, duration: duration)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -50,19 +50,16 @@ public struct SalesTariff: OCPPPayload {
     static let keys: [String] = ["customData", "id", "salesTariffDescription", "numEPriceLevels", "salesTariffEntry"]
 
     /// Decodes and validates a `SalesTariff`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let id = context.field(object, "id", required: true) { $0.integer($1, allowsIntegralFraction: true) }
-        let salesTariffDescription = context.field(object, "salesTariffDescription", required: false) {
-            $0.string($1, maxLength: 32)
-        }
-        let numEPriceLevels = context.field(object, "numEPriceLevels", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let salesTariffEntry = context.field(object, "salesTariffEntry", required: true) { c, v in
-            c.array(v, minItems: 1, maxItems: 1024) { SalesTariffEntry.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let id = context.integer(object, "id", required: true, allowsIntegralFraction: true)
+        let salesTariffDescription = context.string(object, "salesTariffDescription", required: false, maxLength: 32)
+        let numEPriceLevels = context.integer(object, "numEPriceLevels", required: false, allowsIntegralFraction: true)
+        let salesTariffEntry = context.array(object, "salesTariffEntry", required: true, minItems: 1, maxItems: 1024) {
+            $0.payload($1, SalesTariffEntry.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -76,6 +73,7 @@ public struct SalesTariff: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

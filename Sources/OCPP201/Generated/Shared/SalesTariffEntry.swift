@@ -37,18 +37,17 @@ public struct SalesTariffEntry: OCPPPayload {
     static let keys: [String] = ["customData", "relativeTimeInterval", "ePriceLevel", "consumptionCost"]
 
     /// Decodes and validates a `SalesTariffEntry`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let relativeTimeInterval = context.field(object, "relativeTimeInterval", required: true) {
-            RelativeTimeInterval.decode($1, &$0)
-        }
-        let ePriceLevel = context.field(object, "ePriceLevel", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let consumptionCost = context.field(object, "consumptionCost", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 3) { ConsumptionCost.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let relativeTimeInterval = context.payload(
+            object, "relativeTimeInterval", required: true, RelativeTimeInterval.self)
+        let ePriceLevel = context.integer(
+            object, "ePriceLevel", required: false, minimum: 0, allowsIntegralFraction: true)
+        let consumptionCost = context.array(object, "consumptionCost", required: false, minItems: 1, maxItems: 3) {
+            $0.payload($1, ConsumptionCost.self)
         }
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
@@ -61,6 +60,7 @@ public struct SalesTariffEntry: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

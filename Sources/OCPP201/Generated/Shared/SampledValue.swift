@@ -57,21 +57,18 @@ public struct SampledValue: OCPPPayload {
     ]
 
     /// Decodes and validates a `SampledValue`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let valueField = context.field(object, "value", required: true) { $0.number($1) }
-        let contextField = context.field(object, "context", required: false) {
-            $0.enumeration($1, ReadingContextEnum.self)
-        }
-        let measurand = context.field(object, "measurand", required: false) { $0.enumeration($1, MeasurandEnum.self) }
-        let phase = context.field(object, "phase", required: false) { $0.enumeration($1, PhaseEnum.self) }
-        let location = context.field(object, "location", required: false) { $0.enumeration($1, LocationEnum.self) }
-        let signedMeterValue = context.field(object, "signedMeterValue", required: false) {
-            SignedMeterValue.decode($1, &$0)
-        }
-        let unitOfMeasure = context.field(object, "unitOfMeasure", required: false) { UnitOfMeasure.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let valueField = context.number(object, "value", required: true)
+        let contextField = context.enumeration(object, "context", required: false, ReadingContextEnum.self)
+        let measurand = context.enumeration(object, "measurand", required: false, MeasurandEnum.self)
+        let phase = context.enumeration(object, "phase", required: false, PhaseEnum.self)
+        let location = context.enumeration(object, "location", required: false, LocationEnum.self)
+        let signedMeterValue = context.payload(object, "signedMeterValue", required: false, SignedMeterValue.self)
+        let unitOfMeasure = context.payload(object, "unitOfMeasure", required: false, UnitOfMeasure.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -87,6 +84,7 @@ public struct SampledValue: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -43,16 +43,15 @@ public struct SignedMeterValue: OCPPPayload {
     static let keys: [String] = ["customData", "signedMeterData", "signingMethod", "encodingMethod", "publicKey"]
 
     /// Decodes and validates a `SignedMeterValue`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let signedMeterData = context.field(object, "signedMeterData", required: true) {
-            $0.string($1, maxLength: 2500)
-        }
-        let signingMethod = context.field(object, "signingMethod", required: true) { $0.string($1, maxLength: 50) }
-        let encodingMethod = context.field(object, "encodingMethod", required: true) { $0.string($1, maxLength: 50) }
-        let publicKey = context.field(object, "publicKey", required: true) { $0.string($1, maxLength: 2500) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let signedMeterData = context.string(object, "signedMeterData", required: true, maxLength: 2500)
+        let signingMethod = context.string(object, "signingMethod", required: true, maxLength: 50)
+        let encodingMethod = context.string(object, "encodingMethod", required: true, maxLength: 50)
+        let publicKey = context.string(object, "publicKey", required: true, maxLength: 2500)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -65,6 +64,7 @@ public struct SignedMeterValue: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -30,20 +30,20 @@ public struct UnitOfMeasure: OCPPPayload {
     static let keys: [String] = ["customData", "unit", "multiplier"]
 
     /// Decodes and validates a `UnitOfMeasure`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
-        let unit = context.field(object, "unit", required: false) { $0.string($1, maxLength: 20) }
-        let multiplier = context.field(object, "multiplier", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
+        let unit = context.string(object, "unit", required: false, maxLength: 20)
+        let multiplier = context.integer(object, "multiplier", required: false, allowsIntegralFraction: true)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(customData: customData, unit: unit, multiplier: multiplier)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let customData { object.appendUnchecked("customData", customData.encode()) }

@@ -89,34 +89,33 @@ public struct AbsolutePriceSchedule: OCPPPayload {
     ]
 
     /// Decodes and validates a `AbsolutePriceSchedule`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let timeAnchor = context.field(object, "timeAnchor", required: true) { $0.dateTime($1) }
-        let priceScheduleID = context.field(object, "priceScheduleID", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
+        let timeAnchor = context.dateTime(object, "timeAnchor", required: true)
+        let priceScheduleID = context.integer(
+            object, "priceScheduleID", required: true, minimum: 0, allowsIntegralFraction: true)
+        let priceScheduleDescription = context.string(
+            object, "priceScheduleDescription", required: false, maxLength: 160)
+        let currency = context.string(object, "currency", required: true, maxLength: 3)
+        let language = context.string(object, "language", required: true, maxLength: 8)
+        let priceAlgorithm = context.string(object, "priceAlgorithm", required: true, maxLength: 2000)
+        let minimumCost = context.payload(object, "minimumCost", required: false, RationalNumber.self)
+        let maximumCost = context.payload(object, "maximumCost", required: false, RationalNumber.self)
+        let priceRuleStacks = context.array(object, "priceRuleStacks", required: true, minItems: 1, maxItems: 1024) {
+            $0.payload($1, PriceRuleStack.self)
         }
-        let priceScheduleDescription = context.field(object, "priceScheduleDescription", required: false) {
-            $0.string($1, maxLength: 160)
+        let taxRules = context.array(object, "taxRules", required: false, minItems: 1, maxItems: 10) {
+            $0.payload($1, TaxRule.self)
         }
-        let currency = context.field(object, "currency", required: true) { $0.string($1, maxLength: 3) }
-        let language = context.field(object, "language", required: true) { $0.string($1, maxLength: 8) }
-        let priceAlgorithm = context.field(object, "priceAlgorithm", required: true) { $0.string($1, maxLength: 2000) }
-        let minimumCost = context.field(object, "minimumCost", required: false) { RationalNumber.decode($1, &$0) }
-        let maximumCost = context.field(object, "maximumCost", required: false) { RationalNumber.decode($1, &$0) }
-        let priceRuleStacks = context.field(object, "priceRuleStacks", required: true) { c, v in
-            c.array(v, minItems: 1, maxItems: 1024) { PriceRuleStack.decode($1, &$0) }
+        let overstayRuleList = context.payload(object, "overstayRuleList", required: false, OverstayRuleList.self)
+        let additionalSelectedServices = context.array(
+            object, "additionalSelectedServices", required: false, minItems: 1, maxItems: 5
+        ) {
+            $0.payload($1, AdditionalSelectedServices.self)
         }
-        let taxRules = context.field(object, "taxRules", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 10) { TaxRule.decode($1, &$0) }
-        }
-        let overstayRuleList = context.field(object, "overstayRuleList", required: false) {
-            OverstayRuleList.decode($1, &$0)
-        }
-        let additionalSelectedServices = context.field(object, "additionalSelectedServices", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 5) { AdditionalSelectedServices.decode($1, &$0) }
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -137,6 +136,7 @@ public struct AbsolutePriceSchedule: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("timeAnchor", .string(timeAnchor.text))

@@ -30,20 +30,20 @@ public struct AdditionalInfo: OCPPPayload {
     static let keys: [String] = ["additionalIdToken", "type", "customData"]
 
     /// Decodes and validates a `AdditionalInfo`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let additionalIdToken = context.field(object, "additionalIdToken", required: true) {
-            $0.string($1, maxLength: 255)
-        }
-        let `type` = context.field(object, "type", required: true) { $0.string($1, maxLength: 50) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let additionalIdToken = context.string(object, "additionalIdToken", required: true, maxLength: 255)
+        let `type` = context.string(object, "type", required: true, maxLength: 50)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(additionalIdToken: additionalIdToken!, type: `type`!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("additionalIdToken", .string(additionalIdToken))

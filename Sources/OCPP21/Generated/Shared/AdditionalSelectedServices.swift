@@ -24,18 +24,20 @@ public struct AdditionalSelectedServices: OCPPPayload {
     static let keys: [String] = ["serviceFee", "serviceName", "customData"]
 
     /// Decodes and validates a `AdditionalSelectedServices`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let serviceFee = context.field(object, "serviceFee", required: true) { RationalNumber.decode($1, &$0) }
-        let serviceName = context.field(object, "serviceName", required: true) { $0.string($1, maxLength: 80) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let serviceFee = context.payload(object, "serviceFee", required: true, RationalNumber.self)
+        let serviceName = context.string(object, "serviceName", required: true, maxLength: 80)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(serviceFee: serviceFee!, serviceName: serviceName!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("serviceFee", serviceFee.encode())

@@ -115,39 +115,35 @@ public struct ChargingSchedule: OCPPPayload {
     ]
 
     /// Decodes and validates a `ChargingSchedule`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let id = context.field(object, "id", required: true) { $0.integer($1, allowsIntegralFraction: true) }
-        let limitAtSoC = context.field(object, "limitAtSoC", required: false) { LimitAtSoC.decode($1, &$0) }
-        let startSchedule = context.field(object, "startSchedule", required: false) { $0.dateTime($1) }
-        let duration = context.field(object, "duration", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
+        let id = context.integer(object, "id", required: true, allowsIntegralFraction: true)
+        let limitAtSoC = context.payload(object, "limitAtSoC", required: false, LimitAtSoC.self)
+        let startSchedule = context.dateTime(object, "startSchedule", required: false)
+        let duration = context.integer(object, "duration", required: false, allowsIntegralFraction: true)
+        let chargingRateUnit = context.enumeration(
+            object, "chargingRateUnit", required: true, ChargingRateUnitEnum.self)
+        let minChargingRate = context.number(object, "minChargingRate", required: false)
+        let powerTolerance = context.number(object, "powerTolerance", required: false)
+        let signatureId = context.integer(
+            object, "signatureId", required: false, minimum: 0, allowsIntegralFraction: true)
+        let digestValue = context.string(object, "digestValue", required: false, maxLength: 88)
+        let useLocalTime = context.boolean(object, "useLocalTime", required: false)
+        let chargingSchedulePeriod = context.array(
+            object, "chargingSchedulePeriod", required: true, minItems: 1, maxItems: 1024
+        ) {
+            $0.payload($1, ChargingSchedulePeriod.self)
         }
-        let chargingRateUnit = context.field(object, "chargingRateUnit", required: true) {
-            $0.enumeration($1, ChargingRateUnitEnum.self)
-        }
-        let minChargingRate = context.field(object, "minChargingRate", required: false) { $0.number($1) }
-        let powerTolerance = context.field(object, "powerTolerance", required: false) { $0.number($1) }
-        let signatureId = context.field(object, "signatureId", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let digestValue = context.field(object, "digestValue", required: false) { $0.string($1, maxLength: 88) }
-        let useLocalTime = context.field(object, "useLocalTime", required: false) { $0.boolean($1) }
-        let chargingSchedulePeriod = context.field(object, "chargingSchedulePeriod", required: true) { c, v in
-            c.array(v, minItems: 1, maxItems: 1024) { ChargingSchedulePeriod.decode($1, &$0) }
-        }
-        let randomizedDelay = context.field(object, "randomizedDelay", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let salesTariff = context.field(object, "salesTariff", required: false) { SalesTariff.decode($1, &$0) }
-        let absolutePriceSchedule = context.field(object, "absolutePriceSchedule", required: false) {
-            AbsolutePriceSchedule.decode($1, &$0)
-        }
-        let priceLevelSchedule = context.field(object, "priceLevelSchedule", required: false) {
-            PriceLevelSchedule.decode($1, &$0)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let randomizedDelay = context.integer(
+            object, "randomizedDelay", required: false, minimum: 0, allowsIntegralFraction: true)
+        let salesTariff = context.payload(object, "salesTariff", required: false, SalesTariff.self)
+        let absolutePriceSchedule = context.payload(
+            object, "absolutePriceSchedule", required: false, AbsolutePriceSchedule.self)
+        let priceLevelSchedule = context.payload(
+            object, "priceLevelSchedule", required: false, PriceLevelSchedule.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -171,6 +167,7 @@ public struct ChargingSchedule: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("id", .number(JSONNumber(id)))

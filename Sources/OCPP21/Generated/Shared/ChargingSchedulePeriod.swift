@@ -179,49 +179,40 @@ public struct ChargingSchedulePeriod: OCPPPayload {
     ]
 
     /// Decodes and validates a `ChargingSchedulePeriod`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let startPeriod = context.field(object, "startPeriod", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
+        let startPeriod = context.integer(object, "startPeriod", required: true, allowsIntegralFraction: true)
+        let limit = context.number(object, "limit", required: false)
+        let limit_L2 = context.number(object, "limit_L2", required: false)
+        let limit_L3 = context.number(object, "limit_L3", required: false)
+        let numberPhases = context.integer(
+            object, "numberPhases", required: false, minimum: 0, maximum: 3, allowsIntegralFraction: true)
+        let phaseToUse = context.integer(
+            object, "phaseToUse", required: false, minimum: 0, maximum: 3, allowsIntegralFraction: true)
+        let dischargeLimit = context.number(object, "dischargeLimit", required: false, maximum: 0)
+        let dischargeLimit_L2 = context.number(object, "dischargeLimit_L2", required: false, maximum: 0)
+        let dischargeLimit_L3 = context.number(object, "dischargeLimit_L3", required: false, maximum: 0)
+        let setpoint = context.number(object, "setpoint", required: false)
+        let setpoint_L2 = context.number(object, "setpoint_L2", required: false)
+        let setpoint_L3 = context.number(object, "setpoint_L3", required: false)
+        let setpointReactive = context.number(object, "setpointReactive", required: false)
+        let setpointReactive_L2 = context.number(object, "setpointReactive_L2", required: false)
+        let setpointReactive_L3 = context.number(object, "setpointReactive_L3", required: false)
+        let preconditioningRequest = context.boolean(object, "preconditioningRequest", required: false)
+        let evseSleep = context.boolean(object, "evseSleep", required: false)
+        let v2xBaseline = context.number(object, "v2xBaseline", required: false)
+        let operationMode = context.enumeration(object, "operationMode", required: false, OperationModeEnum.self)
+        let v2xFreqWattCurve = context.array(object, "v2xFreqWattCurve", required: false, minItems: 1, maxItems: 20) {
+            $0.payload($1, V2XFreqWattPoint.self)
         }
-        let limit = context.field(object, "limit", required: false) { $0.number($1) }
-        let limit_L2 = context.field(object, "limit_L2", required: false) { $0.number($1) }
-        let limit_L3 = context.field(object, "limit_L3", required: false) { $0.number($1) }
-        let numberPhases = context.field(object, "numberPhases", required: false) {
-            $0.integer($1, minimum: 0, maximum: 3, allowsIntegralFraction: true)
+        let v2xSignalWattCurve = context.array(
+            object, "v2xSignalWattCurve", required: false, minItems: 1, maxItems: 20
+        ) {
+            $0.payload($1, V2XSignalWattPoint.self)
         }
-        let phaseToUse = context.field(object, "phaseToUse", required: false) {
-            $0.integer($1, minimum: 0, maximum: 3, allowsIntegralFraction: true)
-        }
-        let dischargeLimit = context.field(object, "dischargeLimit", required: false) { $0.number($1, maximum: 0) }
-        let dischargeLimit_L2 = context.field(object, "dischargeLimit_L2", required: false) {
-            $0.number($1, maximum: 0)
-        }
-        let dischargeLimit_L3 = context.field(object, "dischargeLimit_L3", required: false) {
-            $0.number($1, maximum: 0)
-        }
-        let setpoint = context.field(object, "setpoint", required: false) { $0.number($1) }
-        let setpoint_L2 = context.field(object, "setpoint_L2", required: false) { $0.number($1) }
-        let setpoint_L3 = context.field(object, "setpoint_L3", required: false) { $0.number($1) }
-        let setpointReactive = context.field(object, "setpointReactive", required: false) { $0.number($1) }
-        let setpointReactive_L2 = context.field(object, "setpointReactive_L2", required: false) { $0.number($1) }
-        let setpointReactive_L3 = context.field(object, "setpointReactive_L3", required: false) { $0.number($1) }
-        let preconditioningRequest = context.field(object, "preconditioningRequest", required: false) {
-            $0.boolean($1)
-        }
-        let evseSleep = context.field(object, "evseSleep", required: false) { $0.boolean($1) }
-        let v2xBaseline = context.field(object, "v2xBaseline", required: false) { $0.number($1) }
-        let operationMode = context.field(object, "operationMode", required: false) {
-            $0.enumeration($1, OperationModeEnum.self)
-        }
-        let v2xFreqWattCurve = context.field(object, "v2xFreqWattCurve", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 20) { V2XFreqWattPoint.decode($1, &$0) }
-        }
-        let v2xSignalWattCurve = context.field(object, "v2xSignalWattCurve", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 20) { V2XSignalWattPoint.decode($1, &$0) }
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -251,6 +242,7 @@ public struct ChargingSchedulePeriod: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("startPeriod", .number(JSONNumber(startPeriod)))

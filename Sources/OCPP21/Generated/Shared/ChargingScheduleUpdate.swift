@@ -116,26 +116,23 @@ public struct ChargingScheduleUpdate: OCPPPayload {
     ]
 
     /// Decodes and validates a `ChargingScheduleUpdate`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let limit = context.field(object, "limit", required: false) { $0.number($1) }
-        let limit_L2 = context.field(object, "limit_L2", required: false) { $0.number($1) }
-        let limit_L3 = context.field(object, "limit_L3", required: false) { $0.number($1) }
-        let dischargeLimit = context.field(object, "dischargeLimit", required: false) { $0.number($1, maximum: 0) }
-        let dischargeLimit_L2 = context.field(object, "dischargeLimit_L2", required: false) {
-            $0.number($1, maximum: 0)
-        }
-        let dischargeLimit_L3 = context.field(object, "dischargeLimit_L3", required: false) {
-            $0.number($1, maximum: 0)
-        }
-        let setpoint = context.field(object, "setpoint", required: false) { $0.number($1) }
-        let setpoint_L2 = context.field(object, "setpoint_L2", required: false) { $0.number($1) }
-        let setpoint_L3 = context.field(object, "setpoint_L3", required: false) { $0.number($1) }
-        let setpointReactive = context.field(object, "setpointReactive", required: false) { $0.number($1) }
-        let setpointReactive_L2 = context.field(object, "setpointReactive_L2", required: false) { $0.number($1) }
-        let setpointReactive_L3 = context.field(object, "setpointReactive_L3", required: false) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let limit = context.number(object, "limit", required: false)
+        let limit_L2 = context.number(object, "limit_L2", required: false)
+        let limit_L3 = context.number(object, "limit_L3", required: false)
+        let dischargeLimit = context.number(object, "dischargeLimit", required: false, maximum: 0)
+        let dischargeLimit_L2 = context.number(object, "dischargeLimit_L2", required: false, maximum: 0)
+        let dischargeLimit_L3 = context.number(object, "dischargeLimit_L3", required: false, maximum: 0)
+        let setpoint = context.number(object, "setpoint", required: false)
+        let setpoint_L2 = context.number(object, "setpoint_L2", required: false)
+        let setpoint_L3 = context.number(object, "setpoint_L3", required: false)
+        let setpointReactive = context.number(object, "setpointReactive", required: false)
+        let setpointReactive_L2 = context.number(object, "setpointReactive_L2", required: false)
+        let setpointReactive_L3 = context.number(object, "setpointReactive_L3", required: false)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -156,6 +153,7 @@ public struct ChargingScheduleUpdate: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let limit { object.appendUnchecked("limit", .number(JSONNumber(limit))) }

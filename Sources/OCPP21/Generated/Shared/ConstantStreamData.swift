@@ -29,23 +29,22 @@ public struct ConstantStreamData: OCPPPayload {
     static let keys: [String] = ["id", "params", "variableMonitoringId", "customData"]
 
     /// Decodes and validates a `ConstantStreamData`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let id = context.field(object, "id", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let params = context.field(object, "params", required: true) { PeriodicEventStreamParams.decode($1, &$0) }
-        let variableMonitoringId = context.field(object, "variableMonitoringId", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let id = context.integer(object, "id", required: true, minimum: 0, allowsIntegralFraction: true)
+        let params = context.payload(object, "params", required: true, PeriodicEventStreamParams.self)
+        let variableMonitoringId = context.integer(
+            object, "variableMonitoringId", required: true, minimum: 0, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(id: id!, params: params!, variableMonitoringId: variableMonitoringId!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("id", .number(JSONNumber(id)))

@@ -25,20 +25,22 @@ public struct ConsumptionCost: OCPPPayload {
     static let keys: [String] = ["startValue", "cost", "customData"]
 
     /// Decodes and validates a `ConsumptionCost`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let startValue = context.field(object, "startValue", required: true) { $0.number($1) }
-        let cost = context.field(object, "cost", required: true) { c, v in
-            c.array(v, minItems: 1, maxItems: 3) { Cost.decode($1, &$0) }
+        let startValue = context.number(object, "startValue", required: true)
+        let cost = context.array(object, "cost", required: true, minItems: 1, maxItems: 3) {
+            $0.payload($1, Cost.self)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(startValue: startValue!, cost: cost!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("startValue", .number(JSONNumber(startValue)))

@@ -67,25 +67,23 @@ public struct DERCurve: OCPPPayload {
     ]
 
     /// Decodes and validates a `DERCurve`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let curveData = context.field(object, "curveData", required: true) { c, v in
-            c.array(v, minItems: 1, maxItems: 10) { DERCurvePoints.decode($1, &$0) }
+        let curveData = context.array(object, "curveData", required: true, minItems: 1, maxItems: 10) {
+            $0.payload($1, DERCurvePoints.self)
         }
-        let hysteresis = context.field(object, "hysteresis", required: false) { Hysteresis.decode($1, &$0) }
-        let priority = context.field(object, "priority", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let reactivePowerParams = context.field(object, "reactivePowerParams", required: false) {
-            ReactivePowerParams.decode($1, &$0)
-        }
-        let voltageParams = context.field(object, "voltageParams", required: false) { VoltageParams.decode($1, &$0) }
-        let yUnit = context.field(object, "yUnit", required: true) { $0.enumeration($1, DERUnitEnum.self) }
-        let responseTime = context.field(object, "responseTime", required: false) { $0.number($1) }
-        let startTime = context.field(object, "startTime", required: false) { $0.dateTime($1) }
-        let duration = context.field(object, "duration", required: false) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let hysteresis = context.payload(object, "hysteresis", required: false, Hysteresis.self)
+        let priority = context.integer(object, "priority", required: true, minimum: 0, allowsIntegralFraction: true)
+        let reactivePowerParams = context.payload(
+            object, "reactivePowerParams", required: false, ReactivePowerParams.self)
+        let voltageParams = context.payload(object, "voltageParams", required: false, VoltageParams.self)
+        let yUnit = context.enumeration(object, "yUnit", required: true, DERUnitEnum.self)
+        let responseTime = context.number(object, "responseTime", required: false)
+        let startTime = context.dateTime(object, "startTime", required: false)
+        let duration = context.number(object, "duration", required: false)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -103,6 +101,7 @@ public struct DERCurve: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("curveData", .array(curveData.map { $0.encode() }))

@@ -28,18 +28,20 @@ public struct DERCurvePoints: OCPPPayload {
     static let keys: [String] = ["x", "y", "customData"]
 
     /// Decodes and validates a `DERCurvePoints`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let x = context.field(object, "x", required: true) { $0.number($1) }
-        let y = context.field(object, "y", required: true) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let x = context.number(object, "x", required: true)
+        let y = context.number(object, "y", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(x: x!, y: y!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("x", .number(JSONNumber(x)))

@@ -69,20 +69,19 @@ public struct EnterService: OCPPPayload {
     ]
 
     /// Decodes and validates a `EnterService`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let priority = context.field(object, "priority", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let highVoltage = context.field(object, "highVoltage", required: true) { $0.number($1) }
-        let lowVoltage = context.field(object, "lowVoltage", required: true) { $0.number($1) }
-        let highFreq = context.field(object, "highFreq", required: true) { $0.number($1) }
-        let lowFreq = context.field(object, "lowFreq", required: true) { $0.number($1) }
-        let delay = context.field(object, "delay", required: false) { $0.number($1) }
-        let randomDelay = context.field(object, "randomDelay", required: false) { $0.number($1) }
-        let rampRate = context.field(object, "rampRate", required: false) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let priority = context.integer(object, "priority", required: true, minimum: 0, allowsIntegralFraction: true)
+        let highVoltage = context.number(object, "highVoltage", required: true)
+        let lowVoltage = context.number(object, "lowVoltage", required: true)
+        let highFreq = context.number(object, "highFreq", required: true)
+        let lowFreq = context.number(object, "lowFreq", required: true)
+        let delay = context.number(object, "delay", required: false)
+        let randomDelay = context.number(object, "randomDelay", required: false)
+        let rampRate = context.number(object, "rampRate", required: false)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -99,6 +98,7 @@ public struct EnterService: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("priority", .number(JSONNumber(priority)))

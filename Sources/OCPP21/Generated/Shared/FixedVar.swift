@@ -48,17 +48,16 @@ public struct FixedVar: OCPPPayload {
     static let keys: [String] = ["priority", "setpoint", "unit", "startTime", "duration", "customData"]
 
     /// Decodes and validates a `FixedVar`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let priority = context.field(object, "priority", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let setpoint = context.field(object, "setpoint", required: true) { $0.number($1) }
-        let unit = context.field(object, "unit", required: true) { $0.enumeration($1, DERUnitEnum.self) }
-        let startTime = context.field(object, "startTime", required: false) { $0.dateTime($1) }
-        let duration = context.field(object, "duration", required: false) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let priority = context.integer(object, "priority", required: true, minimum: 0, allowsIntegralFraction: true)
+        let setpoint = context.number(object, "setpoint", required: true)
+        let unit = context.enumeration(object, "unit", required: true, DERUnitEnum.self)
+        let startTime = context.dateTime(object, "startTime", required: false)
+        let duration = context.number(object, "duration", required: false)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -72,6 +71,7 @@ public struct FixedVar: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("priority", .number(JSONNumber(priority)))

@@ -69,20 +69,19 @@ public struct FreqDroop: OCPPPayload {
     ]
 
     /// Decodes and validates a `FreqDroop`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let priority = context.field(object, "priority", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let overFreq = context.field(object, "overFreq", required: true) { $0.number($1) }
-        let underFreq = context.field(object, "underFreq", required: true) { $0.number($1) }
-        let overDroop = context.field(object, "overDroop", required: true) { $0.number($1) }
-        let underDroop = context.field(object, "underDroop", required: true) { $0.number($1) }
-        let responseTime = context.field(object, "responseTime", required: true) { $0.number($1) }
-        let startTime = context.field(object, "startTime", required: false) { $0.dateTime($1) }
-        let duration = context.field(object, "duration", required: false) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let priority = context.integer(object, "priority", required: true, minimum: 0, allowsIntegralFraction: true)
+        let overFreq = context.number(object, "overFreq", required: true)
+        let underFreq = context.number(object, "underFreq", required: true)
+        let overDroop = context.number(object, "overDroop", required: true)
+        let underDroop = context.number(object, "underDroop", required: true)
+        let responseTime = context.number(object, "responseTime", required: true)
+        let startTime = context.dateTime(object, "startTime", required: false)
+        let duration = context.number(object, "duration", required: false)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -99,6 +98,7 @@ public struct FreqDroop: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("priority", .number(JSONNumber(priority)))

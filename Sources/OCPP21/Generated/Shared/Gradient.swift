@@ -31,21 +31,21 @@ public struct Gradient: OCPPPayload {
     static let keys: [String] = ["priority", "gradient", "softGradient", "customData"]
 
     /// Decodes and validates a `Gradient`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let priority = context.field(object, "priority", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let gradient = context.field(object, "gradient", required: true) { $0.number($1) }
-        let softGradient = context.field(object, "softGradient", required: true) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let priority = context.integer(object, "priority", required: true, minimum: 0, allowsIntegralFraction: true)
+        let gradient = context.number(object, "gradient", required: true)
+        let softGradient = context.number(object, "softGradient", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(priority: priority!, gradient: gradient!, softGradient: softGradient!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("priority", .number(JSONNumber(priority)))

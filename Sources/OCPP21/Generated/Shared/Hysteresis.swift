@@ -48,14 +48,15 @@ public struct Hysteresis: OCPPPayload {
     ]
 
     /// Decodes and validates a `Hysteresis`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let hysteresisHigh = context.field(object, "hysteresisHigh", required: false) { $0.number($1) }
-        let hysteresisLow = context.field(object, "hysteresisLow", required: false) { $0.number($1) }
-        let hysteresisDelay = context.field(object, "hysteresisDelay", required: false) { $0.number($1) }
-        let hysteresisGradient = context.field(object, "hysteresisGradient", required: false) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let hysteresisHigh = context.number(object, "hysteresisHigh", required: false)
+        let hysteresisLow = context.number(object, "hysteresisLow", required: false)
+        let hysteresisDelay = context.number(object, "hysteresisDelay", required: false)
+        let hysteresisGradient = context.number(object, "hysteresisGradient", required: false)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -68,6 +69,7 @@ public struct Hysteresis: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let hysteresisHigh { object.appendUnchecked("hysteresisHigh", .number(JSONNumber(hysteresisHigh))) }

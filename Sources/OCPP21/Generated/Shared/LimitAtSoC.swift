@@ -27,20 +27,21 @@ public struct LimitAtSoC: OCPPPayload {
     static let keys: [String] = ["soc", "limit", "customData"]
 
     /// Decodes and validates a `LimitAtSoC`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let soc = context.field(object, "soc", required: true) {
-            $0.integer($1, minimum: 0, maximum: 100, allowsIntegralFraction: true)
-        }
-        let limit = context.field(object, "limit", required: true) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let soc = context.integer(
+            object, "soc", required: true, minimum: 0, maximum: 100, allowsIntegralFraction: true)
+        let limit = context.number(object, "limit", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(soc: soc!, limit: limit!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("soc", .number(JSONNumber(soc)))

@@ -50,19 +50,17 @@ public struct LimitMaxDischarge: OCPPPayload {
     ]
 
     /// Decodes and validates a `LimitMaxDischarge`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let priority = context.field(object, "priority", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let pctMaxDischargePower = context.field(object, "pctMaxDischargePower", required: false) { $0.number($1) }
-        let powerMonitoringMustTrip = context.field(object, "powerMonitoringMustTrip", required: false) {
-            DERCurve.decode($1, &$0)
-        }
-        let startTime = context.field(object, "startTime", required: false) { $0.dateTime($1) }
-        let duration = context.field(object, "duration", required: false) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let priority = context.integer(object, "priority", required: true, minimum: 0, allowsIntegralFraction: true)
+        let pctMaxDischargePower = context.number(object, "pctMaxDischargePower", required: false)
+        let powerMonitoringMustTrip = context.payload(
+            object, "powerMonitoringMustTrip", required: false, DERCurve.self)
+        let startTime = context.dateTime(object, "startTime", required: false)
+        let duration = context.number(object, "duration", required: false)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -76,6 +74,7 @@ public struct LimitMaxDischarge: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("priority", .number(JSONNumber(priority)))

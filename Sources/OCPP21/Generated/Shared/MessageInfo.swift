@@ -69,25 +69,22 @@ public struct MessageInfo: OCPPPayload {
     ]
 
     /// Decodes and validates a `MessageInfo`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let display = context.field(object, "display", required: false) { Component.decode($1, &$0) }
-        let id = context.field(object, "id", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
+        let display = context.payload(object, "display", required: false, Component.self)
+        let id = context.integer(object, "id", required: true, minimum: 0, allowsIntegralFraction: true)
+        let priority = context.enumeration(object, "priority", required: true, MessagePriorityEnum.self)
+        let state = context.enumeration(object, "state", required: false, MessageStateEnum.self)
+        let startDateTime = context.dateTime(object, "startDateTime", required: false)
+        let endDateTime = context.dateTime(object, "endDateTime", required: false)
+        let transactionId = context.string(object, "transactionId", required: false, maxLength: 36)
+        let message = context.payload(object, "message", required: true, MessageContent.self)
+        let messageExtra = context.array(object, "messageExtra", required: false, minItems: 1, maxItems: 4) {
+            $0.payload($1, MessageContent.self)
         }
-        let priority = context.field(object, "priority", required: true) {
-            $0.enumeration($1, MessagePriorityEnum.self)
-        }
-        let state = context.field(object, "state", required: false) { $0.enumeration($1, MessageStateEnum.self) }
-        let startDateTime = context.field(object, "startDateTime", required: false) { $0.dateTime($1) }
-        let endDateTime = context.field(object, "endDateTime", required: false) { $0.dateTime($1) }
-        let transactionId = context.field(object, "transactionId", required: false) { $0.string($1, maxLength: 36) }
-        let message = context.field(object, "message", required: true) { MessageContent.decode($1, &$0) }
-        let messageExtra = context.field(object, "messageExtra", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 4) { MessageContent.decode($1, &$0) }
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -105,6 +102,7 @@ public struct MessageInfo: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let display { object.appendUnchecked("display", display.encode()) }

@@ -25,20 +25,22 @@ public struct MeterValue: OCPPPayload {
     static let keys: [String] = ["sampledValue", "timestamp", "customData"]
 
     /// Decodes and validates a `MeterValue`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let sampledValue = context.field(object, "sampledValue", required: true) { c, v in
-            c.array(v, minItems: 1) { SampledValue.decode($1, &$0) }
+        let sampledValue = context.array(object, "sampledValue", required: true, minItems: 1) {
+            $0.payload($1, SampledValue.self)
         }
-        let timestamp = context.field(object, "timestamp", required: true) { $0.dateTime($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let timestamp = context.dateTime(object, "timestamp", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(sampledValue: sampledValue!, timestamp: timestamp!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("sampledValue", .array(sampledValue.map { $0.encode() }))

@@ -55,17 +55,16 @@ public struct OCSPRequestData: OCPPPayload {
     ]
 
     /// Decodes and validates a `OCSPRequestData`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let hashAlgorithm = context.field(object, "hashAlgorithm", required: true) {
-            $0.enumeration($1, HashAlgorithmEnum.self)
-        }
-        let issuerNameHash = context.field(object, "issuerNameHash", required: true) { $0.string($1, maxLength: 128) }
-        let issuerKeyHash = context.field(object, "issuerKeyHash", required: true) { $0.string($1, maxLength: 128) }
-        let serialNumber = context.field(object, "serialNumber", required: true) { $0.string($1, maxLength: 40) }
-        let responderURL = context.field(object, "responderURL", required: true) { $0.string($1, maxLength: 2000) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let hashAlgorithm = context.enumeration(object, "hashAlgorithm", required: true, HashAlgorithmEnum.self)
+        let issuerNameHash = context.string(object, "issuerNameHash", required: true, maxLength: 128)
+        let issuerKeyHash = context.string(object, "issuerKeyHash", required: true, maxLength: 128)
+        let serialNumber = context.string(object, "serialNumber", required: true, maxLength: 40)
+        let responderURL = context.string(object, "responderURL", required: true, maxLength: 2000)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -79,6 +78,7 @@ public struct OCSPRequestData: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("hashAlgorithm", .string(hashAlgorithm.rawValue))

@@ -42,20 +42,16 @@ public struct OverstayRule: OCPPPayload {
     ]
 
     /// Decodes and validates a `OverstayRule`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let overstayFee = context.field(object, "overstayFee", required: true) { RationalNumber.decode($1, &$0) }
-        let overstayRuleDescription = context.field(object, "overstayRuleDescription", required: false) {
-            $0.string($1, maxLength: 32)
-        }
-        let startTime = context.field(object, "startTime", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let overstayFeePeriod = context.field(object, "overstayFeePeriod", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let overstayFee = context.payload(object, "overstayFee", required: true, RationalNumber.self)
+        let overstayRuleDescription = context.string(object, "overstayRuleDescription", required: false, maxLength: 32)
+        let startTime = context.integer(object, "startTime", required: true, allowsIntegralFraction: true)
+        let overstayFeePeriod = context.integer(
+            object, "overstayFeePeriod", required: true, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -68,6 +64,7 @@ public struct OverstayRule: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("overstayFee", overstayFee.encode())

@@ -32,19 +32,18 @@ public struct OverstayRuleList: OCPPPayload {
     static let keys: [String] = ["overstayPowerThreshold", "overstayRule", "overstayTimeThreshold", "customData"]
 
     /// Decodes and validates a `OverstayRuleList`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let overstayPowerThreshold = context.field(object, "overstayPowerThreshold", required: false) {
-            RationalNumber.decode($1, &$0)
+        let overstayPowerThreshold = context.payload(
+            object, "overstayPowerThreshold", required: false, RationalNumber.self)
+        let overstayRule = context.array(object, "overstayRule", required: true, minItems: 1, maxItems: 5) {
+            $0.payload($1, OverstayRule.self)
         }
-        let overstayRule = context.field(object, "overstayRule", required: true) { c, v in
-            c.array(v, minItems: 1, maxItems: 5) { OverstayRule.decode($1, &$0) }
-        }
-        let overstayTimeThreshold = context.field(object, "overstayTimeThreshold", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let overstayTimeThreshold = context.integer(
+            object, "overstayTimeThreshold", required: false, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -56,6 +55,7 @@ public struct OverstayRuleList: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let overstayPowerThreshold {

@@ -26,22 +26,20 @@ public struct PeriodicEventStreamParams: OCPPPayload {
     static let keys: [String] = ["interval", "values", "customData"]
 
     /// Decodes and validates a `PeriodicEventStreamParams`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let interval = context.field(object, "interval", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let values = context.field(object, "values", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let interval = context.integer(object, "interval", required: false, minimum: 0, allowsIntegralFraction: true)
+        let values = context.integer(object, "values", required: false, minimum: 0, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(interval: interval, values: values, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let interval { object.appendUnchecked("interval", .number(JSONNumber(interval))) }

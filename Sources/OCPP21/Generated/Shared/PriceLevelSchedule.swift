@@ -53,23 +53,23 @@ public struct PriceLevelSchedule: OCPPPayload {
     ]
 
     /// Decodes and validates a `PriceLevelSchedule`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let priceLevelScheduleEntries = context.field(object, "priceLevelScheduleEntries", required: true) { c, v in
-            c.array(v, minItems: 1, maxItems: 100) { PriceLevelScheduleEntry.decode($1, &$0) }
+        let priceLevelScheduleEntries = context.array(
+            object, "priceLevelScheduleEntries", required: true, minItems: 1, maxItems: 100
+        ) {
+            $0.payload($1, PriceLevelScheduleEntry.self)
         }
-        let timeAnchor = context.field(object, "timeAnchor", required: true) { $0.dateTime($1) }
-        let priceScheduleId = context.field(object, "priceScheduleId", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let priceScheduleDescription = context.field(object, "priceScheduleDescription", required: false) {
-            $0.string($1, maxLength: 32)
-        }
-        let numberOfPriceLevels = context.field(object, "numberOfPriceLevels", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let timeAnchor = context.dateTime(object, "timeAnchor", required: true)
+        let priceScheduleId = context.integer(
+            object, "priceScheduleId", required: true, minimum: 0, allowsIntegralFraction: true)
+        let priceScheduleDescription = context.string(
+            object, "priceScheduleDescription", required: false, maxLength: 32)
+        let numberOfPriceLevels = context.integer(
+            object, "numberOfPriceLevels", required: true, minimum: 0, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -83,6 +83,7 @@ public struct PriceLevelSchedule: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("priceLevelScheduleEntries", .array(priceLevelScheduleEntries.map { $0.encode() }))

@@ -28,22 +28,21 @@ public struct PriceLevelScheduleEntry: OCPPPayload {
     static let keys: [String] = ["duration", "priceLevel", "customData"]
 
     /// Decodes and validates a `PriceLevelScheduleEntry`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let duration = context.field(object, "duration", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let priceLevel = context.field(object, "priceLevel", required: true) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let duration = context.integer(object, "duration", required: true, allowsIntegralFraction: true)
+        let priceLevel = context.integer(
+            object, "priceLevel", required: true, minimum: 0, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(duration: duration!, priceLevel: priceLevel!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("duration", .number(JSONNumber(duration)))

@@ -52,24 +52,21 @@ public struct PriceRule: OCPPPayload {
     ]
 
     /// Decodes and validates a `PriceRule`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let parkingFeePeriod = context.field(object, "parkingFeePeriod", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let carbonDioxideEmission = context.field(object, "carbonDioxideEmission", required: false) {
-            $0.integer($1, minimum: 0, allowsIntegralFraction: true)
-        }
-        let renewableGenerationPercentage = context.field(object, "renewableGenerationPercentage", required: false) {
-            $0.integer($1, minimum: 0, maximum: 100, allowsIntegralFraction: true)
-        }
-        let energyFee = context.field(object, "energyFee", required: true) { RationalNumber.decode($1, &$0) }
-        let parkingFee = context.field(object, "parkingFee", required: false) { RationalNumber.decode($1, &$0) }
-        let powerRangeStart = context.field(object, "powerRangeStart", required: true) {
-            RationalNumber.decode($1, &$0)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let parkingFeePeriod = context.integer(
+            object, "parkingFeePeriod", required: false, allowsIntegralFraction: true)
+        let carbonDioxideEmission = context.integer(
+            object, "carbonDioxideEmission", required: false, minimum: 0, allowsIntegralFraction: true)
+        let renewableGenerationPercentage = context.integer(
+            object, "renewableGenerationPercentage", required: false, minimum: 0, maximum: 100,
+            allowsIntegralFraction: true)
+        let energyFee = context.payload(object, "energyFee", required: true, RationalNumber.self)
+        let parkingFee = context.payload(object, "parkingFee", required: false, RationalNumber.self)
+        let powerRangeStart = context.payload(object, "powerRangeStart", required: true, RationalNumber.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -84,6 +81,7 @@ public struct PriceRule: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let parkingFeePeriod { object.appendUnchecked("parkingFeePeriod", .number(JSONNumber(parkingFeePeriod))) }

@@ -25,22 +25,22 @@ public struct PriceRuleStack: OCPPPayload {
     static let keys: [String] = ["duration", "priceRule", "customData"]
 
     /// Decodes and validates a `PriceRuleStack`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let duration = context.field(object, "duration", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
+        let duration = context.integer(object, "duration", required: true, allowsIntegralFraction: true)
+        let priceRule = context.array(object, "priceRule", required: true, minItems: 1, maxItems: 8) {
+            $0.payload($1, PriceRule.self)
         }
-        let priceRule = context.field(object, "priceRule", required: true) { c, v in
-            c.array(v, minItems: 1, maxItems: 8) { PriceRule.decode($1, &$0) }
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(duration: duration!, priceRule: priceRule!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("duration", .number(JSONNumber(duration)))

@@ -26,22 +26,20 @@ public struct RationalNumber: OCPPPayload {
     static let keys: [String] = ["exponent", "value", "customData"]
 
     /// Decodes and validates a `RationalNumber`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let exponent = context.field(object, "exponent", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let valueField = context.field(object, "value", required: true) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let exponent = context.integer(object, "exponent", required: true, allowsIntegralFraction: true)
+        let valueField = context.integer(object, "value", required: true, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(exponent: exponent!, value: valueField!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("exponent", .number(JSONNumber(exponent)))

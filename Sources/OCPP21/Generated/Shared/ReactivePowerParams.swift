@@ -37,15 +37,14 @@ public struct ReactivePowerParams: OCPPPayload {
     static let keys: [String] = ["vRef", "autonomousVRefEnable", "autonomousVRefTimeConstant", "customData"]
 
     /// Decodes and validates a `ReactivePowerParams`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let vRef = context.field(object, "vRef", required: false) { $0.number($1) }
-        let autonomousVRefEnable = context.field(object, "autonomousVRefEnable", required: false) { $0.boolean($1) }
-        let autonomousVRefTimeConstant = context.field(object, "autonomousVRefTimeConstant", required: false) {
-            $0.number($1)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let vRef = context.number(object, "vRef", required: false)
+        let autonomousVRefEnable = context.boolean(object, "autonomousVRefEnable", required: false)
+        let autonomousVRefTimeConstant = context.number(object, "autonomousVRefTimeConstant", required: false)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -57,6 +56,7 @@ public struct ReactivePowerParams: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let vRef { object.appendUnchecked("vRef", .number(JSONNumber(vRef))) }

@@ -27,20 +27,20 @@ public struct StatusInfo: OCPPPayload {
     static let keys: [String] = ["reasonCode", "additionalInfo", "customData"]
 
     /// Decodes and validates a `StatusInfo`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let reasonCode = context.field(object, "reasonCode", required: true) { $0.string($1, maxLength: 20) }
-        let additionalInfo = context.field(object, "additionalInfo", required: false) {
-            $0.string($1, maxLength: 1024)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let reasonCode = context.string(object, "reasonCode", required: true, maxLength: 20)
+        let additionalInfo = context.string(object, "additionalInfo", required: false, maxLength: 1024)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(reasonCode: reasonCode!, additionalInfo: additionalInfo, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("reasonCode", .string(reasonCode))

@@ -187,42 +187,31 @@ public struct TariffConditions: OCPPPayload {
     ]
 
     /// Decodes and validates a `TariffConditions`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let startTimeOfDay = context.field(object, "startTimeOfDay", required: false) { $0.string($1) }
-        let endTimeOfDay = context.field(object, "endTimeOfDay", required: false) { $0.string($1) }
-        let dayOfWeek = context.field(object, "dayOfWeek", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 7) { $0.enumeration($1, DayOfWeekEnum.self) }
+        let startTimeOfDay = context.string(object, "startTimeOfDay", required: false)
+        let endTimeOfDay = context.string(object, "endTimeOfDay", required: false)
+        let dayOfWeek = context.array(object, "dayOfWeek", required: false, minItems: 1, maxItems: 7) {
+            $0.enumeration($1, DayOfWeekEnum.self)
         }
-        let validFromDate = context.field(object, "validFromDate", required: false) { $0.string($1) }
-        let validToDate = context.field(object, "validToDate", required: false) { $0.string($1) }
-        let evseKind = context.field(object, "evseKind", required: false) { $0.enumeration($1, EvseKindEnum.self) }
-        let minEnergy = context.field(object, "minEnergy", required: false) { $0.number($1) }
-        let maxEnergy = context.field(object, "maxEnergy", required: false) { $0.number($1) }
-        let minCurrent = context.field(object, "minCurrent", required: false) { $0.number($1) }
-        let maxCurrent = context.field(object, "maxCurrent", required: false) { $0.number($1) }
-        let minPower = context.field(object, "minPower", required: false) { $0.number($1) }
-        let maxPower = context.field(object, "maxPower", required: false) { $0.number($1) }
-        let minTime = context.field(object, "minTime", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let maxTime = context.field(object, "maxTime", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let minChargingTime = context.field(object, "minChargingTime", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let maxChargingTime = context.field(object, "maxChargingTime", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let minIdleTime = context.field(object, "minIdleTime", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let maxIdleTime = context.field(object, "maxIdleTime", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let validFromDate = context.string(object, "validFromDate", required: false)
+        let validToDate = context.string(object, "validToDate", required: false)
+        let evseKind = context.enumeration(object, "evseKind", required: false, EvseKindEnum.self)
+        let minEnergy = context.number(object, "minEnergy", required: false)
+        let maxEnergy = context.number(object, "maxEnergy", required: false)
+        let minCurrent = context.number(object, "minCurrent", required: false)
+        let maxCurrent = context.number(object, "maxCurrent", required: false)
+        let minPower = context.number(object, "minPower", required: false)
+        let maxPower = context.number(object, "maxPower", required: false)
+        let minTime = context.integer(object, "minTime", required: false, allowsIntegralFraction: true)
+        let maxTime = context.integer(object, "maxTime", required: false, allowsIntegralFraction: true)
+        let minChargingTime = context.integer(object, "minChargingTime", required: false, allowsIntegralFraction: true)
+        let maxChargingTime = context.integer(object, "maxChargingTime", required: false, allowsIntegralFraction: true)
+        let minIdleTime = context.integer(object, "minIdleTime", required: false, allowsIntegralFraction: true)
+        let maxIdleTime = context.integer(object, "maxIdleTime", required: false, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -249,6 +238,7 @@ public struct TariffConditions: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let startTimeOfDay { object.appendUnchecked("startTimeOfDay", .string(startTimeOfDay)) }

@@ -86,22 +86,21 @@ public struct TariffConditionsFixed: OCPPPayload {
     ]
 
     /// Decodes and validates a `TariffConditionsFixed`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let startTimeOfDay = context.field(object, "startTimeOfDay", required: false) { $0.string($1) }
-        let endTimeOfDay = context.field(object, "endTimeOfDay", required: false) { $0.string($1) }
-        let dayOfWeek = context.field(object, "dayOfWeek", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 7) { $0.enumeration($1, DayOfWeekEnum.self) }
+        let startTimeOfDay = context.string(object, "startTimeOfDay", required: false)
+        let endTimeOfDay = context.string(object, "endTimeOfDay", required: false)
+        let dayOfWeek = context.array(object, "dayOfWeek", required: false, minItems: 1, maxItems: 7) {
+            $0.enumeration($1, DayOfWeekEnum.self)
         }
-        let validFromDate = context.field(object, "validFromDate", required: false) { $0.string($1) }
-        let validToDate = context.field(object, "validToDate", required: false) { $0.string($1) }
-        let evseKind = context.field(object, "evseKind", required: false) { $0.enumeration($1, EvseKindEnum.self) }
-        let paymentBrand = context.field(object, "paymentBrand", required: false) { $0.string($1, maxLength: 20) }
-        let paymentRecognition = context.field(object, "paymentRecognition", required: false) {
-            $0.string($1, maxLength: 20)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let validFromDate = context.string(object, "validFromDate", required: false)
+        let validToDate = context.string(object, "validToDate", required: false)
+        let evseKind = context.enumeration(object, "evseKind", required: false, EvseKindEnum.self)
+        let paymentBrand = context.string(object, "paymentBrand", required: false, maxLength: 20)
+        let paymentRecognition = context.string(object, "paymentRecognition", required: false, maxLength: 20)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -118,6 +117,7 @@ public struct TariffConditionsFixed: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let startTimeOfDay { object.appendUnchecked("startTimeOfDay", .string(startTimeOfDay)) }

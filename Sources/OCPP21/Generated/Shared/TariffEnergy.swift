@@ -22,22 +22,24 @@ public struct TariffEnergy: OCPPPayload {
     static let keys: [String] = ["prices", "taxRates", "customData"]
 
     /// Decodes and validates a `TariffEnergy`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let prices = context.field(object, "prices", required: true) { c, v in
-            c.array(v, minItems: 1) { TariffEnergyPrice.decode($1, &$0) }
+        let prices = context.array(object, "prices", required: true, minItems: 1) {
+            $0.payload($1, TariffEnergyPrice.self)
         }
-        let taxRates = context.field(object, "taxRates", required: false) { c, v in
-            c.array(v, minItems: 1, maxItems: 5) { TaxRate.decode($1, &$0) }
+        let taxRates = context.array(object, "taxRates", required: false, minItems: 1, maxItems: 5) {
+            $0.payload($1, TaxRate.self)
         }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(prices: prices!, taxRates: taxRates, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("prices", .array(prices.map { $0.encode() }))

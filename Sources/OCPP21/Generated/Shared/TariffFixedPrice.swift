@@ -24,18 +24,20 @@ public struct TariffFixedPrice: OCPPPayload {
     static let keys: [String] = ["conditions", "priceFixed", "customData"]
 
     /// Decodes and validates a `TariffFixedPrice`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let conditions = context.field(object, "conditions", required: false) { TariffConditionsFixed.decode($1, &$0) }
-        let priceFixed = context.field(object, "priceFixed", required: true) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let conditions = context.payload(object, "conditions", required: false, TariffConditionsFixed.self)
+        let priceFixed = context.number(object, "priceFixed", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(priceFixed: priceFixed!, conditions: conditions, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let conditions { object.appendUnchecked("conditions", conditions.encode()) }

@@ -24,18 +24,20 @@ public struct TariffTimePrice: OCPPPayload {
     static let keys: [String] = ["priceMinute", "conditions", "customData"]
 
     /// Decodes and validates a `TariffTimePrice`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let priceMinute = context.field(object, "priceMinute", required: true) { $0.number($1) }
-        let conditions = context.field(object, "conditions", required: false) { TariffConditions.decode($1, &$0) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let priceMinute = context.number(object, "priceMinute", required: true)
+        let conditions = context.payload(object, "conditions", required: false, TariffConditions.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(priceMinute: priceMinute!, conditions: conditions, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("priceMinute", .number(JSONNumber(priceMinute)))

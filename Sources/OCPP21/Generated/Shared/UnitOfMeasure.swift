@@ -32,20 +32,20 @@ public struct UnitOfMeasure: OCPPPayload {
     static let keys: [String] = ["unit", "multiplier", "customData"]
 
     /// Decodes and validates a `UnitOfMeasure`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let unit = context.field(object, "unit", required: false) { $0.string($1, maxLength: 20) }
-        let multiplier = context.field(object, "multiplier", required: false) {
-            $0.integer($1, allowsIntegralFraction: true)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let unit = context.string(object, "unit", required: false, maxLength: 20)
+        let multiplier = context.integer(object, "multiplier", required: false, allowsIntegralFraction: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(unit: unit, multiplier: multiplier, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let unit { object.appendUnchecked("unit", .string(unit)) }

@@ -26,18 +26,20 @@ public struct V2XFreqWattPoint: OCPPPayload {
     static let keys: [String] = ["frequency", "power", "customData"]
 
     /// Decodes and validates a `V2XFreqWattPoint`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let frequency = context.field(object, "frequency", required: true) { $0.number($1) }
-        let power = context.field(object, "power", required: true) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let frequency = context.number(object, "frequency", required: true)
+        let power = context.number(object, "power", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(frequency: frequency!, power: power!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("frequency", .number(JSONNumber(frequency)))

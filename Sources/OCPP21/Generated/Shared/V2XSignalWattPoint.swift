@@ -26,18 +26,20 @@ public struct V2XSignalWattPoint: OCPPPayload {
     static let keys: [String] = ["signal", "power", "customData"]
 
     /// Decodes and validates a `V2XSignalWattPoint`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let signal = context.field(object, "signal", required: true) { $0.integer($1, allowsIntegralFraction: true) }
-        let power = context.field(object, "power", required: true) { $0.number($1) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let signal = context.integer(object, "signal", required: true, allowsIntegralFraction: true)
+        let power = context.number(object, "power", required: true)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(signal: signal!, power: power!, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("signal", .number(JSONNumber(signal)))

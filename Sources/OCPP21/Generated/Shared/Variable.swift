@@ -28,18 +28,20 @@ public struct Variable: OCPPPayload {
     static let keys: [String] = ["name", "instance", "customData"]
 
     /// Decodes and validates a `Variable`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let name = context.field(object, "name", required: true) { $0.string($1, maxLength: 50) }
-        let instance = context.field(object, "instance", required: false) { $0.string($1, maxLength: 50) }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let name = context.string(object, "name", required: true, maxLength: 50)
+        let instance = context.string(object, "instance", required: false, maxLength: 50)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(name: name!, instance: instance, customData: customData)
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         object.appendUnchecked("name", .string(name))

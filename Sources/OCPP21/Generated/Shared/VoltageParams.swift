@@ -41,15 +41,15 @@ public struct VoltageParams: OCPPPayload {
     static let keys: [String] = ["hv10MinMeanValue", "hv10MinMeanTripDelay", "powerDuringCessation", "customData"]
 
     /// Decodes and validates a `VoltageParams`, recording every violation in `context`.
+    @inline(never)
     public static func decode(_ value: JSONValue, _ context: inout DecodingContext) -> Self? {
         guard let object = context.object(value) else { return nil }
         let start = context.violations.count
-        let hv10MinMeanValue = context.field(object, "hv10MinMeanValue", required: false) { $0.number($1) }
-        let hv10MinMeanTripDelay = context.field(object, "hv10MinMeanTripDelay", required: false) { $0.number($1) }
-        let powerDuringCessation = context.field(object, "powerDuringCessation", required: false) {
-            $0.enumeration($1, PowerDuringCessationEnum.self)
-        }
-        let customData = context.field(object, "customData", required: false) { CustomData.decode($1, &$0) }
+        let hv10MinMeanValue = context.number(object, "hv10MinMeanValue", required: false)
+        let hv10MinMeanTripDelay = context.number(object, "hv10MinMeanTripDelay", required: false)
+        let powerDuringCessation = context.enumeration(
+            object, "powerDuringCessation", required: false, PowerDuringCessationEnum.self)
+        let customData = context.payload(object, "customData", required: false, CustomData.self)
         context.rejectUnknownKeys(object, keys)
         guard context.violations.count == start else { return nil }
         return Self(
@@ -61,6 +61,7 @@ public struct VoltageParams: OCPPPayload {
     }
 
     /// The JSON form.
+    @inline(never)
     public func encode() -> JSONValue {
         var object = JSONObject()
         if let hv10MinMeanValue { object.appendUnchecked("hv10MinMeanValue", .number(JSONNumber(hv10MinMeanValue))) }
