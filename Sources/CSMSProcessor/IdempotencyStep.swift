@@ -11,13 +11,15 @@ import OCPP
 ///
 /// Only CALLRESULTs are stored: a CALLERROR may go away on retry (a store outage, a handler
 /// bug fixed) and a validation error is recomputed identically anyway. SENDs have no answer
-/// to store and pass through.
+/// to store and pass through, and so do `rerunActions` (Heartbeat, BootNotification by
+/// default; see `ProcessorConfiguration.rerunActions`).
 struct IdempotencyStep: CallStep {
     let store: any CSMSStore
     let window: Duration
+    let rerunActions: Set<String>
 
     func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
-        guard call.expectsReply else { return await next(call) }
+        guard call.expectsReply, !rerunActions.contains(call.call.action) else { return await next(call) }
         let digest = RequestDigest.hex(action: call.call.action, payload: call.call.payload)
         let stored: StoredResponse?
         do {

@@ -62,7 +62,8 @@ public struct MessageProcessor: InboundMessageHandling {
         steps += [
             CommitStep(store: store),
             RegistrationGate(store: store, cache: RegistrationGateCache()),
-            IdempotencyStep(store: store, window: configuration.idempotencyWindow),
+            IdempotencyStep(
+                store: store, window: configuration.idempotencyWindow, rerunActions: configuration.rerunActions),
             ValidationStep(),
         ]
         chain = CallChain(

@@ -23,6 +23,12 @@ public struct ProcessorConfiguration: Sendable, Equatable {
     public var bootRetryInterval: Duration
     /// How long an answer is kept for idempotent retries; default 24 h.
     public var idempotencyWindow: Duration
+    /// Actions that are never answered from the idempotency store: their handlers only set
+    /// the station's current state from the message, so running them again is harmless, and
+    /// their answers carry the current time. Stations may reuse message ids after a reconnect
+    /// (OCPP-J 1.6 §4.1.4 asks for uniqueness per connection only), and a replayed Heartbeat or
+    /// BootNotification answer would give them a stale clock. Default: Heartbeat, BootNotification.
+    public var rerunActions: Set<String>
     /// Whether every outbound response payload is checked against its schema before it is
     /// sent (an invalid one becomes an InternalError). On in debug builds, off in release.
     public var validatesResponses: Bool
@@ -31,12 +37,14 @@ public struct ProcessorConfiguration: Sendable, Equatable {
     public init(
         unknownChargePoints: UnknownChargePointPolicy = .reject, heartbeatInterval: Duration = .seconds(300),
         bootRetryInterval: Duration = .seconds(60), idempotencyWindow: Duration = .seconds(86_400),
+        rerunActions: Set<String> = ["Heartbeat", "BootNotification"],
         validatesResponses: Bool = ProcessorConfiguration.isDebugBuild
     ) {
         self.unknownChargePoints = unknownChargePoints
         self.heartbeatInterval = heartbeatInterval
         self.bootRetryInterval = bootRetryInterval
         self.idempotencyWindow = idempotencyWindow
+        self.rerunActions = rerunActions
         self.validatesResponses = validatesResponses
     }
 

@@ -137,13 +137,29 @@ struct GateAndIdempotencyTests {
         #expect(RequestDigest.hex(action: "A", payload: ["n": 1]).count == 64)
     }
 
+    @Test func rerunActionsAreNeverReplayed() async throws {
+        #expect(ProcessorConfiguration().rerunActions == ["Heartbeat", "BootNotification"])
+        let h = PipelineHarness(
+            configuration: ProcessorConfiguration(unknownChargePoints: .accept, rerunActions: ["TestPing"]))
+        let s = session(.v16)
+        await bootAccepted(h, s)
+        let commits = h.store.commits.count
+        #expect(await h.send(#"[2,"r1","TestPing",{"n":5}]"#, s).resultPayload == ["n": 5])
+        #expect(await h.send(#"[2,"r1","TestPing",{"n":5}]"#, s).resultPayload == ["n": 5])
+        // Both ran, and no answer was stored for them.
+        #expect(h.runs.value == 2)
+        #expect(h.store.commits.count == commits + 2)
+        #expect(h.store.commits.suffix(2).allSatisfy { $0.allSatisfy { if case .storeResponse = $0 { false } else { true } } })
+    }
+
     @Test func errorsAreNotStoredForRetries() async {
         let h = PipelineHarness()
         let s = session(.v201)
         await bootAccepted(h, s)
         #expect(await h.send(#"[2,"e1","TestThrow",{"n":1}]"#, s).callError?.code == .internalError)
         #expect(await h.store.response(cp1, "e1") == nil)
-        #expect(await h.store.response(cp1, "boot-1") != nil)
+        #expect(await h.send(#"[2,"e2","TestPing",{"n":1}]"#, s).resultPayload == ["n": 1])
+        #expect(await h.store.response(cp1, "e2") != nil)
     }
 
     @Test func storedResponsesArePrunedAfterTheWindow() async throws {
@@ -154,7 +170,8 @@ struct GateAndIdempotencyTests {
         _ = await h.send(#"[2,"x1","TestPing",{"n":1}]"#, s)
         #expect(try await h.processor.pruneStoredResponses() == 0)
         h.clock.advance(61)
-        #expect(try await h.processor.pruneStoredResponses() == 2)
+        // BootNotification is a rerun action: only the TestPing answer was stored.
+        #expect(try await h.processor.pruneStoredResponses() == 1)
         #expect(await h.store.response(cp1, "boot-1") == nil)
         #expect(await h.store.response(cp1, "x1") == nil)
     }
