@@ -149,7 +149,10 @@ struct GateAndIdempotencyTests {
         // Both ran, and no answer was stored for them.
         #expect(h.runs.value == 2)
         #expect(h.store.commits.count == commits + 2)
-        #expect(h.store.commits.suffix(2).allSatisfy { $0.allSatisfy { if case .storeResponse = $0 { false } else { true } } })
+        #expect(
+            h.store.commits.suffix(2).allSatisfy {
+                $0.allSatisfy { if case .storeResponse = $0 { false } else { true } }
+            })
     }
 
     @Test func errorsAreNotStoredForRetries() async {
