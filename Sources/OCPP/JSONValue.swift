@@ -164,7 +164,18 @@ extension String {
     /// property name or enum value that the schema does not define pass as one it does.
     @inlinable
     public func isSameJSONString(as other: String) -> Bool {
-        utf8.count == other.utf8.count && utf8.elementsEqual(other.utf8)
+        let count = utf8.count
+        guard count == other.utf8.count else { return false }
+        // Contiguous fast path (native and small strings); the generic view walk is several
+        // times slower and this runs for every member lookup.
+        let contiguous = utf8.withContiguousStorageIfAvailable { a in
+            other.utf8.withContiguousStorageIfAvailable { b in
+                for i in 0..<count where a[i] != b[i] { return false }
+                return true
+            }
+        }
+        if let contiguous, let result = contiguous { return result }
+        return utf8.elementsEqual(other.utf8)
     }
 }
 
