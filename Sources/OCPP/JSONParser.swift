@@ -144,6 +144,9 @@ struct JSONParser {
             depth -= 1
             return .array(items)
         }
+        // One allocation for typical OCPP arrays instead of a growth sequence (1, 2, 4, 8...);
+        // empty arrays allocate nothing.
+        items.reserveCapacity(8)
         while true {
             skipWhitespace()
             items.append(try parseValue())
@@ -173,6 +176,9 @@ struct JSONParser {
             depth -= 1
             return .object(JSONObject(uniqueMembers: members))
         }
+        // Most OCPP objects have at most 8 members: one allocation instead of a growth
+        // sequence; empty objects allocate nothing.
+        members.reserveCapacity(8)
         while true {
             skipWhitespace()
             guard index < bytes.count else { throw error(.unexpectedEnd) }
