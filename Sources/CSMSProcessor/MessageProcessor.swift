@@ -87,7 +87,18 @@ public struct MessageProcessor: InboundMessageHandling {
                     "frame refused", metadata: ["reason": "\(error.reason)", "error_code": "\(callError.code)"])
                 return .reply(RPCFrame.callError(callError).encoded())
             case .ignore:
+                // Never answered (the specification says so), but never dropped silently
+                // either: the frame is kept as a dead letter (invariant 7).
                 logger.notice("frame ignored", metadata: ["reason": "\(error.reason)"])
+                let letter = DeadLetter(
+                    chargePointId: session.chargePointId, protocolVersion: session.version.subprotocol,
+                    rawFrame: String(decoding: frame, as: UTF8.self), reason: "frame_ignored", error: error.reason,
+                    receivedAt: receivedAt)
+                do {
+                    try await store.commit([.addDeadLetter(letter)])
+                } catch {
+                    logger.error("ignored frame could not be kept as a dead letter", metadata: ["error": "\(error)"])
+                }
                 return .none
             }
         }

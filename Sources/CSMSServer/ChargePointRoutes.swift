@@ -1,4 +1,5 @@
 import CSMSCore
+import CSMSProcessor
 import Foundation
 import Hummingbird
 import OCPP

@@ -36,13 +36,23 @@ struct FrameAndRoutingTests {
     @Test(arguments: OCPPVersion.allCases)
     func undecodableFramesAreAnsweredOrIgnoredAsTheFailureSays(version: OCPPVersion) async {
         let h = PipelineHarness()
+        var ignored = 0
         for text in Self.badFrames {
             if text == #"[6,"1","TestStream",{}]"# && version == .v21 { continue }  // a valid SEND in 2.1
             if text == #"[5,"1","GenericError","x",{}]"# && version == .v21 { continue }  // a valid CALLRESULTERROR
             let result = await h.send(text, session(version))
             #expect(result == expected(text, version), "\(text) on \(version)")
+            if result == .none { ignored += 1 }
         }
-        #expect(h.store.commits.isEmpty)
+        // Nothing is written but one dead letter per ignored (unanswered) frame.
+        #expect(h.store.commits.count == ignored)
+        for commit in h.store.commits {
+            guard commit.count == 1, case .addDeadLetter(let letter) = commit[0] else {
+                Issue.record("unexpected commit \(commit)")
+                continue
+            }
+            #expect(letter.reason == "frame_ignored")
+        }
     }
 
     @Test func frameFailureAnswersPerVersion() async {
@@ -54,6 +64,9 @@ struct FrameAndRoutingTests {
         #expect(await h.send(#"[9,"x",{}]"#, session(.v16)) == InboundResult.none)
         #expect(await h.send(#"[9,"x",{}]"#, session(.v21)) == InboundResult.none)
         #expect(await h.send(#"[3,"1"]"#, session(.v201)) == InboundResult.none)
+        // Ignored frames are not answered but kept as dead letters.
+        let ignored = await h.store.letters().filter { $0.reason == "frame_ignored" }
+        #expect(ignored.map(\.rawFrame) == [#"[9,"x",{}]"#, #"[9,"x",{}]"#, #"[3,"1"]"#])
         #expect(h.metrics.counters(label: "ocpp.messages.received").count > 0)
     }
 
