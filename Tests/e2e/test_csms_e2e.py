@@ -240,6 +240,11 @@ def test_stations_malformed_frames_and_restart(tmp_path):
 async def stop_while_connected(server: Server) -> None:
     """A connected station sees close code 1001 when the server gets SIGTERM; exit status 0."""
     async with websockets.connect(server.url("E2E-STOP"), subprotocols=["ocpp1.6"]) as ws:
+        # One answered frame proves the server serves the connection (it is registered), so
+        # the test does not race the server's side of the upgrade. A station whose upgrade is
+        # still completing when SIGTERM arrives is closed by the HTTP server instead (1000).
+        await ws.send('[2,"stop-1","Heartbeat",{}]')
+        assert '"stop-1"' in await asyncio.wait_for(ws.recv(), timeout=20)
         exit_code = asyncio.get_running_loop().run_in_executor(None, server.stop)
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), timeout=20)
