@@ -95,6 +95,7 @@ struct HandlerDispatch: Sendable {
     let store: any CSMSStore
     let clock: any WallClock
     let configuration: ProcessorConfiguration
+    let services: HandlerServices
 
     func dispatch(_ call: InboundCall) async -> CallOutcome {
         let family = call.session.version.family
@@ -109,7 +110,7 @@ struct HandlerDispatch: Sendable {
         let context = HandlerContext(
             chargePointId: call.session.chargePointId, version: call.session.version, messageId: call.call.messageId,
             correlationId: call.correlationId, now: call.receivedAt, clock: clock, logger: call.logger,
-            store: StoreReader(store), configuration: configuration)
+            store: StoreReader(store), configuration: configuration, services: services)
         do {
             switch entry {
             case .call(let box) where call.expectsReply:

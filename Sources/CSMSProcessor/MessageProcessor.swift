@@ -31,22 +31,24 @@ public struct MessageProcessor: InboundMessageHandling {
     private let chain: CallChain
 
     /// A processor over `store` that knows the actions of `registries` (one per message set)
-    /// and runs the handlers of `router`.
+    /// and runs the handlers of `router` with `services`.
     public init(
         store: any CSMSStore, registries: [ActionRegistry], router: ActionRouter,
-        configuration: ProcessorConfiguration = ProcessorConfiguration(), clock: any WallClock = SystemWallClock(),
-        logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory
+        configuration: ProcessorConfiguration = ProcessorConfiguration(), services: HandlerServices = HandlerServices(),
+        clock: any WallClock = SystemWallClock(), logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
         self.init(
-            store: store, registries: registries, router: router, configuration: configuration, clock: clock,
-            logger: logger, metricsFactory: metricsFactory, rateLimit: nil)
+            store: store, registries: registries, router: router, configuration: configuration, services: services,
+            clock: clock, logger: logger, metricsFactory: metricsFactory, rateLimit: nil)
     }
 
     /// As the public initializer, plus the rate-limiting step (a later issue) that runs
     /// between the metrics step and the commit step.
     init(
         store: any CSMSStore, registries: [ActionRegistry], router: ActionRouter, configuration: ProcessorConfiguration,
-        clock: any WallClock, logger: Logger, metricsFactory: any MetricsFactory, rateLimit: (any CallStep)?
+        services: HandlerServices, clock: any WallClock, logger: Logger, metricsFactory: any MetricsFactory,
+        rateLimit: (any CallStep)?
     ) {
         self.store = store
         self.clock = clock
@@ -68,7 +70,8 @@ public struct MessageProcessor: InboundMessageHandling {
         ]
         chain = CallChain(
             steps: steps[...],
-            dispatch: HandlerDispatch(router: router, store: store, clock: clock, configuration: configuration))
+            dispatch: HandlerDispatch(
+                router: router, store: store, clock: clock, configuration: configuration, services: services))
     }
 
     /// Processes one inbound frame of `session` (see `InboundMessageHandling`).

@@ -61,11 +61,14 @@ public struct HandlerContext: Sendable {
     public let store: StoreReader
     /// The processor's configuration.
     public let configuration: ProcessorConfiguration
+    /// The shared services (authorization, ...).
+    public let services: HandlerServices
 
     /// A context (built by the processor; public for handler unit tests).
     public init(
         chargePointId: ChargePointID, version: OCPPVersion, messageId: String, correlationId: String, now: Date,
-        clock: any WallClock, logger: Logger, store: StoreReader, configuration: ProcessorConfiguration
+        clock: any WallClock, logger: Logger, store: StoreReader, configuration: ProcessorConfiguration,
+        services: HandlerServices = HandlerServices()
     ) {
         self.chargePointId = chargePointId
         self.version = version
@@ -76,6 +79,7 @@ public struct HandlerContext: Sendable {
         self.logger = logger
         self.store = store
         self.configuration = configuration
+        self.services = services
     }
 }
 

@@ -201,7 +201,8 @@ struct PipelineSeamTests {
         router.register(FakeBootHandler(), for: .v16)
         let processor = MessageProcessor(
             store: store, registries: testRegistries(), router: router, configuration: .acceptingUnknown,
-            clock: TestClock(), logger: Logger(label: "t"), metricsFactory: metrics, rateLimit: RefuseAll())
+            services: HandlerServices(), clock: TestClock(), logger: Logger(label: "t"), metricsFactory: metrics,
+            rateLimit: RefuseAll())
         let result = await processor.handle(Array(#"[2,"b","BootNotification",{"n":1}]"#.utf8), session: session(.v16))
         #expect(result.callError?.code == .genericError)
         #expect(result.callError?.details["correlationId"] != nil)

@@ -32,12 +32,12 @@ extension MessageProcessor {
     /// A processor over `store` with every message set's registry and the standard handlers.
     public init(
         store: any CSMSStore, configuration: ProcessorConfiguration = ProcessorConfiguration(),
-        clock: any WallClock = SystemWallClock(), logger: Logger,
+        services: HandlerServices = HandlerServices(), clock: any WallClock = SystemWallClock(), logger: Logger,
         metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
         self.init(
             store: store, registries: MessageProcessor.standardRegistries, router: .standard,
-            configuration: configuration,
-            clock: clock, logger: logger, metricsFactory: metricsFactory)
+            configuration: configuration, services: services, clock: clock, logger: logger,
+            metricsFactory: metricsFactory)
     }
 }

@@ -1,0 +1,13 @@
+public import CSMSCore
+
+/// The services handlers use besides the store (they are shared by every connection).
+/// Later features add their services here, each with a default that runs out of the box.
+public struct HandlerServices: Sendable {
+    /// Answers Authorize and the id token information in transaction answers.
+    public var authorizer: any Authorizer
+
+    /// Services; every parameter has a working default.
+    public init(authorizer: any Authorizer = UnknownTokenAuthorizer()) {
+        self.authorizer = authorizer
+    }
+}
