@@ -49,6 +49,12 @@ public enum StoreWrite: Sendable, Equatable {
     /// Adds a dead letter (its `id` is assigned by the store, increasing; a given `id` is
     /// ignored). The charge point need not be registered.
     case addDeadLetter(DeadLetter)
+    /// Counts one more failed processing attempt on dead letter `id` and replaces its error
+    /// text (a replay that failed again). A missing letter is left absent (no error).
+    case recordDeadLetterAttempt(id: Int64, error: String)
+    /// Removes dead letter `id` (replayed successfully, or deleted by an operator). A missing
+    /// letter is left absent (no error).
+    case deleteDeadLetter(id: Int64)
 }
 
 /// A storage failure, with a code the server maps to OCPP errors and HTTP statuses in one place.
@@ -122,6 +128,9 @@ public protocol CSMSStore: Sendable {
 
     /// Dead letters, optionally of one station, ordered by id, after `after`, at most `limit`.
     func deadLetters(chargePointId: ChargePointID?, after: Int64?, limit: Int) async throws(StoreError) -> [DeadLetter]
+
+    /// The dead letter with `id`, if it exists.
+    func deadLetter(id: Int64) async throws(StoreError) -> DeadLetter?
 
     /// Whether the database answers a trivial query now (readiness).
     func isReachable() async -> Bool

@@ -24,6 +24,9 @@ struct InboundCall: Sendable {
     var correlationId: String = ""
     /// The validated request, set by the validation step.
     var request: (any OCPPPayload)? = nil
+    /// The dead letter this call replays (`MessageProcessor.replay`), if any: a failure then
+    /// counts an attempt on that letter instead of adding a new one, and a success removes it.
+    var replayOf: Int64? = nil
 
     /// Whether a reply may be sent (a SEND never gets one).
     var expectsReply: Bool { messageType == .call }
@@ -32,12 +35,15 @@ struct InboundCall: Sendable {
     /// the version does not define (so that station input cannot grow label cardinality).
     var actionLabel: String { descriptor?.name ?? "unknown" }
 
-    /// A dead letter for this message.
-    func deadLetter(reason: String, error: String) -> DeadLetter {
-        DeadLetter(
-            chargePointId: session.chargePointId, protocolVersion: session.version.rawValue,
-            rawFrame: String(decoding: rawFrame, as: UTF8.self), reason: reason, error: error,
-            receivedAt: receivedAt)
+    /// The write that keeps this message as a dead letter: a new letter, or, when the call
+    /// replays one, another failed attempt on it.
+    func deadLetterWrite(reason: String, error: String) -> StoreWrite {
+        if let replayOf { return .recordDeadLetterAttempt(id: replayOf, error: "\(reason): \(error)") }
+        return .addDeadLetter(
+            DeadLetter(
+                chargePointId: session.chargePointId, protocolVersion: session.version.rawValue,
+                rawFrame: String(decoding: rawFrame, as: UTF8.self), reason: reason, error: error,
+                receivedAt: receivedAt))
     }
 }
 
@@ -77,7 +83,7 @@ struct CallOutcome: Sendable {
                 RPCCallError(
                     messageId: call.call.messageId, code: .internalError,
                     description: "the message could not be processed (\(reason))")),
-            writes: [.addDeadLetter(call.deadLetter(reason: reason, error: error))])
+            writes: [call.deadLetterWrite(reason: reason, error: error)])
     }
 
     /// The outcome's label for the `ocpp.handler.duration` metric.

@@ -42,4 +42,8 @@ public protocol InboundMessageHandling: Sendable {
     /// Processes one inbound frame of `session`. Never throws: every failure becomes a
     /// CALLERROR, an ignored frame, or a dead letter.
     func handle(_ frame: [UInt8], session: StationSession) async -> InboundResult
+
+    /// Re-runs a stored dead letter through the pipeline (operator replay; see
+    /// `MessageProcessor.replay(_:)`).
+    func replay(_ letter: DeadLetter) async -> DeadLetterReplayOutcome
 }

@@ -22,13 +22,13 @@ public import OCPP
 /// connection's outbound-call tracker untouched; undecodable frames are answered or ignored
 /// exactly as `RPCFrame.decode` says.
 public struct MessageProcessor: InboundMessageHandling {
-    private let store: any CSMSStore
-    private let clock: any WallClock
+    let store: any CSMSStore
+    let clock: any WallClock
     private let configuration: ProcessorConfiguration
-    private let logger: Logger
+    let logger: Logger
     private let metrics: ProcessorMetrics
-    private let registries: [OCPPVersion.Family: ActionRegistry]
-    private let chain: CallChain
+    let registries: [OCPPVersion.Family: ActionRegistry]
+    let chain: CallChain
 
     /// A processor over `store` that knows the actions of `registries` (one per message set)
     /// and runs the handlers of `router` with `services`.

@@ -44,16 +44,23 @@ struct ContextStep: CallStep {
 /// letter (`commit_failed`) in a second commit, and if even that fails it is logged
 /// (invariant 7). A SEND that was refused cannot be answered, so it is kept as a dead letter
 /// (`send_rejected`) instead.
+///
+/// When the call replays a dead letter, a failure counts an attempt on that letter, and a
+/// success removes the letter in the same commit as the replayed state change.
 struct CommitStep: CallStep {
     let store: any CSMSStore
 
     func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
         var outcome = await next(call)
-        if !call.expectsReply, case .error(let error) = outcome.answer, !outcome.writes.contains(where: \.isDeadLetter)
+        if case .error(let error) = outcome.answer, !outcome.writes.contains(where: \.isDeadLetter),
+            !call.expectsReply || call.replayOf != nil
         {
             outcome.writes.append(
-                .addDeadLetter(
-                    call.deadLetter(reason: "send_rejected", error: "\(error.code.rawValue): \(error.description)")))
+                call.deadLetterWrite(
+                    reason: call.expectsReply ? "replay_failed" : "send_rejected",
+                    error: "\(error.code.rawValue): \(error.description)"))
+        } else if let letter = call.replayOf, !outcome.writes.contains(where: \.isDeadLetter) {
+            outcome.writes.append(.deleteDeadLetter(id: letter))
         }
         guard !outcome.writes.isEmpty else { return outcome }
         do {
@@ -75,10 +82,12 @@ struct CommitStep: CallStep {
 }
 
 extension StoreWrite {
-    /// Whether this write adds a dead letter.
+    /// Whether this write adds a dead letter or counts a failed attempt on one.
     var isDeadLetter: Bool {
-        if case .addDeadLetter = self { return true }
-        return false
+        switch self {
+        case .addDeadLetter, .recordDeadLetterAttempt: true
+        default: false
+        }
     }
 }
 

@@ -25,6 +25,8 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let payloadTooLarge = Code(rawValue: "payload_too_large")
         /// The request conflicts with the stored state (409).
         public static let conflict = Code(rawValue: "conflict")
+        /// Replaying a dead letter failed again (409).
+        public static let replayFailed = Code(rawValue: "replay_failed")
         /// The database cannot be reached (503).
         public static let unavailable = Code(rawValue: "unavailable")
         /// Anything else (500).
@@ -53,7 +55,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidRequest: .badRequest
         case .methodNotAllowed: .methodNotAllowed
         case .payloadTooLarge: .contentTooLarge
-        case .conflict: .conflict
+        case .conflict, .replayFailed: .conflict
         case .unavailable: .serviceUnavailable
         default: .internalServerError
         }

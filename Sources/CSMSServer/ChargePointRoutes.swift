@@ -10,10 +10,6 @@ struct ChargePointRoutes: Sendable {
     let registry: ConnectionRegistry
     let clock: any WallClock
 
-    /// The most items one list page returns.
-    static let maxPageSize = 1000
-    /// The page size when `limit` is not given.
-    static let defaultPageSize = 100
     /// The longest password accepted.
     static let maxPasswordLength = 128
 
@@ -38,13 +34,7 @@ struct ChargePointRoutes: Sendable {
     /// `GET /charge-points?after=ID&limit=N`: `{"items": [...], "next": ID?}`, ordered by id.
     private func list(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters
-        var limit = Self.defaultPageSize
-        if let text = query["limit"] {
-            guard let value = Int(text), (1...Self.maxPageSize).contains(value) else {
-                throw APIError(.invalidRequest, "limit must be an integer from 1 to \(Self.maxPageSize)")
-            }
-            limit = value
-        }
+        let limit = try PageQuery.limit(query["limit"].map(String.init))
         var after: ChargePointID?
         if let text = query["after"] {
             guard let id = ChargePointID(String(text)) else { throw APIError(.invalidRequest, "invalid 'after' id") }

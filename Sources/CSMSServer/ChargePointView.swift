@@ -62,11 +62,11 @@ enum ChargePointView {
         ]
     }
 
-    private static func text(_ value: String?) -> JSONValue {
+    static func text(_ value: String?) -> JSONValue {
         value.map { .string($0) } ?? .null
     }
 
-    private static func time(_ date: Date?) -> JSONValue {
+    static func time(_ date: Date?) -> JSONValue {
         date.map { .string(OCPPDateTime($0).text) } ?? .null
     }
 }

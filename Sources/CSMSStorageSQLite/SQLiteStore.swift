@@ -203,6 +203,14 @@ public final class SQLiteStore: CSMSStore {
         }
     }
 
+    /// The dead letter with `id`, if it exists.
+    public func deadLetter(id: Int64) async throws(StoreError) -> DeadLetter? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM dead_letters WHERE id = ?", arguments: [id])
+                .map(DeadLetter.init(row:))
+        }
+    }
+
     /// Whether a trivial query succeeds now.
     public func isReachable() async -> Bool {
         (try? await read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1

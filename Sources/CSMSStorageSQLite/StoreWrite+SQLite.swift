@@ -85,6 +85,13 @@ extension StoreWrite {
                     letter.chargePointId.rawValue, letter.protocolVersion, letter.rawFrame, letter.reason,
                     letter.error, letter.receivedAt.unixMilliseconds, letter.attempts,
                 ])
+
+        case .recordDeadLetterAttempt(let id, let error):
+            try db.run(
+                sql: "UPDATE dead_letters SET attempts = attempts + 1, error = ? WHERE id = ?", arguments: [error, id])
+
+        case .deleteDeadLetter(let id):
+            try db.run(sql: "DELETE FROM dead_letters WHERE id = ?", arguments: [id])
         }
     }
 

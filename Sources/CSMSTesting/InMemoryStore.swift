@@ -92,6 +92,11 @@ public final class InMemoryStore: CSMSStore {
         }
     }
 
+    /// The dead letter with `id`, if it exists.
+    public func deadLetter(id: Int64) async throws(StoreError) -> DeadLetter? {
+        state.withLock { s in s.deadLetters.first { $0.id == id } }
+    }
+
     /// Always `true`.
     public func isReachable() async -> Bool { true }
 }
@@ -177,6 +182,14 @@ private struct MemoryState {
             letter.receivedAt = letter.receivedAt.roundedToMilliseconds
             nextDeadLetterId += 1
             deadLetters.append(letter)
+
+        case .recordDeadLetterAttempt(let id, let error):
+            guard let index = deadLetters.firstIndex(where: { $0.id == id }) else { return }
+            deadLetters[index].attempts += 1
+            deadLetters[index].error = error
+
+        case .deleteDeadLetter(let id):
+            deadLetters.removeAll { $0.id == id }
         }
     }
 }

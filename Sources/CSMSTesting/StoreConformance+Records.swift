@@ -102,3 +102,31 @@ extension StoreConformance {
         #expect(afterSixth.map(\.attempts) == [7, 8])
     }
 }
+
+extension StoreConformance {
+    /// `deadLetter(id:)` finds one letter; `recordDeadLetterAttempt` counts an attempt and
+    /// replaces the error; `deleteDeadLetter` removes it; both leave a missing id alone.
+    public static func deadLetterAttemptsAndDelete(_ makeStore: Factory) async throws {
+        let store = try await makeStore()
+        let station = cp("CP-DLQ-OPS")
+        try await store.commit([.addDeadLetter(deadLetter(station, 1)), .addDeadLetter(deadLetter(station, 2))])
+        let letters = try await store.deadLetters(chargePointId: station, after: nil, limit: 10)
+        let first = try #require(letters.first?.id)
+        let second = try #require(letters.last?.id)
+        #expect(try await store.deadLetter(id: first) == letters.first)
+        #expect(try await store.deadLetter(id: second + 1000) == nil)
+
+        try await store.commit([.recordDeadLetterAttempt(id: first, error: "again")])
+        let retried = try #require(try await store.deadLetter(id: first))
+        #expect(retried.attempts == (letters.first?.attempts ?? 0) + 1)
+        #expect(retried.error == "again")
+        #expect(retried.rawFrame == letters.first?.rawFrame)
+
+        try await store.commit([
+            .deleteDeadLetter(id: first), .deleteDeadLetter(id: second + 1000),
+            .recordDeadLetterAttempt(id: second + 1000, error: "x"),
+        ])
+        #expect(try await store.deadLetter(id: first) == nil)
+        #expect(try await store.deadLetters(chargePointId: station, after: nil, limit: 10).map(\.id) == [second])
+    }
+}

@@ -56,6 +56,7 @@ public enum StoreConformance {
         Check("pruneStoredResponsesByAge", pruneStoredResponsesByAge),
         Check("deadLettersGetIncreasingIds", deadLettersGetIncreasingIds),
         Check("deadLettersFilterAndPage", deadLettersFilterAndPage),
+        Check("deadLetterAttemptsAndDelete", deadLetterAttemptsAndDelete),
         Check("chargePointsPage", chargePointsPage),
         Check("nonPositiveLimitsListNothing", nonPositiveLimitsListNothing),
         Check("datesKeptToTheMillisecond", datesKeptToTheMillisecond),

@@ -14,7 +14,7 @@ struct CSMS: AsyncParsableCommand {
             config file (--config or CSMS_CONFIG); flags win over the environment, which wins over \
             the file. See docs/configuration.md.
             """,
-        subcommands: [ServeCommand.self, ChargePointsCommand.self])
+        subcommands: [ServeCommand.self, ChargePointsCommand.self, DeadLettersCommand.self])
 }
 
 /// A failure that ends the program with a one-line message on standard error.
@@ -23,6 +23,10 @@ enum Failure: Error {
     case configuration(String)
     /// The database cannot be opened or used (exit status 1).
     case store(String)
+    /// A record named on the command line does not exist (exit status 1).
+    case notFound(String)
+    /// Replaying a dead letter failed again (exit status 1).
+    case replay(String)
 
     /// Prints the message and returns the exit code to throw.
     func report() -> ExitCode {
@@ -32,6 +36,9 @@ enum Failure: Error {
             return ExitCode(2)
         case .store(let message):
             printError("csms: database error: \(message)")
+            return ExitCode(1)
+        case .notFound(let message), .replay(let message):
+            printError("csms: \(message)")
             return ExitCode(1)
         }
     }

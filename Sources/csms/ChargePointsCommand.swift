@@ -113,22 +113,15 @@ struct ChargePointsCommand: AsyncParsableCommand {
         }
 
         static func table(_ rows: [ChargePoint]) -> String {
-            let header = ["ID", "REGISTRATION", "BOOT", "PROTOCOL", "LAST SEEN", "PASSWORD"]
-            let cells = rows.map { row in
-                [
-                    row.id.rawValue, row.registrationStatus?.rawValue ?? "-", row.bootStatus?.rawValue ?? "-",
-                    row.protocolVersion ?? "-", row.lastSeen.map { OCPPDateTime($0).text } ?? "-",
-                    row.passwordHash == nil ? "no" : "yes",
-                ]
-            }
-            let widths = header.indices.map { column in
-                ([header] + cells).map { $0[column].count }.max() ?? 0
-            }
-            func line(_ values: [String]) -> String {
-                zip(values, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
-                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
-            }
-            return ([header] + cells).map(line).joined()
+            TextTable.render(
+                header: ["ID", "REGISTRATION", "BOOT", "PROTOCOL", "LAST SEEN", "PASSWORD"],
+                rows: rows.map { row in
+                    [
+                        row.id.rawValue, row.registrationStatus?.rawValue ?? "-", row.bootStatus?.rawValue ?? "-",
+                        row.protocolVersion ?? "-", row.lastSeen.map { OCPPDateTime($0).text } ?? "-",
+                        row.passwordHash == nil ? "no" : "yes",
+                    ]
+                })
         }
     }
 }

@@ -72,6 +72,11 @@ final class FaultInjectingStore: CSMSStore {
         return try await base.deadLetters(chargePointId: chargePointId, after: after, limit: limit)
     }
 
+    func deadLetter(id: Int64) async throws(StoreError) -> DeadLetter? {
+        try checkRead()
+        return try await base.deadLetter(id: id)
+    }
+
     func isReachable() async -> Bool { await base.isReachable() }
 
     // MARK: Test conveniences (bypass the injected faults)

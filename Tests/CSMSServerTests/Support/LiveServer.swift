@@ -32,16 +32,21 @@ struct LiveServer {
     }
 
     /// Starts a server, runs `body`, then shuts the server down gracefully and waits for it.
+    /// `realProcessor` swaps the echo double for the production `MessageProcessor` (with the
+    /// given configuration) over `store`.
     static func with(
         _ configuration: ServerConfiguration = LiveServer.configuration(), store: TestStore = TestStore(),
-        _ body: (LiveServer) async throws -> Void
+        realProcessor: ProcessorConfiguration? = nil, _ body: (LiveServer) async throws -> Void
     ) async throws {
         let capture = LogCapture()
         let logger = capture.logger(level: .debug)
         let processor = EchoProcessor()
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let server = CSMSServer(
-            configuration: configuration, store: store, processor: processor, logger: logger,
+            configuration: configuration, store: store,
+            processor: realProcessor.map { MessageProcessor(store: store, configuration: $0, logger: logger) }
+                ?? processor,
+            logger: logger,
             onListening: { portContinuation.yield($0) })
         let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in

@@ -58,6 +58,11 @@ final class TestStore: CSMSStore {
         return try await store.deadLetters(chargePointId: chargePointId, after: after, limit: limit)
     }
 
+    func deadLetter(id: Int64) async throws(StoreError) -> DeadLetter? {
+        try check()
+        return try await store.deadLetter(id: id)
+    }
+
     func isReachable() async -> Bool {
         guard reachable.withLock({ $0 }) else { return false }
         return await store.isReachable()
@@ -86,6 +91,11 @@ final class EchoProcessor: InboundMessageHandling {
             if case .callError(let answer) = error.response { return .reply(RPCFrame.callError(answer).encoded()) }
             return .none
         }
+    }
+
+    /// The echo processor keeps no dead letters to replay.
+    func replay(_ letter: DeadLetter) async -> DeadLetterReplayOutcome {
+        .failed(error: "the echo processor does not replay")
     }
 
     /// The frames seen, as text, in order.
