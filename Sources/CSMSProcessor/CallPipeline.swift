@@ -68,6 +68,9 @@ struct CallOutcome: Sendable {
     var answer: Answer
     /// Writes to commit, in order, atomically, before the answer is sent.
     var writes: [StoreWrite]
+    /// Set when the connection must be closed (policy violation) after the answer is sent:
+    /// the reason, for the close frame and the log.
+    var closeConnection: String? = nil
 
     /// A CALLERROR with no writes.
     static func error(_ code: OCPPErrorCode, _ description: String, messageId: String) -> CallOutcome {

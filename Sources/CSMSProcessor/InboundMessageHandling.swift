@@ -33,6 +33,9 @@ public enum InboundResult: Sendable, Equatable {
     case outboundReply(RPCFrame)
     /// Nothing to send (an ignored frame, or a 2.1 SEND).
     case none
+    /// Write this frame back, then close the connection with 1008 (policy violation) and
+    /// `reason` (a station flooding past its rate limit).
+    case replyAndClose([UInt8], reason: String)
 }
 
 /// The message processor's entry point. The server's connection calls it once per inbound

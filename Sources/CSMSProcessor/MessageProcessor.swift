@@ -10,7 +10,8 @@ public import OCPP
 /// Pipeline, outermost first (design.md):
 /// 1. context/logging: correlation id, logger metadata, correlation id in CALLERROR details;
 /// 2. metrics: `ocpp.messages.received`, `ocpp.handler.duration`;
-/// 3. (rate limiting: a later issue plugs a step in here, see `init(store:…rateLimit:)`);
+/// 3. rate limiting (`ProcessorConfiguration.rateLimit`): `GenericError` over the limit, close
+///    with 1008 when a station keeps flooding;
 /// 4. commit: the writes of everything below (handler writes, stored answer, dead letters)
 ///    in one `commit` before the answer leaves;
 /// 5. registration gate: `SecurityError` until the station's boot was accepted;
@@ -43,8 +44,8 @@ public struct MessageProcessor: InboundMessageHandling {
             clock: clock, logger: logger, metricsFactory: metricsFactory, rateLimit: nil)
     }
 
-    /// As the public initializer, plus the rate-limiting step (a later issue) that runs
-    /// between the metrics step and the commit step.
+    /// As the public initializer, with `rateLimit` replacing the rate-limiting step that
+    /// `configuration.rateLimit` describes (tests pass their own).
     init(
         store: any CSMSStore, registries: [ActionRegistry], router: ActionRouter, configuration: ProcessorConfiguration,
         services: HandlerServices, clock: any WallClock, logger: Logger, metricsFactory: any MetricsFactory,
@@ -54,13 +55,16 @@ public struct MessageProcessor: InboundMessageHandling {
         self.clock = clock
         self.configuration = configuration
         self.logger = logger
-        metrics = ProcessorMetrics(factory: metricsFactory)
+        let metrics = ProcessorMetrics(factory: metricsFactory)
+        self.metrics = metrics
         var byFamily: [OCPPVersion.Family: ActionRegistry] = [:]
         for registry in registries { byFamily[registry.family] = registry }
         self.registries = byFamily
 
         var steps: [any CallStep] = [ContextStep(), MetricsStep(metrics: metrics)]
-        if let rateLimit { steps.append(rateLimit) }
+        if let step = rateLimit ?? configuration.rateLimit.map({ RateLimitStep(settings: $0, metrics: metrics) }) {
+            steps.append(step)
+        }
         steps += [
             CommitStep(store: store),
             RegistrationGate(store: store, cache: RegistrationGateCache()),
@@ -119,16 +123,19 @@ public struct MessageProcessor: InboundMessageHandling {
                 descriptor: registries[session.version.family]?[call.action], receivedAt: receivedAt, logger: logger)
             let outcome = await chain(inbound)
             guard inbound.expectsReply else { return .none }
+            let reply: [UInt8]
             switch outcome.answer {
             case .result(let payload):
-                return .reply(RPCFrame.callResult(RPCCallResult(messageId: call.messageId, payload: payload)).encoded())
+                reply = RPCFrame.callResult(RPCCallResult(messageId: call.messageId, payload: payload)).encoded()
             case .error(let error):
-                return .reply(RPCFrame.callError(error).encoded())
+                reply = RPCFrame.callError(error).encoded()
             case .encoded(let bytes), .replayed(let bytes):
-                return .reply(bytes)
+                reply = bytes
             case .none:
                 return .none
             }
+            if let reason = outcome.closeConnection { return .replyAndClose(reply, reason: reason) }
+            return .reply(reply)
         }
     }
 

@@ -59,6 +59,9 @@ struct ProcessorMetrics: Sendable {
     /// Timer: time from a CALL/SEND entering the pipeline to its answer being ready
     /// (commit included); dimensions `action`, `outcome` (`result`, `replayed`, `error`, `handled`).
     static let handlerDuration = "ocpp.handler.duration"
+    /// Counter: messages over their station's rate limit; dimensions `version`, `action`,
+    /// `outcome` (`refused`, or `admitted` for transaction messages).
+    static let rateLimited = "csms.rate_limit.exceeded"
 
     /// `action` for frames that carry none (replies, undecodable frames).
     static let noAction = "none"
@@ -81,6 +84,15 @@ struct ProcessorMetrics: Sendable {
         Timer(
             label: Self.handlerDuration, dimensions: [("action", action), ("outcome", outcome)], factory: factory
         ).record(duration: duration)
+    }
+
+    /// Counts one message over its station's rate limit.
+    func rateLimited(version: OCPPVersion, action: String, outcome: String) {
+        Counter(
+            label: Self.rateLimited,
+            dimensions: [("version", version.description), ("action", action), ("outcome", outcome)],
+            factory: factory
+        ).increment()
     }
 }
 

@@ -32,13 +32,16 @@ public struct ProcessorConfiguration: Sendable, Equatable {
     /// Whether every outbound response payload is checked against its schema before it is
     /// sent (an invalid one becomes an InternalError). On in debug builds, off in release.
     public var validatesResponses: Bool
+    /// Per charge point rate limits on inbound messages; `nil` (the default here; the server's
+    /// configuration turns them on) means none.
+    public var rateLimit: RateLimitSettings?
 
     /// A configuration; every parameter has the default described on its property.
     public init(
         unknownChargePoints: UnknownChargePointPolicy = .reject, heartbeatInterval: Duration = .seconds(300),
         bootRetryInterval: Duration = .seconds(60), idempotencyWindow: Duration = .seconds(86_400),
         rerunActions: Set<String> = ["Heartbeat", "BootNotification"],
-        validatesResponses: Bool = ProcessorConfiguration.isDebugBuild
+        validatesResponses: Bool = ProcessorConfiguration.isDebugBuild, rateLimit: RateLimitSettings? = nil
     ) {
         self.unknownChargePoints = unknownChargePoints
         self.heartbeatInterval = heartbeatInterval
@@ -46,6 +49,7 @@ public struct ProcessorConfiguration: Sendable, Equatable {
         self.idempotencyWindow = idempotencyWindow
         self.rerunActions = rerunActions
         self.validatesResponses = validatesResponses
+        self.rateLimit = rateLimit
     }
 
     /// Whether this is a debug build (the default for `validatesResponses`).

@@ -73,6 +73,7 @@ extension ServerConfiguration {
             }
             logLevel = level
         }
+        processing = try ProcessingSettings(r)
     }
 
     /// Refuses what `csms serve` cannot run (security profiles 2 and 3 need TLS, which this
@@ -91,7 +92,7 @@ extension ServerConfiguration {
 /// swift-configuration's optional getters return `nil` for a value that is present but not
 /// convertible; these getters tell the two apart (by reading the value as text as well), so
 /// that `CSMS_PORT=abc` is an error rather than port 9000.
-private struct SettingReader {
+struct SettingReader {
     let reader: ConfigReader
 
     func string(_ key: SettingKey, isSecret: Bool = false) throws(ConfigurationError) -> String? {
@@ -122,6 +123,24 @@ private struct SettingReader {
 
     func seconds(_ key: SettingKey, in range: ClosedRange<Int>) throws(ConfigurationError) -> Duration? {
         try int(key, in: range).map { .seconds($0) }
+    }
+
+    func double(_ key: SettingKey, in range: ClosedRange<Double>) throws(ConfigurationError) -> Double? {
+        let value: Double
+        if let number = reader.double(forKey: key.configKey) {
+            value = number
+        } else if let text = reader.string(forKey: key.configKey) {
+            guard let number = Double(text.trimmingCharacters(in: .whitespaces)), number.isFinite else {
+                throw .invalid(key, "expected a number")
+            }
+            value = number
+        } else {
+            return nil
+        }
+        guard range.contains(value) else {
+            throw .invalid(key, "must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return value
     }
 
     func bool(_ key: SettingKey) throws(ConfigurationError) -> Bool? {

@@ -37,6 +37,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var logFormat: LogFormat?
     /// The lowest level logged; default `info`.
     public var logLevel: String
+    /// Message-processing settings (heartbeat interval, idempotency window, rate limits).
+    public var processing: ProcessingSettings
 
     /// A configuration with the documented defaults.
     public init() {
@@ -54,6 +56,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         shutdownGracePeriod = .seconds(10)
         logFormat = nil
         logLevel = "info"
+        processing = ProcessingSettings()
     }
 
     /// WebSocket settings of the OCPP endpoint.

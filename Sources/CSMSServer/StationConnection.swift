@@ -72,6 +72,11 @@ public final class StationConnection: Sendable {
                     await tracker.received(reply, on: session)
                 case .none:
                     break
+                case .replyAndClose(let frame, let reason):
+                    try await send(frame)
+                    logger.warning("closing the connection (policy violation)", metadata: ["reason": .string(reason)])
+                    await close(code: .policyViolation, reason: "rate limit exceeded")
+                    return
                 }
             case .binary:
                 // OCPP-J carries JSON text only (2.0.1 Part 4 §4.1.3).

@@ -30,13 +30,10 @@ enum Runtime {
     static func processor(
         store: any CSMSStore, configuration: ServerConfiguration, logger: Logger
     ) -> any InboundMessageHandling {
-        var processorConfiguration = ProcessorConfiguration()
-        processorConfiguration.unknownChargePoints =
-            switch configuration.unknownChargePoints {
-            case .accept: .accept
-            case .pending: .pending
-            case .reject: .reject
-            }
-        return MessageProcessor(store: store, configuration: processorConfiguration, logger: logger)
+        MessageProcessor(
+            store: store,
+            configuration: configuration.processing.processorConfiguration(
+                unknownChargePoints: configuration.unknownChargePoints),
+            logger: logger)
     }
 }

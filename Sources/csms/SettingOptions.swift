@@ -70,6 +70,35 @@ struct SettingOptions: ParsableArguments {
     )
     var logLevel: String?
 
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp(
+            "Any setting by its config key, e.g. --set ocpp.heartbeatInterval=60 (repeatable; overrides the named flag).",
+            valueName: "key=value"))
+    var assignments: [String] = []
+
+    func validate() throws {
+        _ = try assignedValues()
+    }
+
+    /// The `--set key=value` assignments, keyed by setting; an unknown key or a missing `=` is
+    /// a usage error.
+    private func assignedValues() throws(ValidationError) -> [SettingKey: String] {
+        let known = Dictionary(uniqueKeysWithValues: SettingKey.all.map { ($0.name, $0) })
+        var values: [SettingKey: String] = [:]
+        for assignment in assignments {
+            guard let equals = assignment.firstIndex(of: "=") else {
+                throw ValidationError("--set expects key=value, got '\(assignment.prefix(60))'")
+            }
+            let name = String(assignment[..<equals])
+            guard let key = known[name] else {
+                throw ValidationError("--set: unknown setting '\(name.prefix(60))' (docs/configuration.md lists them)")
+            }
+            values[key] = String(assignment[assignment.index(after: equals)...])
+        }
+        return values
+    }
+
     /// The flags that were given, keyed by setting.
     var commandLineValues: [SettingKey: ConfigValue] {
         var values: [SettingKey: ConfigValue] = [:]
@@ -92,6 +121,7 @@ struct SettingOptions: ParsableArguments {
         put(.shutdownGracePeriod, shutdownGracePeriod.map { .int($0) })
         put(.logFormat, logFormat.map { .string($0) })
         put(.logLevel, logLevel.map { .string($0) })
+        for (key, text) in (try? assignedValues()) ?? [:] { put(key, .string(text)) }
         return values
     }
 

@@ -46,9 +46,10 @@ def csms_binary() -> Path:
 class Server:
     """One `csms serve` process on 127.0.0.1, port 0, logging JSON lines to a file."""
 
-    def __init__(self, workdir: Path, database: Path):
+    def __init__(self, workdir: Path, database: Path, extra_args: tuple = ()):
         self.workdir = workdir
         self.database = database
+        self.extra_args = list(extra_args)
         self.process = None
         self.port = None
         self.log_path = None
@@ -66,6 +67,7 @@ class Server:
                 "--database", f"sqlite:{self.database}",
                 "--unknown-charge-points", "accept",
                 "--log-format", "json",
+                *self.extra_args,
             ],
             cwd=self.workdir, env={**env, "CSMS_API_TOKEN": API_TOKEN},
             stdout=log, stderr=subprocess.STDOUT,

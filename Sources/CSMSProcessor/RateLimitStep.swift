@@ -1,0 +1,150 @@
+public import CSMSCore
+import Foundation
+import Logging
+import OCPP
+import Synchronization
+
+/// Per charge point rate limits on inbound CALLs (docs/processor.md, "Rate limiting").
+public struct RateLimitSettings: Sendable, Equatable {
+    /// Messages per second a station may send, sustained (transaction messages excepted).
+    public var rate: Double
+    /// Messages a station may send at once above `rate`.
+    public var burst: Int
+    /// Transaction messages per second (StartTransaction, StopTransaction, MeterValues,
+    /// TransactionEvent). Over this they are still processed (invariant 2: stations discard
+    /// transaction messages after errors) and only counted.
+    public var transactionRate: Double
+    /// The burst of transaction messages.
+    public var transactionBurst: Int
+    /// A station whose messages are refused this many times in a row (no message admitted in
+    /// between) is disconnected with close code 1008 (policy violation) and a security event
+    /// is logged.
+    public var disconnectAfter: Int
+
+    /// Settings; every parameter has the default described in docs/configuration.md.
+    public init(
+        rate: Double = 20, burst: Int = 100, transactionRate: Double = 200, transactionBurst: Int = 1000,
+        disconnectAfter: Int = 100
+    ) {
+        self.rate = rate
+        self.burst = burst
+        self.transactionRate = transactionRate
+        self.transactionBurst = transactionBurst
+        self.disconnectAfter = disconnectAfter
+    }
+
+    /// The actions limited by the transaction bucket.
+    public static let transactionActions: Set<String> = [
+        "StartTransaction", "StopTransaction", "MeterValues", "TransactionEvent",
+    ]
+}
+
+/// Pipeline step: a token bucket per charge point for ordinary messages and another for
+/// transaction messages. An ordinary message over the limit is answered `GenericError`
+/// (nothing is stored and the handler does not run); a transaction message over the limit is
+/// processed anyway and counted. After `disconnectAfter` refusals in a row the outcome asks
+/// the connection to close with 1008.
+///
+/// The buckets live in 16 shards, each behind its own lock held for a few instructions, so
+/// stations do not wait on one another; idle stations with full buckets are forgotten.
+struct RateLimitStep: CallStep {
+    let settings: RateLimitSettings
+    let metrics: ProcessorMetrics
+    private let shards: [Shard]
+    private let now: @Sendable () -> Double
+
+    /// One lock and the stations hashed to it.
+    final class Shard: Sendable {
+        let entries = Mutex<[ChargePointID: StationLimits]>([:])
+    }
+
+    /// The state of one station.
+    struct StationLimits: Sendable {
+        var ordinary: TokenBucket
+        var transactions: TokenBucket
+        var refusedInARow = 0
+    }
+
+    /// Shard size above which full, idle entries are dropped.
+    static let pruneThreshold = 4096
+
+    init(
+        settings: RateLimitSettings, metrics: ProcessorMetrics,
+        now: @escaping @Sendable () -> Double = RateLimitStep.monotonicSeconds
+    ) {
+        self.settings = settings
+        self.metrics = metrics
+        self.now = now
+        shards = (0..<16).map { _ in Shard() }
+    }
+
+    /// Seconds on the monotonic clock.
+    @Sendable static func monotonicSeconds() -> Double {
+        let elapsed = ContinuousClock.now - RateLimitStep.epoch
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    private static let epoch = ContinuousClock.now
+
+    /// What the buckets say about one more message of `station`.
+    enum Decision: Equatable {
+        case admit
+        case admitOverLimit
+        case refuse(refusedInARow: Int)
+    }
+
+    func decide(_ station: ChargePointID, isTransaction: Bool) -> Decision {
+        let time = now()
+        let shard = shards[Int(UInt(bitPattern: station.hashValue) % UInt(shards.count))]
+        return shard.entries.withLock { entries in
+            if entries.count > Self.pruneThreshold {
+                entries = entries.filter { _, limits in
+                    var limits = limits
+                    return !(limits.ordinary.isFull(now: time) && limits.transactions.isFull(now: time))
+                }
+            }
+            var limits =
+                entries[station]
+                ?? StationLimits(
+                    ordinary: TokenBucket(rate: settings.rate, burst: settings.burst, now: time),
+                    transactions: TokenBucket(
+                        rate: settings.transactionRate, burst: settings.transactionBurst, now: time))
+            defer { entries[station] = limits }
+            if isTransaction {
+                return limits.transactions.take(now: time) ? .admit : .admitOverLimit
+            }
+            if limits.ordinary.take(now: time) {
+                limits.refusedInARow = 0
+                return .admit
+            }
+            limits.refusedInARow += 1
+            return .refuse(refusedInARow: limits.refusedInARow)
+        }
+    }
+
+    func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
+        let isTransaction = RateLimitSettings.transactionActions.contains(call.call.action)
+        switch decide(call.session.chargePointId, isTransaction: isTransaction) {
+        case .admit:
+            return await next(call)
+        case .admitOverLimit:
+            metrics.rateLimited(version: call.session.version, action: call.actionLabel, outcome: "admitted")
+            return await next(call)
+        case .refuse(let refusedInARow):
+            metrics.rateLimited(version: call.session.version, action: call.actionLabel, outcome: "refused")
+            var outcome = CallOutcome.error(
+                .genericError,
+                "rate limit exceeded: at most \(settings.burst) messages at once and \(settings.rate) per second",
+                messageId: call.call.messageId)
+            if refusedInARow >= settings.disconnectAfter {
+                call.logger.warning(
+                    "security event: station flooding, disconnecting",
+                    metadata: ["security_event": "flooding", "refused_in_a_row": "\(refusedInARow)"])
+                outcome.closeConnection = "rate limit exceeded \(refusedInARow) times in a row"
+            } else if refusedInARow == 1 {
+                call.logger.notice("rate limit exceeded; refusing messages")
+            }
+            return outcome
+        }
+    }
+}

@@ -1,0 +1,79 @@
+public import CSMSProcessor
+
+/// The message-processing settings of `csms serve` (docs/configuration.md): what BootNotification
+/// answers carry, how long answers are kept for retries, and the per-station rate limits.
+public struct ProcessingSettings: Sendable, Equatable {
+    /// `ocpp.heartbeatInterval`: the interval sent in an Accepted BootNotification answer; 300 s.
+    public var heartbeatInterval: Duration = .seconds(300)
+    /// `ocpp.bootRetryInterval`: the interval sent in a Pending or Rejected answer; 60 s.
+    public var bootRetryInterval: Duration = .seconds(60)
+    /// `ocpp.idempotencyWindow`: how long answers are kept for retried messages; 24 h.
+    public var idempotencyWindow: Duration = .seconds(86_400)
+    /// `rateLimit.*`: per charge point rate limits; `nil` when `rateLimit.rate` is 0.
+    public var rateLimit: RateLimitSettings? = RateLimitSettings()
+
+    /// The defaults.
+    public init() {}
+
+    /// The processor configuration for these settings and the server's registration policy.
+    public func processorConfiguration(
+        unknownChargePoints: ServerConfiguration.UnknownChargePointPolicy
+    ) -> ProcessorConfiguration {
+        var configuration = ProcessorConfiguration()
+        configuration.unknownChargePoints =
+            switch unknownChargePoints {
+            case .accept: .accept
+            case .pending: .pending
+            case .reject: .reject
+            }
+        configuration.heartbeatInterval = heartbeatInterval
+        configuration.bootRetryInterval = bootRetryInterval
+        configuration.idempotencyWindow = idempotencyWindow
+        configuration.rateLimit = rateLimit
+        return configuration
+    }
+}
+
+extension SettingKey {
+    /// `ocpp.heartbeatInterval`: seconds, sent in Accepted BootNotification answers.
+    public static let heartbeatInterval = SettingKey("ocpp.heartbeatInterval")
+    /// `ocpp.bootRetryInterval`: seconds, sent in Pending/Rejected BootNotification answers.
+    public static let bootRetryInterval = SettingKey("ocpp.bootRetryInterval")
+    /// `ocpp.idempotencyWindow`: seconds an answer is kept for retries.
+    public static let idempotencyWindow = SettingKey("ocpp.idempotencyWindow")
+    /// `rateLimit.rate`: messages per second per station (0 = no rate limits).
+    public static let rateLimitRate = SettingKey("rateLimit.rate")
+    /// `rateLimit.burst`: messages a station may send at once.
+    public static let rateLimitBurst = SettingKey("rateLimit.burst")
+    /// `rateLimit.transactionRate`: transaction messages per second per station.
+    public static let rateLimitTransactionRate = SettingKey("rateLimit.transactionRate")
+    /// `rateLimit.transactionBurst`: transaction messages at once.
+    public static let rateLimitTransactionBurst = SettingKey("rateLimit.transactionBurst")
+    /// `rateLimit.disconnectAfter`: refusals in a row before a station is disconnected.
+    public static let rateLimitDisconnectAfter = SettingKey("rateLimit.disconnectAfter")
+
+    /// The settings of `ProcessingSettings`.
+    static let processing: [SettingKey] = [
+        .heartbeatInterval, .bootRetryInterval, .idempotencyWindow, .rateLimitRate, .rateLimitBurst,
+        .rateLimitTransactionRate, .rateLimitTransactionBurst, .rateLimitDisconnectAfter,
+    ]
+}
+
+extension ProcessingSettings {
+    /// Reads the settings; missing ones keep their defaults.
+    init(_ r: SettingReader) throws(ConfigurationError) {
+        self.init()
+        heartbeatInterval = try r.seconds(.heartbeatInterval, in: 1...86_400) ?? heartbeatInterval
+        bootRetryInterval = try r.seconds(.bootRetryInterval, in: 1...86_400) ?? bootRetryInterval
+        idempotencyWindow = try r.seconds(.idempotencyWindow, in: 0...(30 * 86_400)) ?? idempotencyWindow
+        var limits = RateLimitSettings()
+        let rate = try r.double(.rateLimitRate, in: 0...1_000_000) ?? limits.rate
+        limits.rate = rate
+        limits.burst = try r.int(.rateLimitBurst, in: 1...1_000_000) ?? limits.burst
+        limits.transactionRate =
+            try r.double(.rateLimitTransactionRate, in: 0.001...1_000_000) ?? limits.transactionRate
+        limits.transactionBurst = try r.int(.rateLimitTransactionBurst, in: 1...1_000_000) ?? limits.transactionBurst
+        limits.disconnectAfter = try r.int(.rateLimitDisconnectAfter, in: 1...1_000_000) ?? limits.disconnectAfter
+        rateLimit = rate == 0 ? nil : limits
+    }
+}

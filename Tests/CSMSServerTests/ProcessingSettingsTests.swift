@@ -1,0 +1,58 @@
+import CSMSProcessor
+import CSMSServer
+import Configuration
+import Foundation
+import Testing
+
+@Suite("Configuration: processing settings and rate limits")
+struct ProcessingSettingsTests {
+    private func load(environment: [String: String] = [:], file: String? = nil) async throws -> ServerConfiguration {
+        var path: String?
+        if let file {
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("csms-config-\(UUID()).json")
+            try Data(file.utf8).write(to: url)
+            path = url.path
+        }
+        defer { if let path { try? FileManager.default.removeItem(atPath: path) } }
+        let reader = try await ConfigurationSources.reader(
+            commandLine: [:], environment: environment, configFile: path)
+        return try ServerConfiguration(reader: reader)
+    }
+
+    @Test("defaults, and what they give the processor")
+    func defaults() async throws {
+        let settings = try await load().processing
+        #expect(settings == ProcessingSettings())
+        let processor = settings.processorConfiguration(unknownChargePoints: .pending)
+        #expect(processor.heartbeatInterval == .seconds(300))
+        #expect(processor.bootRetryInterval == .seconds(60))
+        #expect(processor.idempotencyWindow == .seconds(86_400))
+        #expect(processor.unknownChargePoints == .pending)
+        #expect(processor.rateLimit == RateLimitSettings())
+    }
+
+    @Test("environment and nested file keys; rate 0 turns rate limits off")
+    func sources() async throws {
+        let configuration = try await load(
+            environment: ["CSMS_OCPP_HEARTBEAT_INTERVAL": "60", "CSMS_RATE_LIMIT_BURST": "7"],
+            file: #"{"ocpp": {"idempotencyWindow": 3600}, "rateLimit": {"rate": 2.5, "disconnectAfter": 9}}"#)
+        let settings = configuration.processing
+        #expect(settings.heartbeatInterval == .seconds(60))
+        #expect(settings.idempotencyWindow == .seconds(3600))
+        #expect(settings.rateLimit?.rate == 2.5)
+        #expect(settings.rateLimit?.burst == 7)
+        #expect(settings.rateLimit?.disconnectAfter == 9)
+        #expect(try await load(environment: ["CSMS_RATE_LIMIT_RATE": "0"]).processing.rateLimit == nil)
+        #expect(SettingKey.rateLimitTransactionBurst.environmentVariable == "CSMS_RATE_LIMIT_TRANSACTION_BURST")
+    }
+
+    @Test(
+        "invalid values are refused",
+        arguments: [
+            ["CSMS_OCPP_HEARTBEAT_INTERVAL": "0"], ["CSMS_RATE_LIMIT_RATE": "fast"], ["CSMS_RATE_LIMIT_RATE": "-1"],
+            ["CSMS_RATE_LIMIT_BURST": "0"], ["CSMS_OCPP_BOOT_RETRY_INTERVAL": "x"],
+        ])
+    func invalid(environment: [String: String]) async {
+        await #expect(throws: ConfigurationError.self) { try await load(environment: environment) }
+    }
+}
