@@ -27,6 +27,8 @@ struct InboundCall: Sendable {
     /// The dead letter this call replays (`MessageProcessor.replay`), if any: a failure then
     /// counts an attempt on that letter instead of adding a new one, and a success removes it.
     var replayOf: Int64? = nil
+    /// Whether a failed commit may put the message into the spill file (not for replays).
+    var maySpill = true
 
     /// Whether a reply may be sent (a SEND never gets one).
     var expectsReply: Bool { messageType == .call }

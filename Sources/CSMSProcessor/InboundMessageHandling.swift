@@ -49,4 +49,13 @@ public protocol InboundMessageHandling: Sendable {
     /// Re-runs a stored dead letter through the pipeline (operator replay; see
     /// `MessageProcessor.replay(_:)`).
     func replay(_ letter: DeadLetter) async -> DeadLetterReplayOutcome
+
+    /// Moves spilled transaction messages into the database once it is reachable; returns
+    /// how many (see `MessageProcessor.replaySpilled()`).
+    func replaySpilled() async -> Int
+}
+
+extension InboundMessageHandling {
+    /// A processor without a spill file has nothing to move.
+    public func replaySpilled() async -> Int { 0 }
 }

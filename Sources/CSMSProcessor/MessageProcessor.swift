@@ -30,6 +30,8 @@ public struct MessageProcessor: InboundMessageHandling {
     private let metrics: ProcessorMetrics
     let registries: [OCPPVersion.Family: ActionRegistry]
     let chain: CallChain
+    /// The spill file of transaction messages the database could not take, if configured.
+    public let spill: SpillFile?
 
     /// A processor over `store` that knows the actions of `registries` (one per message set)
     /// and runs the handlers of `router` with `services`.
@@ -60,13 +62,16 @@ public struct MessageProcessor: InboundMessageHandling {
         var byFamily: [OCPPVersion.Family: ActionRegistry] = [:]
         for registry in registries { byFamily[registry.family] = registry }
         self.registries = byFamily
+        let spill = configuration.spillFilePath.map { SpillFile(path: $0) }
+        self.spill = spill
 
         var steps: [any CallStep] = [ContextStep(), MetricsStep(metrics: metrics)]
         if let step = rateLimit ?? configuration.rateLimit.map({ RateLimitStep(settings: $0, metrics: metrics) }) {
             steps.append(step)
         }
         steps += [
-            CommitStep(store: store),
+            CommitStep(
+                store: store, retry: configuration.commitRetry, spill: spill, spillActions: configuration.spillActions),
             RegistrationGate(store: store, cache: RegistrationGateCache()),
             IdempotencyStep(
                 store: store, window: configuration.idempotencyWindow, rerunActions: configuration.rerunActions),

@@ -49,6 +49,12 @@ struct ContextStep: CallStep {
 /// success removes the letter in the same commit as the replayed state change.
 struct CommitStep: CallStep {
     let store: any CSMSStore
+    /// Retries for commits that fail with `.unavailable`.
+    var retry: RetryPolicy = .none
+    /// Where transaction messages go when the database cannot take them.
+    var spill: SpillFile? = nil
+    /// The actions that are spilled.
+    var spillActions: Set<String> = []
 
     func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
         var outcome = await next(call)
@@ -63,20 +69,66 @@ struct CommitStep: CallStep {
             outcome.writes.append(.deleteDeadLetter(id: letter))
         }
         guard !outcome.writes.isEmpty else { return outcome }
-        do {
-            try await store.commit(outcome.writes)
+        let failure: StoreError
+        switch await commitRetrying(outcome.writes, call) {
+        case nil:
             return outcome
+        case let error?:
+            failure = error
+        }
+        call.logger.error("commit failed", metadata: ["error": "\(failure)"])
+        if spilled(call, outcome) { return CallOutcome(answer: outcome.answer, writes: []) }
+        let internalFailure = CallOutcome.internalFailure(call, reason: "commit_failed", error: "\(failure)")
+        do {
+            try await store.commit(internalFailure.writes)
         } catch {
-            call.logger.error("commit failed", metadata: ["error": "\(error)"])
-            let failure = CallOutcome.internalFailure(call, reason: "commit_failed", error: "\(error)")
+            call.logger.critical(
+                "dead letter could not be stored; the message is lost",
+                metadata: ["error": "\(error)", "raw_frame_bytes": "\(call.rawFrame.count)"])
+        }
+        return CallOutcome(answer: internalFailure.answer, writes: [])
+    }
+
+    /// Commits `writes`, retrying while the store is unavailable and the policy allows;
+    /// returns the last error, or `nil` once committed.
+    private func commitRetrying(_ writes: [StoreWrite], _ call: InboundCall) async -> StoreError? {
+        let start = ContinuousClock.now
+        var attempt = 1
+        while true {
             do {
-                try await store.commit(failure.writes)
+                try await store.commit(writes)
+                return nil
             } catch {
-                call.logger.critical(
-                    "dead letter could not be stored; the message is lost",
-                    metadata: ["error": "\(error)", "raw_frame_bytes": "\(call.rawFrame.count)"])
+                guard error.code == .unavailable,
+                    let delay = retry.delay(
+                        afterAttempt: attempt, elapsed: ContinuousClock.now - start, random: Double.random(in: 0..<1))
+                else { return error }
+                call.logger.warning(
+                    "commit failed; retrying", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                try? await Task.sleep(for: delay)
+                attempt += 1
             }
-            return CallOutcome(answer: failure.answer, writes: [])
+        }
+    }
+
+    /// Keeps a processed transaction message in the spill file so that it can be
+    /// acknowledged (docs/reliability.md); returns whether it was kept.
+    private func spilled(_ call: InboundCall, _ outcome: CallOutcome) -> Bool {
+        guard let spill, call.maySpill, spillActions.contains(call.call.action) else { return false }
+        switch outcome.answer {
+        case .result, .encoded, .none: break
+        case .error, .replayed: return false
+        }
+        do {
+            try spill.append(
+                SpillFile.Entry(
+                    chargePointId: call.session.chargePointId, protocolVersion: call.session.version.subprotocol,
+                    receivedAt: call.receivedAt, rawFrame: String(decoding: call.rawFrame, as: UTF8.self)))
+            call.logger.warning("database unavailable; transaction message kept in the spill file and acknowledged")
+            return true
+        } catch {
+            call.logger.critical("spill file write failed", metadata: ["error": "\(error)"])
+            return false
         }
     }
 }

@@ -1,3 +1,5 @@
+public import CSMSCore
+
 /// The settings of the message processor, with defaults that run out of the box.
 ///
 /// Durations are sent to stations in whole seconds (OCPP `interval` fields are integers).
@@ -35,13 +37,28 @@ public struct ProcessorConfiguration: Sendable, Equatable {
     /// Per charge point rate limits on inbound messages; `nil` (the default here; the server's
     /// configuration turns them on) means none.
     public var rateLimit: RateLimitSettings?
+    /// How a commit that failed because the database is unavailable is retried before the
+    /// message fails (or is spilled); default `RetryPolicy()` (4 attempts within 5 s).
+    public var commitRetry: RetryPolicy
+    /// The spill file for transaction messages the database cannot take (`nil`: none; such a
+    /// message then fails with InternalError and becomes a dead letter if that can be stored).
+    public var spillFilePath: String?
+    /// The actions whose messages are spilled: `transactionActions` by default.
+    public var spillActions: Set<String>
+
+    /// The transaction messages: never refused by rate limits, spilled when the database is down.
+    public static let transactionActions: Set<String> = [
+        "StartTransaction", "StopTransaction", "MeterValues", "TransactionEvent",
+    ]
 
     /// A configuration; every parameter has the default described on its property.
     public init(
         unknownChargePoints: UnknownChargePointPolicy = .reject, heartbeatInterval: Duration = .seconds(300),
         bootRetryInterval: Duration = .seconds(60), idempotencyWindow: Duration = .seconds(86_400),
         rerunActions: Set<String> = ["Heartbeat", "BootNotification"],
-        validatesResponses: Bool = ProcessorConfiguration.isDebugBuild, rateLimit: RateLimitSettings? = nil
+        validatesResponses: Bool = ProcessorConfiguration.isDebugBuild, rateLimit: RateLimitSettings? = nil,
+        commitRetry: RetryPolicy = RetryPolicy(), spillFilePath: String? = nil,
+        spillActions: Set<String> = ProcessorConfiguration.transactionActions
     ) {
         self.unknownChargePoints = unknownChargePoints
         self.heartbeatInterval = heartbeatInterval
@@ -50,6 +67,9 @@ public struct ProcessorConfiguration: Sendable, Equatable {
         self.rerunActions = rerunActions
         self.validatesResponses = validatesResponses
         self.rateLimit = rateLimit
+        self.commitRetry = commitRetry
+        self.spillFilePath = spillFilePath
+        self.spillActions = spillActions
     }
 
     /// Whether this is a debug build (the default for `validatesResponses`).

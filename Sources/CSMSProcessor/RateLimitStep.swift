@@ -32,11 +32,6 @@ public struct RateLimitSettings: Sendable, Equatable {
         self.transactionBurst = transactionBurst
         self.disconnectAfter = disconnectAfter
     }
-
-    /// The actions limited by the transaction bucket.
-    public static let transactionActions: Set<String> = [
-        "StartTransaction", "StopTransaction", "MeterValues", "TransactionEvent",
-    ]
 }
 
 /// Pipeline step: a token bucket per charge point for ordinary messages and another for
@@ -123,7 +118,7 @@ struct RateLimitStep: CallStep {
     }
 
     func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
-        let isTransaction = RateLimitSettings.transactionActions.contains(call.call.action)
+        let isTransaction = ProcessorConfiguration.transactionActions.contains(call.call.action)
         switch decide(call.session.chargePointId, isTransaction: isTransaction) {
         case .admit:
             return await next(call)

@@ -66,9 +66,10 @@ public struct CSMSServer: Service, CustomStringConvertible {
             logger: logger)
         let drainer = ConnectionDrainer(
             registry: registry, gracePeriod: configuration.shutdownGracePeriod, logger: logger)
+        let spill = SpillReplayService(processor: processor, interval: .seconds(1))
         // Graceful shutdown runs in reverse order: the drainer closes the stations first.
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: [application, drainer], logger: logger))
+            configuration: ServiceGroupConfiguration(services: [spill, application, drainer], logger: logger))
         try await group.run()
     }
 
@@ -144,5 +145,24 @@ struct ConnectionDrainer: Service, CustomStringConvertible {
             logger.warning(
                 "shutdown grace period over; connections still open", metadata: ["connections": "\(registry.count)"])
         }
+    }
+}
+
+/// Moves spilled transaction messages into the database once it is reachable again: checks
+/// every `interval`, and once more when shutdown begins (docs/reliability.md).
+struct SpillReplayService: Service, CustomStringConvertible {
+    var description: String { "SpillReplayService" }
+
+    let processor: any InboundMessageHandling
+    let interval: Duration
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                _ = await processor.replaySpilled()
+                try? await Task.sleep(for: interval)
+            }
+        }
+        _ = await processor.replaySpilled()
     }
 }

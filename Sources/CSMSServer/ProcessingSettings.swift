@@ -1,4 +1,6 @@
+public import CSMSCore
 public import CSMSProcessor
+import Foundation
 
 /// The message-processing settings of `csms serve` (docs/configuration.md): what BootNotification
 /// answers carry, how long answers are kept for retries, and the per-station rate limits.
@@ -11,13 +13,30 @@ public struct ProcessingSettings: Sendable, Equatable {
     public var idempotencyWindow: Duration = .seconds(86_400)
     /// `rateLimit.*`: per charge point rate limits; `nil` when `rateLimit.rate` is 0.
     public var rateLimit: RateLimitSettings? = RateLimitSettings()
+    /// `retry.database.*`: how commits are retried while the database is unavailable.
+    public var databaseRetry = RetryPolicy()
+    /// `spillFile`: the spill file of transaction messages; `nil` derives it from the database
+    /// (`spill.jsonl` next to an SQLite file; none for an in-memory database); "" turns it off.
+    public var spillFile: String? = nil
 
     /// The defaults.
     public init() {}
 
+    /// The spill file for `database`: `spillFile` when set ("" = none), else `spill.jsonl` in
+    /// the SQLite file's folder (none for an in-memory database).
+    public func spillFilePath(for database: DatabaseLocation) -> String? {
+        if let spillFile { return spillFile.isEmpty ? nil : spillFile }
+        switch database {
+        case .sqlite(let path) where path == DatabaseLocation.inMemoryPath:
+            return nil
+        case .sqlite(let path):
+            return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("spill.jsonl").path
+        }
+    }
+
     /// The processor configuration for these settings and the server's registration policy.
     public func processorConfiguration(
-        unknownChargePoints: ServerConfiguration.UnknownChargePointPolicy
+        unknownChargePoints: ServerConfiguration.UnknownChargePointPolicy, database: DatabaseLocation? = nil
     ) -> ProcessorConfiguration {
         var configuration = ProcessorConfiguration()
         configuration.unknownChargePoints =
@@ -30,6 +49,8 @@ public struct ProcessingSettings: Sendable, Equatable {
         configuration.bootRetryInterval = bootRetryInterval
         configuration.idempotencyWindow = idempotencyWindow
         configuration.rateLimit = rateLimit
+        configuration.commitRetry = databaseRetry
+        configuration.spillFilePath = database.flatMap(spillFilePath(for:))
         return configuration
     }
 }
@@ -52,10 +73,22 @@ extension SettingKey {
     /// `rateLimit.disconnectAfter`: refusals in a row before a station is disconnected.
     public static let rateLimitDisconnectAfter = SettingKey("rateLimit.disconnectAfter")
 
+    /// `retry.database.maxAttempts`: commit attempts while the database is unavailable.
+    public static let databaseRetryAttempts = SettingKey("retry.database.maxAttempts")
+    /// `retry.database.baseDelay`: seconds (decimal) of the first backoff cap.
+    public static let databaseRetryBaseDelay = SettingKey("retry.database.baseDelay")
+    /// `retry.database.maxDelay`: seconds (decimal) of the largest backoff cap.
+    public static let databaseRetryMaxDelay = SettingKey("retry.database.maxDelay")
+    /// `retry.database.maxTotal`: seconds (decimal) all attempts may take.
+    public static let databaseRetryMaxTotal = SettingKey("retry.database.maxTotal")
+    /// `spillFile`: path of the spill file ("" = none).
+    public static let spillFile = SettingKey("spillFile")
+
     /// The settings of `ProcessingSettings`.
     static let processing: [SettingKey] = [
         .heartbeatInterval, .bootRetryInterval, .idempotencyWindow, .rateLimitRate, .rateLimitBurst,
-        .rateLimitTransactionRate, .rateLimitTransactionBurst, .rateLimitDisconnectAfter,
+        .rateLimitTransactionRate, .rateLimitTransactionBurst, .rateLimitDisconnectAfter, .databaseRetryAttempts,
+        .databaseRetryBaseDelay, .databaseRetryMaxDelay, .databaseRetryMaxTotal, .spillFile,
     ]
 }
 
@@ -75,5 +108,15 @@ extension ProcessingSettings {
         limits.transactionBurst = try r.int(.rateLimitTransactionBurst, in: 1...1_000_000) ?? limits.transactionBurst
         limits.disconnectAfter = try r.int(.rateLimitDisconnectAfter, in: 1...1_000_000) ?? limits.disconnectAfter
         rateLimit = rate == 0 ? nil : limits
+        func duration(_ key: SettingKey, _ fallback: Duration) throws(ConfigurationError) -> Duration {
+            guard let seconds = try r.double(key, in: 0...3600) else { return fallback }
+            return .milliseconds(Int64((seconds * 1000).rounded()))
+        }
+        databaseRetry = RetryPolicy(
+            maxAttempts: try r.int(.databaseRetryAttempts, in: 1...100) ?? databaseRetry.maxAttempts,
+            baseDelay: try duration(.databaseRetryBaseDelay, databaseRetry.baseDelay),
+            maxDelay: try duration(.databaseRetryMaxDelay, databaseRetry.maxDelay),
+            maxTotal: try duration(.databaseRetryMaxTotal, databaseRetry.maxTotal))
+        spillFile = try r.string(.spillFile)
     }
 }

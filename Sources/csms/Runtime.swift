@@ -33,7 +33,7 @@ enum Runtime {
         MessageProcessor(
             store: store,
             configuration: configuration.processing.processorConfiguration(
-                unknownChargePoints: configuration.unknownChargePoints),
+                unknownChargePoints: configuration.unknownChargePoints, database: configuration.database),
             logger: logger)
     }
 }

@@ -77,7 +77,11 @@ final class FaultInjectingStore: CSMSStore {
         return try await base.deadLetter(id: id)
     }
 
-    func isReachable() async -> Bool { await base.isReachable() }
+    /// Unreachable while reads fail.
+    func isReachable() async -> Bool {
+        if faults.withLock({ $0.failingReads }) { return false }
+        return await base.isReachable()
+    }
 
     // MARK: Test conveniences (bypass the injected faults)
 

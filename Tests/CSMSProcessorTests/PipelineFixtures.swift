@@ -235,6 +235,7 @@ extension InboundResult {
 }
 
 extension ProcessorConfiguration {
-    /// The defaults, except that unknown charge points are registered and accepted.
-    static let acceptingUnknown = ProcessorConfiguration(unknownChargePoints: .accept)
+    /// The defaults, except that unknown charge points are registered and accepted and a
+    /// failed commit is not retried (the failure-path tests inject single failures).
+    static let acceptingUnknown = ProcessorConfiguration(unknownChargePoints: .accept, commitRetry: .none)
 }

@@ -121,6 +121,6 @@ struct RateLimitTests {
         #expect(step.decide(id, isTransaction: true) == .admit)
         #expect(step.decide(id, isTransaction: true) == .admitOverLimit, "invariant 2: never refused")
         #expect(step.decide(id, isTransaction: false) == .admit, "separate buckets")
-        #expect(RateLimitSettings.transactionActions.contains("TransactionEvent"))
+        #expect(ProcessorConfiguration.transactionActions.contains("TransactionEvent"))
     }
 }

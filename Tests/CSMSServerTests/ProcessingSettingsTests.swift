@@ -1,3 +1,4 @@
+import CSMSCore
 import CSMSProcessor
 import CSMSServer
 import Configuration
@@ -44,6 +45,28 @@ struct ProcessingSettingsTests {
         #expect(settings.rateLimit?.disconnectAfter == 9)
         #expect(try await load(environment: ["CSMS_RATE_LIMIT_RATE": "0"]).processing.rateLimit == nil)
         #expect(SettingKey.rateLimitTransactionBurst.environmentVariable == "CSMS_RATE_LIMIT_TRANSACTION_BURST")
+    }
+
+    @Test("the spill file sits next to the SQLite file unless set; the database retry policy")
+    func spillAndRetry() async throws {
+        let defaults = ProcessingSettings()
+        #expect(defaults.spillFilePath(for: .sqlite(path: "/var/lib/csms/csms.sqlite")) == "/var/lib/csms/spill.jsonl")
+        #expect(defaults.spillFilePath(for: .sqlite(path: DatabaseLocation.inMemoryPath)) == nil)
+        let configured = try await load(
+            environment: ["CSMS_SPILL_FILE": "/tmp/x/spill.jsonl", "CSMS_RETRY_DATABASE_MAX_ATTEMPTS": "2"],
+            file: #"{"retry": {"database": {"baseDelay": 0.02, "maxTotal": 3}}}"#
+        ).processing
+        #expect(configured.spillFilePath(for: .sqlite(path: "/a/b.sqlite")) == "/tmp/x/spill.jsonl")
+        #expect(
+            configured.databaseRetry
+                == RetryPolicy(
+                    maxAttempts: 2, baseDelay: .milliseconds(20), maxDelay: .seconds(1), maxTotal: .seconds(3)))
+        let processor = configured.processorConfiguration(
+            unknownChargePoints: .reject, database: .sqlite(path: "/a/b.sqlite"))
+        #expect(processor.spillFilePath == "/tmp/x/spill.jsonl")
+        #expect(processor.commitRetry.maxAttempts == 2)
+        let off = try await load(environment: ["CSMS_SPILL_FILE": ""]).processing
+        #expect(off.spillFilePath(for: .sqlite(path: "/a/b.sqlite")) == nil)
     }
 
     @Test(
