@@ -141,3 +141,20 @@ package.targets += [
         swiftSettings: swiftSettings
     ),
 ]
+
+// Observability: Prometheus exposition at /metrics and CloudWatch Embedded Metric Format lines.
+package.dependencies += [
+    .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1")
+]
+for target in package.targets where target.name == "CSMSServer" {
+    target.dependencies += [
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "Metrics", package: "swift-metrics"),
+    ]
+}
+for target in package.targets where target.name == "csms" {
+    target.dependencies += [.product(name: "Metrics", package: "swift-metrics")]
+}
+for target in package.targets where target.name == "CSMSServerTests" {
+    target.dependencies += [.product(name: "MetricsTestKit", package: "swift-metrics")]
+}

@@ -23,6 +23,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
     private let clock: any WallClock
     private let logger: Logger
     private let onListening: @Sendable (Int) async -> Void
+    private let metrics: PrometheusExposition?
 
     /// The live station connections (the API's `connected`; the operator commands' way to a station).
     public let registry: ConnectionRegistry
@@ -33,9 +34,10 @@ public struct CSMSServer: Service, CustomStringConvertible {
     public init(
         configuration: ServerConfiguration, store: any CSMSStore, processor: any InboundMessageHandling,
         tracker: (any OutboundCallTracking)? = nil, registry: ConnectionRegistry = ConnectionRegistry(),
-        clock: any WallClock = SystemWallClock(), logger: Logger,
+        clock: any WallClock = SystemWallClock(), logger: Logger, metrics: PrometheusExposition? = nil,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
+        self.metrics = metrics
         self.configuration = configuration
         self.store = store
         self.processor = processor
@@ -90,6 +92,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
         OperationalRoutes.add(to: router, store: store)
+        if let metrics { MetricsRoutes(exposition: metrics).add(to: router) }
         let api = router.group("api/v1").add(middleware: BearerTokenMiddleware(token: configuration.apiToken))
         ChargePointRoutes(store: store, registry: registry, clock: clock).add(to: api)
         DeadLetterRoutes(store: store, processor: processor).add(to: api)

@@ -74,6 +74,7 @@ extension ServerConfiguration {
             logLevel = level
         }
         processing = try ProcessingSettings(r)
+        observability = try ObservabilitySettings(r)
     }
 
     /// Refuses what `csms serve` cannot run (security profiles 2 and 3 need TLS, which this

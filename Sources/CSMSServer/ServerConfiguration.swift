@@ -39,6 +39,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var logLevel: String
     /// Message-processing settings (heartbeat interval, idempotency window, rate limits).
     public var processing: ProcessingSettings
+    /// Metrics outputs (Prometheus, CloudWatch EMF).
+    public var observability: ObservabilitySettings
 
     /// A configuration with the documented defaults.
     public init() {
@@ -57,6 +59,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         logFormat = nil
         logLevel = "info"
         processing = ProcessingSettings()
+        observability = ObservabilitySettings()
     }
 
     /// WebSocket settings of the OCPP endpoint.

@@ -3,7 +3,9 @@ import CSMSProcessor
 import CSMSServer
 import CSMSStorageSQLite
 import Logging
+import Metrics
 import OCPP
+import ServiceLifecycle
 
 /// How `csms` builds the parts the server runs on from the configuration: the store and the
 /// message processor.
@@ -35,5 +37,28 @@ enum Runtime {
             configuration: configuration.processing.processorConfiguration(
                 unknownChargePoints: configuration.unknownChargePoints, database: configuration.database),
             logger: logger)
+    }
+
+    /// Bootstraps swift-metrics with the configured backends (Prometheus, CloudWatch EMF):
+    /// returns the exposition for `/metrics` and the services that must run (the EMF emitter).
+    static func bootstrapMetrics(
+        _ settings: ObservabilitySettings, logger: Logger
+    ) -> (prometheus: PrometheusExposition?, services: [any Service]) {
+        var factories: [any MetricsFactory] = []
+        var services: [any Service] = []
+        let prometheus = settings.prometheus ? PrometheusExposition() : nil
+        if let prometheus { factories.append(prometheus.factory) }
+        if settings.emfEnabled {
+            let emf = EMFMetricsFactory(namespace: settings.emfNamespace)
+            factories.append(emf)
+            services.append(
+                EMFEmitter(
+                    factory: emf, interval: settings.emfInterval,
+                    destination: settings.emfDestination == "stdout"
+                        ? .standardOutput : .file(settings.emfDestination),
+                    logger: logger))
+        }
+        if !factories.isEmpty { MetricsSystem.bootstrap(MultiplexMetricsHandler(factories: factories)) }
+        return (prometheus, services)
     }
 }

@@ -33,12 +33,13 @@ struct ServeCommand: AsyncParsableCommand {
                     "unknown_charge_points": .string(configuration.unknownChargePoints.rawValue),
                     "processor": .string(Runtime.processorName),
                 ])
+            let metrics = Runtime.bootstrapMetrics(configuration.observability, logger: logger)
             let server = CSMSServer(
                 configuration: configuration, store: store,
                 processor: Runtime.processor(store: store, configuration: configuration, logger: logger),
-                logger: logger)
+                logger: logger, metrics: metrics.prometheus)
             var groupConfiguration = ServiceGroupConfiguration(
-                services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+                services: [server] + metrics.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             // A station that never answers the close handshake must not hold the exit forever.
             groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod + .seconds(10)
             try await ServiceGroup(configuration: groupConfiguration).run()

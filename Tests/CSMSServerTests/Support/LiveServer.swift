@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import HummingbirdWSClient
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -36,7 +37,8 @@ struct LiveServer {
     /// given configuration) over `store`.
     static func with(
         _ configuration: ServerConfiguration = LiveServer.configuration(), store: TestStore = TestStore(),
-        realProcessor: ProcessorConfiguration? = nil, _ body: (LiveServer) async throws -> Void
+        realProcessor: ProcessorConfiguration? = nil, metrics: PrometheusExposition? = nil,
+        _ body: (LiveServer) async throws -> Void
     ) async throws {
         let capture = LogCapture()
         let logger = capture.logger(level: .debug)
@@ -44,9 +46,12 @@ struct LiveServer {
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let server = CSMSServer(
             configuration: configuration, store: store,
-            processor: realProcessor.map { MessageProcessor(store: store, configuration: $0, logger: logger) }
-                ?? processor,
-            logger: logger,
+            processor: realProcessor.map {
+                MessageProcessor(
+                    store: store, configuration: $0, logger: logger,
+                    metricsFactory: metrics?.factory ?? MetricsSystem.factory)
+            } ?? processor,
+            logger: logger, metrics: metrics,
             onListening: { portContinuation.yield($0) })
         let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in

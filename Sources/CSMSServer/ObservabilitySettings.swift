@@ -1,0 +1,54 @@
+/// Where metrics go (docs/configuration.md, docs/operations.md "Metrics").
+public struct ObservabilitySettings: Sendable, Equatable {
+    /// `metrics.prometheus`: serve the Prometheus exposition at `GET /metrics`; default true.
+    public var prometheus = true
+    /// `metrics.emf.enabled`: write CloudWatch EMF lines; default false.
+    public var emfEnabled = false
+    /// `metrics.emf.namespace`: the CloudWatch namespace; default `csms`.
+    public var emfNamespace = "csms"
+    /// `metrics.emf.destination`: `stdout` or a file path to append to; default `stdout`.
+    public var emfDestination = "stdout"
+    /// `metrics.emf.interval`: seconds between EMF flushes; default 60.
+    public var emfInterval: Duration = .seconds(60)
+
+    /// The defaults.
+    public init() {}
+}
+
+extension SettingKey {
+    /// `metrics.prometheus`: whether `GET /metrics` is served.
+    public static let metricsPrometheus = SettingKey("metrics.prometheus")
+    /// `metrics.emf.enabled`: whether EMF lines are written.
+    public static let metricsEMFEnabled = SettingKey("metrics.emf.enabled")
+    /// `metrics.emf.namespace`: the CloudWatch namespace.
+    public static let metricsEMFNamespace = SettingKey("metrics.emf.namespace")
+    /// `metrics.emf.destination`: `stdout` or a file.
+    public static let metricsEMFDestination = SettingKey("metrics.emf.destination")
+    /// `metrics.emf.interval`: seconds between flushes.
+    public static let metricsEMFInterval = SettingKey("metrics.emf.interval")
+
+    /// The settings of `ObservabilitySettings`.
+    static let observability: [SettingKey] = [
+        .metricsPrometheus, .metricsEMFEnabled, .metricsEMFNamespace, .metricsEMFDestination, .metricsEMFInterval,
+    ]
+}
+
+extension ObservabilitySettings {
+    /// Reads the settings; missing ones keep their defaults.
+    init(_ r: SettingReader) throws(ConfigurationError) {
+        self.init()
+        prometheus = try r.bool(.metricsPrometheus) ?? prometheus
+        emfEnabled = try r.bool(.metricsEMFEnabled) ?? emfEnabled
+        if let namespace = try r.string(.metricsEMFNamespace) {
+            guard (1...255).contains(namespace.count), !namespace.hasPrefix("AWS/") else {
+                throw .invalid(.metricsEMFNamespace, "1 to 255 characters, not starting with AWS/")
+            }
+            emfNamespace = namespace
+        }
+        if let destination = try r.string(.metricsEMFDestination) {
+            guard !destination.isEmpty else { throw .invalid(.metricsEMFDestination, "stdout or a file path") }
+            emfDestination = destination
+        }
+        emfInterval = try r.seconds(.metricsEMFInterval, in: 1...3600) ?? emfInterval
+    }
+}
