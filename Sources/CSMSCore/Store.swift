@@ -55,6 +55,9 @@ public enum StoreWrite: Sendable, Equatable {
     /// Removes dead letter `id` (replayed successfully, or deleted by an operator). A missing
     /// letter is left absent (no error).
     case deleteDeadLetter(id: Int64)
+    /// Appends message log entries (ids assigned by the store, increasing; given ids are
+    /// ignored). The charge points need not be registered.
+    case logMessages([MessageLogEntry])
 }
 
 /// A storage failure, with a code the server maps to OCPP errors and HTTP statuses in one place.
@@ -101,7 +104,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 /// `recordConnectorStatus` that changes the current status adds one to the charge point's
 /// `stateVersion` and sets its `updatedAt` to the write's time; a `limit` of zero or less
 /// lists nothing.
-public protocol CSMSStore: Sendable {
+public protocol CSMSStore: Sendable, MessageLogStoreReading {
     /// Applies `writes` atomically and durably, in order.
     func commit(_ writes: [StoreWrite]) async throws(StoreError)
 

@@ -32,6 +32,8 @@ public struct MessageProcessor: InboundMessageHandling {
     let chain: CallChain
     /// The spill file of transaction messages the database could not take, if configured.
     public let spill: SpillFile?
+    /// Where every frame in and every answer out is logged (docs/operations.md, "Message log").
+    let messageLog: MessageLogRecorder?
 
     /// A processor over `store` that knows the actions of `registries` (one per message set)
     /// and runs the handlers of `router` with `services`.
@@ -39,11 +41,11 @@ public struct MessageProcessor: InboundMessageHandling {
         store: any CSMSStore, registries: [ActionRegistry], router: ActionRouter,
         configuration: ProcessorConfiguration = ProcessorConfiguration(), services: HandlerServices = HandlerServices(),
         clock: any WallClock = SystemWallClock(), logger: Logger,
-        metricsFactory: any MetricsFactory = MetricsSystem.factory
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, messageLog: MessageLogRecorder? = nil
     ) {
         self.init(
             store: store, registries: registries, router: router, configuration: configuration, services: services,
-            clock: clock, logger: logger, metricsFactory: metricsFactory, rateLimit: nil)
+            clock: clock, logger: logger, metricsFactory: metricsFactory, rateLimit: nil, messageLog: messageLog)
     }
 
     /// As the public initializer, with `rateLimit` replacing the rate-limiting step that
@@ -51,8 +53,9 @@ public struct MessageProcessor: InboundMessageHandling {
     init(
         store: any CSMSStore, registries: [ActionRegistry], router: ActionRouter, configuration: ProcessorConfiguration,
         services: HandlerServices, clock: any WallClock, logger: Logger, metricsFactory: any MetricsFactory,
-        rateLimit: (any CallStep)?
+        rateLimit: (any CallStep)?, messageLog: MessageLogRecorder? = nil
     ) {
+        self.messageLog = messageLog
         self.store = store
         self.clock = clock
         self.configuration = configuration
@@ -85,8 +88,21 @@ public struct MessageProcessor: InboundMessageHandling {
 
     /// Processes one inbound frame of `session` (see `InboundMessageHandling`).
     public func handle(_ frame: [UInt8], session: StationSession) async -> InboundResult {
-        let logger = logger.withSession(session)
         let receivedAt = clock.now()
+        guard let messageLog else { return await process(frame, session: session, receivedAt: receivedAt).result }
+        let start = ContinuousClock.now
+        let (result, decoded) = await process(frame, session: session, receivedAt: receivedAt)
+        MessageLogging.record(
+            frame, decoded: decoded, result: result, session: session, receivedAt: receivedAt,
+            elapsed: ContinuousClock.now - start, into: messageLog)
+        return result
+    }
+
+    /// `handle`, also returning the decoded frame (`nil` when it could not be decoded).
+    private func process(
+        _ frame: [UInt8], session: StationSession, receivedAt: Date
+    ) async -> (result: InboundResult, decoded: RPCFrame?) {
+        let logger = logger.withSession(session)
         let decoded: RPCFrame
         do {
             decoded = try RPCFrame.decode(frame, version: session.version)
@@ -97,7 +113,7 @@ public struct MessageProcessor: InboundMessageHandling {
             case .callError(let callError):
                 logger.warning(
                     "frame refused", metadata: ["reason": "\(error.reason)", "error_code": "\(callError.code)"])
-                return .reply(RPCFrame.callError(callError).encoded())
+                return (.reply(RPCFrame.callError(callError).encoded()), nil)
             case .ignore:
                 // Never answered (the specification says so), but never dropped silently
                 // either: the frame is kept as a dead letter (invariant 7).
@@ -111,7 +127,7 @@ public struct MessageProcessor: InboundMessageHandling {
                 } catch {
                     logger.error("ignored frame could not be kept as a dead letter", metadata: ["error": "\(error)"])
                 }
-                return .none
+                return (.none, nil)
             }
         }
 
@@ -121,13 +137,13 @@ public struct MessageProcessor: InboundMessageHandling {
                 version: session.version, action: ProcessorMetrics.noAction, frameType: decoded.messageType.metricLabel)
             logger.debug(
                 "reply received", metadata: [LogKey.messageId: "\(decoded.messageId)"])
-            return .outboundReply(decoded)
+            return (.outboundReply(decoded), decoded)
         case .call(let call), .send(let call):
             let inbound = InboundCall(
                 session: session, messageType: decoded.messageType, call: call, rawFrame: frame,
                 descriptor: registries[session.version.family]?[call.action], receivedAt: receivedAt, logger: logger)
             let outcome = await chain(inbound)
-            guard inbound.expectsReply else { return .none }
+            guard inbound.expectsReply else { return (.none, decoded) }
             let reply: [UInt8]
             switch outcome.answer {
             case .result(let payload):
@@ -137,10 +153,10 @@ public struct MessageProcessor: InboundMessageHandling {
             case .encoded(let bytes), .replayed(let bytes):
                 reply = bytes
             case .none:
-                return .none
+                return (.none, decoded)
             }
-            if let reason = outcome.closeConnection { return .replyAndClose(reply, reason: reason) }
-            return .reply(reply)
+            if let reason = outcome.closeConnection { return (.replyAndClose(reply, reason: reason), decoded) }
+            return (.reply(reply), decoded)
         }
     }
 

@@ -96,6 +96,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
         let api = router.group("api/v1").add(middleware: BearerTokenMiddleware(token: configuration.apiToken))
         ChargePointRoutes(store: store, registry: registry, clock: clock).add(to: api)
         DeadLetterRoutes(store: store, processor: processor).add(to: api)
+        MessageLogRoutes(store: store).add(to: api)
         return router
     }
 

@@ -1,3 +1,5 @@
+public import CSMSCore
+
 /// Where metrics go (docs/configuration.md, docs/operations.md "Metrics").
 public struct ObservabilitySettings: Sendable, Equatable {
     /// `metrics.prometheus`: serve the Prometheus exposition at `GET /metrics`; default true.
@@ -10,6 +12,12 @@ public struct ObservabilitySettings: Sendable, Equatable {
     public var emfDestination = "stdout"
     /// `metrics.emf.interval`: seconds between EMF flushes; default 60.
     public var emfInterval: Duration = .seconds(60)
+    /// `messageLog.mode`: what the per-station message log keeps; default `metadata`.
+    public var messageLogMode: MessageLogMode = .metadata
+    /// `messageLog.maxAge`: seconds an entry is kept; default 7 days.
+    public var messageLogMaxAge: Duration = .seconds(7 * 86_400)
+    /// `messageLog.maxPerStation`: entries kept per station (the newest); default 10,000.
+    public var messageLogMaxPerStation = 10_000
 
     /// The defaults.
     public init() {}
@@ -27,9 +35,17 @@ extension SettingKey {
     /// `metrics.emf.interval`: seconds between flushes.
     public static let metricsEMFInterval = SettingKey("metrics.emf.interval")
 
+    /// `messageLog.mode`: `off`, `metadata` or `full`.
+    public static let messageLogMode = SettingKey("messageLog.mode")
+    /// `messageLog.maxAge`: seconds an entry is kept.
+    public static let messageLogMaxAge = SettingKey("messageLog.maxAge")
+    /// `messageLog.maxPerStation`: entries kept per station.
+    public static let messageLogMaxPerStation = SettingKey("messageLog.maxPerStation")
+
     /// The settings of `ObservabilitySettings`.
     static let observability: [SettingKey] = [
         .metricsPrometheus, .metricsEMFEnabled, .metricsEMFNamespace, .metricsEMFDestination, .metricsEMFInterval,
+        .messageLogMode, .messageLogMaxAge, .messageLogMaxPerStation,
     ]
 }
 
@@ -50,5 +66,8 @@ extension ObservabilitySettings {
             emfDestination = destination
         }
         emfInterval = try r.seconds(.metricsEMFInterval, in: 1...3600) ?? emfInterval
+        messageLogMode = try r.enumeration(.messageLogMode) ?? messageLogMode
+        messageLogMaxAge = try r.seconds(.messageLogMaxAge, in: 60...(366 * 86_400)) ?? messageLogMaxAge
+        messageLogMaxPerStation = try r.int(.messageLogMaxPerStation, in: 1...10_000_000) ?? messageLogMaxPerStation
     }
 }

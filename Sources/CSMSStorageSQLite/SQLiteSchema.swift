@@ -113,6 +113,7 @@ enum SQLiteSchema {
                     """)
         }
 
+        registerMessageLogMigrations(&migrator)
         return migrator
     }
 }

@@ -92,6 +92,9 @@ extension StoreWrite {
 
         case .deleteDeadLetter(let id):
             try db.run(sql: "DELETE FROM dead_letters WHERE id = ?", arguments: [id])
+
+        case .logMessages(let entries):
+            try Self.logMessages(entries, db)
         }
     }
 

@@ -97,6 +97,37 @@ public final class InMemoryStore: CSMSStore {
         state.withLock { s in s.deadLetters.first { $0.id == id } }
     }
 
+    /// Message log entries of a station, oldest first, after `after`, optionally of one action.
+    public func messageLog(chargePointId: ChargePointID, action: String?, after: Int64?, limit: Int)
+        async throws(StoreError) -> [MessageLogEntry]
+    {
+        guard limit > 0 else { return [] }
+        return state.withLock { s in
+            Array(
+                s.messageLog.lazy.filter { entry in
+                    entry.chargePointId == chargePointId && (action.map { entry.action == $0 } ?? true)
+                        && (entry.id ?? 0) > (after ?? 0)
+                }.prefix(limit))
+        }
+    }
+
+    /// Deletes entries older than `date` and all but each station's newest `maxPerStation`.
+    public func pruneMessageLog(olderThan date: Date, maxPerStation: Int) async throws(StoreError) -> Int {
+        state.withLock { s in
+            let before = s.messageLog.count
+            var kept: [MessageLogEntry] = []
+            var perStation: [ChargePointID: Int] = [:]
+            for entry in s.messageLog.reversed() where entry.at >= date {
+                let count = perStation[entry.chargePointId, default: 0]
+                guard count < maxPerStation else { continue }
+                perStation[entry.chargePointId] = count + 1
+                kept.append(entry)
+            }
+            s.messageLog = kept.reversed()
+            return before - s.messageLog.count
+        }
+    }
+
     /// Always `true`.
     public func isReachable() async -> Bool { true }
 }
@@ -127,6 +158,8 @@ private struct MemoryState {
     var responses: [ResponseKey: StoredResponse] = [:]
     var deadLetters: [DeadLetter] = []
     var nextDeadLetterId: Int64 = 1
+    var messageLog: [MessageLogEntry] = []
+    var nextMessageLogId: Int64 = 1
 
     mutating func apply(_ write: StoreWrite) throws(StoreError) {
         switch write {
@@ -190,6 +223,14 @@ private struct MemoryState {
 
         case .deleteDeadLetter(let id):
             deadLetters.removeAll { $0.id == id }
+
+        case .logMessages(let entries):
+            for var entry in entries {
+                entry.id = nextMessageLogId
+                entry.at = entry.at.roundedToMilliseconds
+                nextMessageLogId += 1
+                messageLog.append(entry)
+            }
         }
     }
 }

@@ -57,6 +57,7 @@ public enum StoreConformance {
         Check("deadLettersGetIncreasingIds", deadLettersGetIncreasingIds),
         Check("deadLettersFilterAndPage", deadLettersFilterAndPage),
         Check("deadLetterAttemptsAndDelete", deadLetterAttemptsAndDelete),
+        Check("messageLogAppendsListsAndPrunes", messageLogAppendsListsAndPrunes),
         Check("chargePointsPage", chargePointsPage),
         Check("nonPositiveLimitsListNothing", nonPositiveLimitsListNothing),
         Check("datesKeptToTheMillisecond", datesKeptToTheMillisecond),

@@ -30,13 +30,14 @@ enum Runtime {
     /// The message processor for the server: every message set's registry and the standard
     /// handlers, with the server's registration policy for unknown charge points.
     static func processor(
-        store: any CSMSStore, configuration: ServerConfiguration, logger: Logger
+        store: any CSMSStore, configuration: ServerConfiguration, logger: Logger,
+        messageLog: MessageLogRecorder? = nil
     ) -> any InboundMessageHandling {
         MessageProcessor(
             store: store,
             configuration: configuration.processing.processorConfiguration(
                 unknownChargePoints: configuration.unknownChargePoints, database: configuration.database),
-            logger: logger)
+            logger: logger, messageLog: messageLog)
     }
 
     /// Bootstraps swift-metrics with the configured backends (Prometheus, CloudWatch EMF):

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSMSCore
 import CSMSServer
 import Logging
 import ServiceLifecycle
@@ -34,12 +35,25 @@ struct ServeCommand: AsyncParsableCommand {
                     "processor": .string(Runtime.processorName),
                 ])
             let metrics = Runtime.bootstrapMetrics(configuration.observability, logger: logger)
+            let observability = configuration.observability
+            let messageLog =
+                observability.messageLogMode == .off ? nil : MessageLogRecorder(mode: observability.messageLogMode)
             let server = CSMSServer(
                 configuration: configuration, store: store,
-                processor: Runtime.processor(store: store, configuration: configuration, logger: logger),
+                processor: Runtime.processor(
+                    store: store, configuration: configuration, logger: logger, messageLog: messageLog),
                 logger: logger, metrics: metrics.prometheus)
+            // Shutdown runs in reverse order: the server drains first, the writers flush last.
+            var services: [any Service] = metrics.services
+            if let messageLog {
+                services.append(
+                    MessageLogWriter(
+                        recorder: messageLog, store: store, maxAge: observability.messageLogMaxAge,
+                        maxPerStation: observability.messageLogMaxPerStation, logger: logger))
+            }
+            services.append(server)
             var groupConfiguration = ServiceGroupConfiguration(
-                services: [server] + metrics.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             // A station that never answers the close handshake must not hold the exit forever.
             groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod + .seconds(10)
             try await ServiceGroup(configuration: groupConfiguration).run()

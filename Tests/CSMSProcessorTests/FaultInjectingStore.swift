@@ -72,6 +72,17 @@ final class FaultInjectingStore: CSMSStore {
         return try await base.deadLetters(chargePointId: chargePointId, after: after, limit: limit)
     }
 
+    func messageLog(chargePointId: ChargePointID, action: String?, after: Int64?, limit: Int)
+        async throws(StoreError) -> [MessageLogEntry]
+    {
+        try checkRead()
+        return try await base.messageLog(chargePointId: chargePointId, action: action, after: after, limit: limit)
+    }
+
+    func pruneMessageLog(olderThan date: Date, maxPerStation: Int) async throws(StoreError) -> Int {
+        try await base.pruneMessageLog(olderThan: date, maxPerStation: maxPerStation)
+    }
+
     func deadLetter(id: Int64) async throws(StoreError) -> DeadLetter? {
         try checkRead()
         return try await base.deadLetter(id: id)

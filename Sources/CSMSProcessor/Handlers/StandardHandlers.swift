@@ -33,11 +33,11 @@ extension MessageProcessor {
     public init(
         store: any CSMSStore, configuration: ProcessorConfiguration = ProcessorConfiguration(),
         services: HandlerServices = HandlerServices(), clock: any WallClock = SystemWallClock(), logger: Logger,
-        metricsFactory: any MetricsFactory = MetricsSystem.factory
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, messageLog: MessageLogRecorder? = nil
     ) {
         self.init(
             store: store, registries: MessageProcessor.standardRegistries, router: .standard,
             configuration: configuration, services: services, clock: clock, logger: logger,
-            metricsFactory: metricsFactory)
+            metricsFactory: metricsFactory, messageLog: messageLog)
     }
 }

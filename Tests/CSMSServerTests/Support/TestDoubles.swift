@@ -58,6 +58,17 @@ final class TestStore: CSMSStore {
         return try await store.deadLetters(chargePointId: chargePointId, after: after, limit: limit)
     }
 
+    func messageLog(chargePointId: ChargePointID, action: String?, after: Int64?, limit: Int)
+        async throws(StoreError) -> [MessageLogEntry]
+    {
+        try check()
+        return try await store.messageLog(chargePointId: chargePointId, action: action, after: after, limit: limit)
+    }
+
+    func pruneMessageLog(olderThan date: Date, maxPerStation: Int) async throws(StoreError) -> Int {
+        try await store.pruneMessageLog(olderThan: date, maxPerStation: maxPerStation)
+    }
+
     func deadLetter(id: Int64) async throws(StoreError) -> DeadLetter? {
         try check()
         return try await store.deadLetter(id: id)
