@@ -49,6 +49,13 @@ public enum StoreWrite: Sendable, Equatable {
     /// Adds a dead letter (its `id` is assigned by the store, increasing; a given `id` is
     /// ignored). The charge point need not be registered.
     case addDeadLetter(DeadLetter)
+    /// Stores an operator command record: creates it, or replaces the stored one unless that
+    /// has a higher `CommandState.rank` (a record only moves forward). No charge point needed.
+    case saveCommand(CommandRecord)
+    /// Adds a station report (its `id` is assigned by the store, increasing).
+    case addStationReport(StationReport)
+    /// Sets cached configuration values, replacing those of the same station and key.
+    case saveConfigurationValues([ConfigurationValue])
 }
 
 /// A storage failure, with a code the server maps to OCPP errors and HTTP statuses in one place.
@@ -95,7 +102,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 /// `recordConnectorStatus` that changes the current status adds one to the charge point's
 /// `stateVersion` and sets its `updatedAt` to the write's time; a `limit` of zero or less
 /// lists nothing.
-public protocol CSMSStore: Sendable {
+public protocol CSMSStore: Sendable, CommandStoreReading {
     /// Applies `writes` atomically and durably, in order.
     func commit(_ writes: [StoreWrite]) async throws(StoreError)
 

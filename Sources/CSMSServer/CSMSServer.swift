@@ -26,6 +26,8 @@ public struct CSMSServer: Service, CustomStringConvertible {
 
     /// The live station connections (the API's `connected`; the operator commands' way to a station).
     public let registry: ConnectionRegistry
+    /// The operator commands (outbound CALLs); the replies tracker unless another was given.
+    public let commands: CommandEngine
 
     /// A server for `configuration` over `store`, handing inbound frames to `processor` and
     /// replies to CSMS-initiated CALLs to `tracker` (default: logged as unexpected).
@@ -39,7 +41,10 @@ public struct CSMSServer: Service, CustomStringConvertible {
         self.configuration = configuration
         self.store = store
         self.processor = processor
-        self.tracker = tracker ?? UnexpectedReplyLogger(logger: logger)
+        let commands = CommandEngine(
+            store: store, settings: configuration.commandSettings, clock: clock, logger: logger)
+        self.commands = commands
+        self.tracker = tracker ?? commands
         self.registry = registry
         self.clock = clock
         self.logger = logger
@@ -66,9 +71,10 @@ public struct CSMSServer: Service, CustomStringConvertible {
             logger: logger)
         let drainer = ConnectionDrainer(
             registry: registry, gracePeriod: configuration.shutdownGracePeriod, logger: logger)
+        let timeouts = CommandTimeoutService(engine: commands, tick: .milliseconds(50))
         // Graceful shutdown runs in reverse order: the drainer closes the stations first.
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: [application, drainer], logger: logger))
+            configuration: ServiceGroupConfiguration(services: [timeouts, application, drainer], logger: logger))
         try await group.run()
     }
 
@@ -91,6 +97,9 @@ public struct CSMSServer: Service, CustomStringConvertible {
         OperationalRoutes.add(to: router, store: store)
         let api = router.group("api/v1").add(middleware: BearerTokenMiddleware(token: configuration.apiToken))
         ChargePointRoutes(store: store, registry: registry, clock: clock).add(to: api)
+        CommandRoutes(store: store, registry: registry, engine: commands).add(to: api)
+        ConfigurationRoutes(store: store, registry: registry, engine: commands).add(to: api)
+        ReportRoutes(store: store).add(to: api)
         return router
     }
 

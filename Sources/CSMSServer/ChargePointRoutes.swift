@@ -133,8 +133,10 @@ struct ChargePointRoutes: Sendable {
     private func shadow(_ id: ChargePointID) async throws -> Response {
         guard let chargePoint = try await store.chargePoint(id) else { throw notFound(id) }
         let connectors = try await store.connectorStatuses(of: id)
+        let configuration = try await store.configurationValues(of: id)
         return JSONResponse.make(
-            ChargePointView.shadow(ChargePointShadow(chargePoint: chargePoint, connectors: connectors)))
+            ChargePointView.shadow(
+                ChargePointShadow(chargePoint: chargePoint, connectors: connectors).adding(configuration: configuration)))
     }
 
     private func notFound(_ id: ChargePointID) -> APIError {

@@ -85,6 +85,10 @@ extension StoreWrite {
                     letter.chargePointId.rawValue, letter.protocolVersion, letter.rawFrame, letter.reason,
                     letter.error, letter.receivedAt.unixMilliseconds, letter.attempts,
                 ])
+
+        case .saveCommand(let record): try Self.saveCommand(record, db)
+        case .addStationReport(let report): try Self.addStationReport(report, db)
+        case .saveConfigurationValues(let values): try Self.saveConfigurationValues(values, db)
         }
     }
 

@@ -94,6 +94,9 @@ public final class InMemoryStore: CSMSStore {
 
     /// Always `true`.
     public func isReachable() async -> Bool { true }
+
+    /// Reads the operator-command part of the state under the lock (InMemoryStore+Commands.swift).
+    func withCommandState<T>(_ body: (CommandMemoryState) -> T) -> T { state.withLock { body($0.commandState) } }
 }
 
 /// Key of a current connector status within one station: 1.6 connectors (`evseId` nil) and
@@ -122,6 +125,7 @@ private struct MemoryState {
     var responses: [ResponseKey: StoredResponse] = [:]
     var deadLetters: [DeadLetter] = []
     var nextDeadLetterId: Int64 = 1
+    var commandState = CommandMemoryState()
 
     mutating func apply(_ write: StoreWrite) throws(StoreError) {
         switch write {
@@ -177,6 +181,10 @@ private struct MemoryState {
             letter.receivedAt = letter.receivedAt.roundedToMilliseconds
             nextDeadLetterId += 1
             deadLetters.append(letter)
+
+        case .saveCommand(let record): commandState.save(record)
+        case .addStationReport(let report): commandState.add(report)
+        case .saveConfigurationValues(let values): commandState.save(values)
         }
     }
 }

@@ -64,7 +64,7 @@ public enum StoreConformance {
         Check("concurrentCommitsAllApplied", concurrentCommitsAllApplied),
         Check("failingCommitDoesNotFailConcurrentOnes", failingCommitDoesNotFailConcurrentOnes),
         Check("emptyCommitAndReachability", emptyCommitAndReachability),
-    ]
+    ] + commandChecks
 
     /// Runs every check in order, each on a new store.
     public static func runAll(_ makeStore: @escaping Factory) async throws {

@@ -37,6 +37,9 @@ enum Runtime {
             case .pending: .pending
             case .reject: .reject
             }
-        return MessageProcessor(store: store, configuration: processorConfiguration, logger: logger)
+        let vendors: [any DataTransferVendor] = configuration.dataTransferEchoVendor ? [EchoDataTransferVendor()] : []
+        return MessageProcessor(
+            store: store, configuration: processorConfiguration,
+            services: HandlerServices(dataTransferVendors: DataTransferVendors(vendors)), logger: logger)
     }
 }
