@@ -1,5 +1,5 @@
-public import Foundation
-public import OCPP
+import Foundation
+import OCPP
 
 extension ChargePointShadow {
     /// The shadow with the station's cached configuration values as `reported.configuration`

@@ -134,9 +134,8 @@ struct ChargePointRoutes: Sendable {
         guard let chargePoint = try await store.chargePoint(id) else { throw notFound(id) }
         let connectors = try await store.connectorStatuses(of: id)
         let configuration = try await store.configurationValues(of: id)
-        return JSONResponse.make(
-            ChargePointView.shadow(
-                ChargePointShadow(chargePoint: chargePoint, connectors: connectors).adding(configuration: configuration)))
+        let shadow = ChargePointShadow(chargePoint: chargePoint, connectors: connectors)
+        return JSONResponse.make(ChargePointView.shadow(shadow.adding(configuration: configuration)))
     }
 
     private func notFound(_ id: ChargePointID) -> APIError {

@@ -120,7 +120,8 @@ extension CommandEngine {
         do {
             try await connection.send(call.frame.encoded())
             connection.logger.debug(
-                "command sent", metadata: [LogKey.messageId: .string(call.messageId), LogKey.action: .string(call.action)])
+                "command sent",
+                metadata: [LogKey.messageId: .string(call.messageId), LogKey.action: .string(call.action)])
         } catch {
             // The connection is broken: its end (sessionEnded) fails the queued calls.
             connection.logger.notice("command could not be written", metadata: ["error": "\(error)"])
@@ -152,7 +153,8 @@ extension CommandEngine {
             } else {
                 record.state = .failed
                 record.error = CommandRecord.errorValue(
-                    code: "invalid_response", message: "the station's answer breaks the \(record.action)Response schema",
+                    code: "invalid_response",
+                    message: "the station's answer breaks the \(record.action)Response schema",
                     details: ["violations": .array(violations.prefix(20).map { .string($0.description) })])
             }
         case .callError(let error), .callResultError(let error):

@@ -24,8 +24,9 @@ public final class CommandEngine: OutboundCallTracking {
         public var queueCapacity: Int
 
         /// Settings; defaults 30 s, no overrides, 100 waiting commands.
-        public init(callTimeout: Duration = .seconds(30), actionTimeouts: [String: Duration] = [:], queueCapacity: Int = 100)
-        {
+        public init(
+            callTimeout: Duration = .seconds(30), actionTimeouts: [String: Duration] = [:], queueCapacity: Int = 100
+        ) {
             self.callTimeout = callTimeout
             self.actionTimeouts = actionTimeouts
             self.queueCapacity = queueCapacity
@@ -115,7 +116,8 @@ public final class CommandEngine: OutboundCallTracking {
             }
             var station =
                 s.stations[session.chargePointId]
-                ?? Station(connection: connection, machine: OutboundCallStateMachine(queueCapacity: settings.queueCapacity))
+                ?? Station(
+                    connection: connection, machine: OutboundCallStateMachine(queueCapacity: settings.queueCapacity))
             let decision = station.machine.enqueue(call)
             switch decision {
             case .send, .queued:
@@ -148,7 +150,8 @@ public final class CommandEngine: OutboundCallTracking {
     /// Receives a reply from `session` (see `OutboundCallTracking`).
     public func received(_ reply: RPCFrame, on session: StationSession) async {
         let id = session.chargePointId
-        let outcome = state.withLock { s -> (OutboundCallStateMachine.ReplyAction, CommandRecord?, CommandCompletion?) in
+        let outcome = state.withLock {
+            s -> (OutboundCallStateMachine.ReplyAction, CommandRecord?, CommandCompletion?) in
             guard case .callResultError = reply else {
                 guard var station = s.stations[id], station.connection.session.sessionId == session.sessionId else {
                     s.unknownReplies += 1

@@ -100,7 +100,8 @@ struct ConfigurationRoutes: Sendable {
         guard case .object(let body) = try await CommandRoutes.jsonBody(request), !body.isEmpty,
             body.count <= Self.maxKeys
         else {
-            throw APIError(.invalidRequest, "body must be a JSON object of 1 to \(Self.maxKeys) keys with string values")
+            throw APIError(
+                .invalidRequest, "body must be a JSON object of 1 to \(Self.maxKeys) keys with string values")
         }
         var changes: [(key: String, value: String)] = []
         for (key, value) in body {
@@ -125,7 +126,8 @@ struct ConfigurationRoutes: Sendable {
                     let status = record.response?["status"]?.stringValue ?? "Rejected"
                     result(change.key, status, record.id)
                     if status == "Accepted" || status == "RebootRequired" {
-                        cached.append(ConfigurationValue(chargePointId: id, key: change.key, value: change.value, updatedAt: now))
+                        cached.append(
+                            ConfigurationValue(chargePointId: id, key: change.key, value: change.value, updatedAt: now))
                     }
                 }
             } else {
@@ -144,7 +146,8 @@ struct ConfigurationRoutes: Sendable {
                     if status == "Accepted" || status == "RebootRequired",
                         let change = changes.first(where: { $0.key == key })
                     {
-                        cached.append(ConfigurationValue(chargePointId: id, key: key, value: change.value, updatedAt: now))
+                        cached.append(
+                            ConfigurationValue(chargePointId: id, key: key, value: change.value, updatedAt: now))
                     }
                 }
             }

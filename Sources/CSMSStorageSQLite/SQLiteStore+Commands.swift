@@ -75,8 +75,7 @@ extension SQLiteStore {
     }
 
     /// The station's commands, newest first, created before `before`, at most `limit`.
-    public func commands(of id: ChargePointID, before: Date?, limit: Int) async throws(StoreError) -> [CommandRecord]
-    {
+    public func commands(of id: ChargePointID, before: Date?, limit: Int) async throws(StoreError) -> [CommandRecord] {
         guard limit > 0 else { return [] }
         return try await readCommands { db in
             try Row.fetchAll(

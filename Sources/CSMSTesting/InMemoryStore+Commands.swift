@@ -56,8 +56,7 @@ extension InMemoryStore {
     }
 
     /// The station's commands, newest first (ties: id descending), created before `before`.
-    public func commands(of id: ChargePointID, before: Date?, limit: Int) async throws(StoreError) -> [CommandRecord]
-    {
+    public func commands(of id: ChargePointID, before: Date?, limit: Int) async throws(StoreError) -> [CommandRecord] {
         guard limit > 0 else { return [] }
         let cutoff = before?.roundedToMilliseconds
         return withCommandState { s in

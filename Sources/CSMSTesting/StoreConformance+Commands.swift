@@ -4,14 +4,7 @@ import OCPP
 import Testing
 
 extension StoreConformance {
-    /// The conformance checks of operator commands, station reports and configuration values.
-    static let commandChecks: [Check] = [
-        Check("commandRecordRoundTripsAndOnlyMovesForward", commandRecordRoundTripsAndOnlyMovesForward),
-        Check("commandsListNewestFirstWithCursor", commandsListNewestFirstWithCursor),
-        Check("stationReportsFilterAndPage", stationReportsFilterAndPage),
-        Check("configurationValuesUpsertByKey", configurationValuesUpsertByKey),
-    ]
-
+    /// A command record of `id` created at `at` (checks are registered in `checks`).
     static func command(_ id: ChargePointID, _ n: Int, at: Date) -> CommandRecord {
         CommandRecord(
             id: "cmd-\(n)", chargePointId: id, action: "Reset", protocolVersion: "ocpp1.6", messageId: "msg-\(n)",
@@ -58,7 +51,8 @@ extension StoreConformance {
         let b = cp("CP-CMD-B")
         try await store.commit((1...4).map { .saveCommand(command(a, $0, at: t(Double($0)))) })
         try await store.commit([.saveCommand(command(b, 9, at: t(2)))])
-        #expect(try await store.commands(of: a, before: nil, limit: 10).map(\.id) == ["cmd-4", "cmd-3", "cmd-2", "cmd-1"])
+        #expect(
+            try await store.commands(of: a, before: nil, limit: 10).map(\.id) == ["cmd-4", "cmd-3", "cmd-2", "cmd-1"])
         #expect(try await store.commands(of: a, before: nil, limit: 2).map(\.id) == ["cmd-4", "cmd-3"])
         #expect(try await store.commands(of: a, before: t(3), limit: 10).map(\.id) == ["cmd-2", "cmd-1"])
         #expect(try await store.commands(of: b, before: nil, limit: 10).map(\.id) == ["cmd-9"])
@@ -94,7 +88,8 @@ extension StoreConformance {
         #expect(pages.first?.receivedAt == t(1))
         let next = try await store.stationReports(of: a, action: nil, requestId: nil, after: ids[1], limit: 1)
         #expect(next.map(\.id) == [ids[2]])
-        #expect(try await store.stationReports(of: b, action: "NotifyEvent", requestId: nil, after: nil, limit: 5).isEmpty)
+        #expect(
+            try await store.stationReports(of: b, action: "NotifyEvent", requestId: nil, after: nil, limit: 5).isEmpty)
     }
 
     /// Values upsert by station and key; a `nil` readonly keeps the known one.
@@ -114,7 +109,8 @@ extension StoreConformance {
         ])
         let values = try await store.configurationValues(of: a)
         #expect(values.map(\.key) == ["a", "b"])
-        #expect(values[1] == ConfigurationValue(chargePointId: a, key: "b", value: "2", readonly: true, updatedAt: t(2)))
+        #expect(
+            values[1] == ConfigurationValue(chargePointId: a, key: "b", value: "2", readonly: true, updatedAt: t(2)))
         #expect(values[0].value == nil && values[0].readonly == false)
         #expect(try await store.configurationValues(of: b).map(\.value) == ["x"])
     }

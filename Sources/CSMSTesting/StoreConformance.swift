@@ -64,7 +64,11 @@ public enum StoreConformance {
         Check("concurrentCommitsAllApplied", concurrentCommitsAllApplied),
         Check("failingCommitDoesNotFailConcurrentOnes", failingCommitDoesNotFailConcurrentOnes),
         Check("emptyCommitAndReachability", emptyCommitAndReachability),
-    ] + commandChecks
+        Check("commandRecordRoundTripsAndOnlyMovesForward", commandRecordRoundTripsAndOnlyMovesForward),
+        Check("commandsListNewestFirstWithCursor", commandsListNewestFirstWithCursor),
+        Check("stationReportsFilterAndPage", stationReportsFilterAndPage),
+        Check("configurationValuesUpsertByKey", configurationValuesUpsertByKey),
+    ]
 
     /// Runs every check in order, each on a new store.
     public static func runAll(_ makeStore: @escaping Factory) async throws {

@@ -31,7 +31,8 @@ struct StationReportHandlerTests {
         let (store, processor) = await booted(version)
         let result = await send(processor, #"[2,"d1","DataTransfer",{"vendorId":"com.acme","data":"x"}]"#, version)
         #expect(result.resultPayload == ["status": "UnknownVendorId"])
-        let reports = try await store.stationReports(of: cp1, action: "DataTransfer", requestId: nil, after: nil, limit: 5)
+        let reports = try await store.stationReports(
+            of: cp1, action: "DataTransfer", requestId: nil, after: nil, limit: 5)
         #expect(reports.map(\.payload) == [["vendorId": "com.acme", "data": "x"]])
         #expect(reports.first?.protocolVersion == version.subprotocol)
     }
@@ -89,16 +90,34 @@ struct StationReportHandlerTests {
 
     /// One valid request per report action, and the answer each gets.
     static let reports: [(action: String, payload: String, answer: JSONValue)] = [
-        ("NotifyEvent", #"{"generatedAt":"2025-01-01T00:00:00Z","seqNo":0,"eventData":[{"eventId":1,"timestamp":"2025-01-01T00:00:00Z","trigger":"Alerting","actualValue":"1","eventNotificationType":"HardWiredNotification","component":{"name":"C"},"variable":{"name":"V"}}]}"#, [:]),
+        (
+            "NotifyEvent",
+            #"{"generatedAt":"2025-01-01T00:00:00Z","seqNo":0,"eventData":[{"eventId":1,"timestamp":"2025-01-01T00:00:00Z","trigger":"Alerting","actualValue":"1","eventNotificationType":"HardWiredNotification","component":{"name":"C"},"variable":{"name":"V"}}]}"#,
+            [:]
+        ),
         ("NotifyMonitoringReport", #"{"requestId":3,"seqNo":0,"generatedAt":"2025-01-01T00:00:00Z"}"#, [:]),
-        ("NotifyCustomerInformation", #"{"data":"x","seqNo":0,"generatedAt":"2025-01-01T00:00:00Z","requestId":4}"#, [:]),
+        (
+            "NotifyCustomerInformation", #"{"data":"x","seqNo":0,"generatedAt":"2025-01-01T00:00:00Z","requestId":4}"#,
+            [:]
+        ),
         ("NotifyDisplayMessages", #"{"requestId":5}"#, [:]),
         ("ReservationStatusUpdate", #"{"reservationId":1,"reservationUpdateStatus":"Expired"}"#, [:]),
-        ("ReportChargingProfiles", #"{"requestId":6,"chargingLimitSource":"CSO","evseId":1,"chargingProfile":[{"id":1,"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile","chargingProfileKind":"Absolute","chargingSchedule":[{"id":1,"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":16}]}]}]}"#, [:]),
+        (
+            "ReportChargingProfiles",
+            #"{"requestId":6,"chargingLimitSource":"CSO","evseId":1,"chargingProfile":[{"id":1,"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile","chargingProfileKind":"Absolute","chargingSchedule":[{"id":1,"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":16}]}]}]}"#,
+            [:]
+        ),
         ("NotifyChargingLimit", #"{"chargingLimit":{"chargingLimitSource":"EMS"}}"#, [:]),
         ("ClearedChargingLimit", #"{"chargingLimitSource":"EMS"}"#, [:]),
-        ("NotifyEVChargingNeeds", #"{"evseId":1,"chargingNeeds":{"requestedEnergyTransfer":"AC_single_phase"}}"#, ["status": "Rejected"]),
-        ("NotifyEVChargingSchedule", #"{"timeBase":"2025-01-01T00:00:00Z","evseId":1,"chargingSchedule":{"id":1,"chargingRateUnit":"W","chargingSchedulePeriod":[{"startPeriod":0,"limit":1000}]}}"#, ["status": "Accepted"]),
+        (
+            "NotifyEVChargingNeeds", #"{"evseId":1,"chargingNeeds":{"requestedEnergyTransfer":"AC_single_phase"}}"#,
+            ["status": "Rejected"]
+        ),
+        (
+            "NotifyEVChargingSchedule",
+            #"{"timeBase":"2025-01-01T00:00:00Z","evseId":1,"chargingSchedule":{"id":1,"chargingRateUnit":"W","chargingSchedulePeriod":[{"startPeriod":0,"limit":1000}]}}"#,
+            ["status": "Accepted"]
+        ),
     ]
 
     @Test(arguments: [OCPPVersion.v201, .v21])

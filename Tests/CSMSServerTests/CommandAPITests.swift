@@ -250,7 +250,8 @@ import Testing
             try await Self.register(server, "CP-C8")
             let queuedId = Mutex<String?>(nil)
             try await server.station("CP-C8") { inbound, outbound in
-                var station = Station(frames: inbound.messages(maxSize: 1 << 20).makeAsyncIterator(), outbound: outbound)
+                var station = Station(
+                    frames: inbound.messages(maxSize: 1 << 20).makeAsyncIterator(), outbound: outbound)
                 try await station.settle()
                 let path = "/api/v1/charge-points/CP-C8/commands/ClearCache"
                 async let answer = server.api("POST", path, body: "{}")
@@ -272,7 +273,8 @@ import Testing
     func configuration16() async throws {
         try await LiveServer.with { server in
             try await Self.withStation(server, "CP-C9") { station in
-                async let read = server.api("GET", "/api/v1/charge-points/CP-C9/configuration?keys=HeartbeatInterval,Nope")
+                async let read = server.api(
+                    "GET", "/api/v1/charge-points/CP-C9/configuration?keys=HeartbeatInterval,Nope")
                 let get = try await station.nextCall()
                 #expect(get.action == "GetConfiguration" && get.payload == ["key": ["HeartbeatInterval", "Nope"]])
                 try await station.write(

@@ -108,7 +108,8 @@ struct DataTransferHandler16: OCPPHandler {
             case let value?: String(decoding: value.serialized(), as: UTF8.self)
             }
         return HandlerResult(
-            response: OCPP16.DataTransferResponse(status: .init(rawValue: answer.status.rawValue) ?? .rejected, data: data),
+            response: OCPP16.DataTransferResponse(
+                status: .init(rawValue: answer.status.rawValue) ?? .rejected, data: data),
             writes: [.addStationReport(StationReportHandler<Action>.report(request.encode(), context: context))])
     }
 }
@@ -123,7 +124,8 @@ struct DataTransferHandler201: OCPPHandler {
         let answer = try await context.services.dataTransferVendors.answer(
             vendorId: request.vendorId, messageId: request.messageId, data: request.data, context: context)
         return HandlerResult(
-            response: OCPP201.DataTransferResponse(status: .init(rawValue: answer.status.rawValue) ?? .rejected, data: answer.data),
+            response: OCPP201.DataTransferResponse(
+                status: .init(rawValue: answer.status.rawValue) ?? .rejected, data: answer.data),
             writes: [.addStationReport(StationReportHandler<Action>.report(request.encode(), context: context))])
     }
 }
@@ -138,7 +140,8 @@ struct DataTransferHandler21: OCPPHandler {
         let answer = try await context.services.dataTransferVendors.answer(
             vendorId: request.vendorId, messageId: request.messageId, data: request.data, context: context)
         return HandlerResult(
-            response: OCPP21.DataTransferResponse(status: .init(rawValue: answer.status.rawValue) ?? .rejected, data: answer.data),
+            response: OCPP21.DataTransferResponse(
+                status: .init(rawValue: answer.status.rawValue) ?? .rejected, data: answer.data),
             writes: [.addStationReport(StationReportHandler<Action>.report(request.encode(), context: context))])
     }
 }
