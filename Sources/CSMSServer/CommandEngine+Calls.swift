@@ -1,4 +1,5 @@
 public import CSMSCore
+import CSMSProcessor
 import Foundation
 import Logging
 import OCPP

@@ -1,4 +1,4 @@
-public import CSMSCore
+import CSMSCore
 public import OCPP
 import OCPP16
 import OCPP201
