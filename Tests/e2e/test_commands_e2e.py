@@ -178,8 +178,13 @@ async def connect(cls, server: CommandServer, charge_point_id: str, subprotocol:
 
 async def one_in_flight(server: CommandServer, cp, station: str, slow: tuple[str, dict], second: tuple[str, dict]):
     """`slow` is answered only when released; `second` must not reach the station before."""
+    start = len(cp.events)
+
+    def seen(kind: str, action: str) -> bool:
+        return any(e[0] == kind and e[1] == action for e in cp.events[start:])
+
     slow_answer = asyncio.create_task(server.command(station, *slow))
-    while not any(e[0] == "call" and e[1] == slow[0] for e in cp.events):
+    while not seen("call", slow[0]):
         await asyncio.sleep(0.02)
     status, queued = await server.command(station, *second, wait=False)
     assert status == 202 and queued["state"] == "Queued"
@@ -187,14 +192,14 @@ async def one_in_flight(server: CommandServer, cp, station: str, slow: tuple[str
     status, full = await server.command(station, *second, wait=False)
     assert status == 429 and full["error"]["code"] == "queue_full"
     await asyncio.sleep(0.5)
-    assert not any(e[0] == "call" and e[1] == second[0] for e in cp.events), "second CALL sent too early"
+    assert not seen("call", second[0]), "second CALL sent before the first was answered"
     cp.release.set()
     status, body = await slow_answer
     assert status == 200, body
-    while not any(e[0] == "answer" and e[1] == second[0] for e in cp.events):
+    while not seen("answer", second[0]):
         await asyncio.sleep(0.02)
-    answered_first = next(e[2] for e in cp.events if e[0] == "answer" and e[1] == slow[0])
-    second_arrived = next(e[2] for e in cp.events if e[0] == "call" and e[1] == second[0])
+    answered_first = next(e[2] for e in cp.events[start:] if e[0] == "answer" and e[1] == slow[0])
+    second_arrived = next(e[2] for e in cp.events[start:] if e[0] == "call" and e[1] == second[0])
     assert second_arrived >= answered_first
     for _ in range(100):
         status, record = await asyncio.to_thread(server.request, "GET", f"/api/v1/commands/{queued['commandId']}")
