@@ -98,7 +98,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
         let api = router.group("api/v1").add(middleware: BearerTokenMiddleware(token: configuration.apiToken))
         ChargePointRoutes(store: store, registry: registry, clock: clock).add(to: api)
         CommandRoutes(store: store, registry: registry, engine: commands).add(to: api)
-        ConfigurationRoutes(store: store, registry: registry, engine: commands).add(to: api)
+        ConfigurationRoutes(store: store, registry: registry, engine: commands, clock: clock).add(to: api)
         ReportRoutes(store: store).add(to: api)
         return router
     }

@@ -118,6 +118,13 @@ extension CommandEngine {
             await abandon(call, station: id, code: "storage_failure", message: "could not be recorded as sent")
             return
         }
+        // The CALL may have timed out while its record was written (a very slow store): then
+        // the slot belongs to the next CALL and this one must not go out (invariant 4).
+        guard state.withLock({ $0.stations[id]?.machine.inFlight?.messageId == call.messageId }) else {
+            connection.logger.warning(
+                "command timed out before it could be sent", metadata: [LogKey.messageId: .string(call.messageId)])
+            return
+        }
         do {
             try await connection.send(call.frame.encoded())
             connection.logger.debug(

@@ -12,6 +12,7 @@ struct ConfigurationRoutes: Sendable {
     let store: any CSMSStore
     let registry: ConnectionRegistry
     let engine: CommandEngine
+    let clock: any WallClock
 
     /// The most keys one request may name.
     static let maxKeys = 100
@@ -40,7 +41,7 @@ struct ConfigurationRoutes: Sendable {
     private func get(_ id: ChargePointID, request: Request) async throws -> Response {
         let keys = try Self.keys(request.uri.queryParameters["keys"].map(String.init))
         let connection = try await CommandRoutes.connection(id, store: store, registry: registry)
-        let now = Date()
+        let now = clock.now()
         var values: [ConfigurationValue] = []
         var unknown: [JSONValue] = []
         let record: CommandRecord
@@ -111,7 +112,7 @@ struct ConfigurationRoutes: Sendable {
             changes.append((key, text))
         }
         let connection = try await CommandRoutes.connection(id, store: store, registry: registry)
-        let now = Date()
+        let now = clock.now()
         var results: [JSONValue] = []
         var cached: [ConfigurationValue] = []
         func result(_ key: String, _ status: String, _ commandId: String) {
