@@ -98,21 +98,23 @@ extension CommandEngine {
         if case .releasedSlot(_, let next?) = action { await transmit(next, station: id) }
     }
 
-    /// Records `call` as sent and writes it to the station; when that fails the call is
-    /// given up and the next one (if any) goes out instead.
-    func transmit(_ call: OutboundCall, station id: ChargePointID) async {
+    /// Records `call` as sent (unless `recorded` says that is done) and writes it to the
+    /// station; when that fails the call is given up and the next one (if any) goes out.
+    func transmit(_ call: OutboundCall, station id: ChargePointID, recorded: Bool = false) async {
         let now = clock.now()
         let target = state.withLock { s -> (StationConnection, CommandRecord)? in
             guard var station = s.stations[id], var record = station.records[call.commandId] else { return nil }
-            record.state = .sent
-            record.sentAt = now
-            station.records[call.commandId] = record
-            s.stations[id] = station
+            if !recorded {
+                record.state = .sent
+                record.sentAt = now
+                station.records[call.commandId] = record
+                s.stations[id] = station
+            }
             return (station.connection, record)
         }
         guard let (connection, record) = target else { return }
         do {
-            try await store.commit([.saveCommand(record)])
+            if !recorded { try await store.commit([.saveCommand(record)]) }
         } catch {
             logger.error("command could not be recorded as sent", metadata: [LogKey.chargePointId: "\(id)"])
             await abandon(call, station: id, code: "storage_failure", message: "could not be recorded as sent")

@@ -102,7 +102,7 @@ public final class CommandEngine: OutboundCallTracking {
         guard let descriptor = descriptor(action, version: session.version) else { throw .unknownAction(action) }
         let violations = descriptor.request.violations(of: payload)
         guard violations.isEmpty else { throw .invalidPayload(violations) }
-        let record = CommandRecord(
+        var record = CommandRecord(
             chargePointId: session.chargePointId, action: action, protocolVersion: session.version.subprotocol,
             payload: payload, createdAt: clock.now())
         let call = OutboundCall(
@@ -121,6 +121,11 @@ public final class CommandEngine: OutboundCallTracking {
             let decision = station.machine.enqueue(call)
             switch decision {
             case .send, .queued:
+                if case .send = decision {
+                    // Sent at once: recorded as Sent in one write (saves a commit per command).
+                    record.state = .sent
+                    record.sentAt = record.createdAt
+                }
                 station.records[call.commandId] = record
                 s.waiters[call.commandId] = completion
                 if case .send = decision { station.deadline = (call.messageId, .now + settings.timeout(for: action)) }
@@ -143,7 +148,9 @@ public final class CommandEngine: OutboundCallTracking {
             await abandon(call, station: session.chargePointId, code: "storage_failure", message: "not recorded")
             throw .store(error)
         }
-        if case .send(let first) = decision { await transmit(first, station: session.chargePointId) }
+        if case .send(let first) = decision {
+            await transmit(first, station: session.chargePointId, recorded: true)
+        }
         return (record, completion)
     }
 
