@@ -194,10 +194,13 @@ extension CommandEngine {
         guard var record = stored else { return }
         let (final, error, completedAt) = (record.state, record.error, record.completedAt)
         apply(reply, to: &record, session: session)
-        record.state = final
-        record.completedAt = completedAt
+        // The machine timed the CALL out; its TimedOut record may still be on its way to the store.
+        record.state = final.isFinal ? final : .timedOut
+        record.completedAt = completedAt ?? record.completedAt
         record.late = true
-        if case .callResult = reply { record.error = error }
+        if case .callResult = reply {
+            record.error = error ?? CommandRecord.errorValue(code: "timeout", message: "the station answered late")
+        }
         logger.notice(
             "late answer recorded",
             metadata: [LogKey.chargePointId: .string(session.chargePointId.rawValue), "command_id": .string(commandId)])
