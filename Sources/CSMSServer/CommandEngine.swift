@@ -92,9 +92,10 @@ public final class CommandEngine: OutboundCallTracking {
         return descriptor
     }
 
-    /// Validates `payload`, records the command as `Queued` and queues its CALL on
-    /// `connection` (sending it at once when nothing is in flight). Returns the record and
-    /// the completion to await for the final record.
+    /// Validates `payload`, queues the CALL on `connection` and records the command as
+    /// `Queued`, or as `Sent` when nothing was in flight and the CALL goes out at once (the
+    /// record is stored before the frame is written). Returns the record and the completion
+    /// to await for the final record.
     public func submit(
         action: String, payload: JSONValue, on connection: StationConnection
     ) async throws(SubmitError) -> (record: CommandRecord, completion: CommandCompletion) {
