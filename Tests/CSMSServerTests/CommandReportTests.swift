@@ -109,6 +109,57 @@ import Testing
             }
         }
     }
+
+    @Test("configuration (2.x) GET: accepted values are returned and cached, the others listed as unknown")
+    func getVariables() async throws {
+        try await LiveServer.with { server in
+            try await CommandAPITests.withStation(server, "CP-R4", subprotocol: "ocpp2.0.1") { station in
+                async let read = server.api(
+                    "GET", "/api/v1/charge-points/CP-R4/configuration?keys=OCPPCommCtrlr.HeartbeatInterval,X.Y")
+                let get = try await station.nextCall()
+                #expect(get.action == "GetVariables")
+                #expect(get.payload["getVariableData"]?.arrayValue?.count == 2)
+                try await station.write(
+                    #"[3,"\#(get.id)",{"getVariableResult":[{"attributeStatus":"Accepted","attributeValue":"30","component":{"name":"OCPPCommCtrlr"},"variable":{"name":"HeartbeatInterval"}},{"attributeStatus":"UnknownComponent","component":{"name":"X"},"variable":{"name":"Y"}}]}]"#
+                )
+                let body = try CommandAPITests.json(try await read)
+                #expect(body["values"] == [["key": "OCPPCommCtrlr.HeartbeatInterval", "value": "30"]])
+                #expect(body["unknownKeys"] == [["key": "X.Y", "status": "UnknownComponent"]])
+                let shadow = try CommandAPITests.json(try await server.api("GET", "/api/v1/charge-points/CP-R4/shadow"))
+                #expect(shadow["reported"]?["configuration"] == ["OCPPCommCtrlr.HeartbeatInterval": "30"])
+                let badKey = try await server.api("GET", "/api/v1/charge-points/CP-R4/configuration?keys=NoDot")
+                #expect(badKey.status == 400)
+            }
+        }
+    }
+
+    @Test("configuration (1.6) PUT: a rejected key is not cached; bad bodies are 400; a CALLERROR is 502")
+    func changeConfigurationRejected() async throws {
+        try await LiveServer.with { server in
+            try await CommandAPITests.withStation(server, "CP-R5") { station in
+                for body in ["[]", "{}", #"{"a":1}"#] {
+                    let response = try await server.api("PUT", "/api/v1/charge-points/CP-R5/configuration", body: body)
+                    #expect(response.status == 400, "\(body)")
+                }
+                async let write = server.api(
+                    "PUT", "/api/v1/charge-points/CP-R5/configuration", body: #"{"Locked":"true"}"#)
+                let change = try await station.nextCall()
+                try await station.write(#"[3,"\#(change.id)",{"status":"Rejected"}]"#)
+                let results = try CommandAPITests.json(try await write)["results"]?.arrayValue
+                #expect(results?.first?["status"] == "Rejected")
+                let shadow = try CommandAPITests.json(try await server.api("GET", "/api/v1/charge-points/CP-R5/shadow"))
+                #expect(shadow["reported"]?["configuration"] == nil)
+
+                async let read = server.api("GET", "/api/v1/charge-points/CP-R5/configuration")
+                let get = try await station.nextCall()
+                #expect(get.payload == [:])
+                try await station.write(#"[4,"\#(get.id)","InternalError","broken",{}]"#)
+                let failed = try await read
+                #expect(failed.status == 502)
+                #expect(try CommandAPITests.json(failed)["error"]?["code"] == "InternalError")
+            }
+        }
+    }
 }
 
 extension JSONValue {
