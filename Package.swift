@@ -70,7 +70,7 @@ package.targets += [
     .target(name: "CSMSTesting", dependencies: ["CSMSCore", "OCPP"], swiftSettings: swiftSettings),
     .target(
         name: "CSMSStorageSQLite",
-        dependencies: ["CSMSCore", .product(name: "GRDB", package: "GRDB.swift")],
+        dependencies: ["CSMSCore", "OCPP", .product(name: "GRDB", package: "GRDB.swift")],
         swiftSettings: swiftSettings
     ),
     .testTarget(

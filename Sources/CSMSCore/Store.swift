@@ -58,6 +58,13 @@ public enum StoreWrite: Sendable, Equatable {
     /// Appends message log entries (ids assigned by the store, increasing; given ids are
     /// ignored). The charge points need not be registered.
     case logMessages([MessageLogEntry])
+    /// Stores an operator command record: creates it, or replaces the stored one unless that
+    /// has a higher `CommandState.rank` (a record only moves forward). No charge point needed.
+    case saveCommand(CommandRecord)
+    /// Adds a station report (its `id` is assigned by the store, increasing).
+    case addStationReport(StationReport)
+    /// Sets cached configuration values, replacing those of the same station and key.
+    case saveConfigurationValues([ConfigurationValue])
 }
 
 /// A storage failure, with a code the server maps to OCPP errors and HTTP statuses in one place.
@@ -104,7 +111,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 /// `recordConnectorStatus` that changes the current status adds one to the charge point's
 /// `stateVersion` and sets its `updatedAt` to the write's time; a `limit` of zero or less
 /// lists nothing.
-public protocol CSMSStore: Sendable, MessageLogStoreReading {
+public protocol CSMSStore: Sendable, MessageLogStoreReading, CommandStoreReading {
     /// Applies `writes` atomically and durably, in order.
     func commit(_ writes: [StoreWrite]) async throws(StoreError)
 

@@ -5,9 +5,14 @@ public import CSMSCore
 public struct HandlerServices: Sendable {
     /// Answers Authorize and the id token information in transaction answers.
     public var authorizer: any Authorizer
+    /// The DataTransfer vendor handlers (default none: every vendor is unknown).
+    public var dataTransferVendors: DataTransferVendors
 
     /// Services; every parameter has a working default.
-    public init(authorizer: any Authorizer = UnknownTokenAuthorizer()) {
+    public init(
+        authorizer: any Authorizer = UnknownTokenAuthorizer(), dataTransferVendors: DataTransferVendors = .init()
+    ) {
         self.authorizer = authorizer
+        self.dataTransferVendors = dataTransferVendors
     }
 }

@@ -1,6 +1,6 @@
 import CSMSCore
 public import Hummingbird
-import OCPP
+public import OCPP
 
 /// An operator API error: a code (extensible), a message for people, and the HTTP status,
 /// which is derived from the code in one place (`status`). Every error an API route throws
@@ -31,17 +31,24 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let unavailable = Code(rawValue: "unavailable")
         /// Anything else (500).
         public static let internalError = Code(rawValue: "internal_error")
+        /// A well-formed request whose OCPP payload breaks its schema (422, with violations).
+        public static let invalidPayload = Code(rawValue: "invalid_payload")
+        /// The station's command queue is full (429).
+        public static let queueFull = Code(rawValue: "queue_full")
     }
 
     /// The kind of error.
     public let code: Code
     /// What happened, for people (never a secret, never internal error text).
     public let message: String
+    /// Machine-readable details (e.g. schema violations), sent as `details` when present.
+    public let details: JSONValue?
 
     /// An error.
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, details: JSONValue? = nil) {
         self.code = code
         self.message = message
+        self.details = details
     }
 
     /// `code: message`.
@@ -56,6 +63,8 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         case .methodNotAllowed: .methodNotAllowed
         case .payloadTooLarge: .contentTooLarge
         case .conflict, .replayFailed: .conflict
+        case .invalidPayload: .unprocessableContent
+        case .queueFull: .tooManyRequests
         case .unavailable: .serviceUnavailable
         default: .internalServerError
         }
@@ -93,7 +102,9 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The JSON response: `{"error": {"code": …, "message": …}}`, with
     /// `WWW-Authenticate: Bearer` on a 401.
     public func response() -> Response {
-        let body: JSONValue = ["error": ["code": .string(code.rawValue), "message": .string(message)]]
+        var error: JSONObject = ["code": .string(code.rawValue), "message": .string(message)]
+        if let details { error["details"] = details }
+        let body: JSONValue = ["error": .object(error)]
         var response = JSONResponse.make(body, status: status)
         if code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
         return response

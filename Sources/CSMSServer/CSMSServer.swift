@@ -27,6 +27,8 @@ public struct CSMSServer: Service, CustomStringConvertible {
 
     /// The live station connections (the API's `connected`; the operator commands' way to a station).
     public let registry: ConnectionRegistry
+    /// The operator commands (outbound CALLs); the replies tracker unless another was given.
+    public let commands: CommandEngine
 
     /// A server for `configuration` over `store`, handing inbound frames to `processor` and
     /// replies to CSMS-initiated CALLs to `tracker` (default: logged as unexpected).
@@ -41,7 +43,10 @@ public struct CSMSServer: Service, CustomStringConvertible {
         self.configuration = configuration
         self.store = store
         self.processor = processor
-        self.tracker = tracker ?? UnexpectedReplyLogger(logger: logger)
+        let commands = CommandEngine(
+            store: store, settings: configuration.commandSettings, clock: clock, logger: logger)
+        self.commands = commands
+        self.tracker = tracker ?? commands
         self.registry = registry
         self.clock = clock
         self.logger = logger
@@ -69,9 +74,11 @@ public struct CSMSServer: Service, CustomStringConvertible {
         let drainer = ConnectionDrainer(
             registry: registry, gracePeriod: configuration.shutdownGracePeriod, logger: logger)
         let spill = SpillReplayService(processor: processor, interval: .seconds(1))
+        let timeouts = CommandTimeoutService(engine: commands, tick: .milliseconds(50))
         // Graceful shutdown runs in reverse order: the drainer closes the stations first.
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: [spill, application, drainer], logger: logger))
+            configuration: ServiceGroupConfiguration(
+                services: [spill, timeouts, application, drainer], logger: logger))
         try await group.run()
     }
 
@@ -97,6 +104,9 @@ public struct CSMSServer: Service, CustomStringConvertible {
         ChargePointRoutes(store: store, registry: registry, clock: clock).add(to: api)
         DeadLetterRoutes(store: store, processor: processor).add(to: api)
         MessageLogRoutes(store: store).add(to: api)
+        CommandRoutes(store: store, registry: registry, engine: commands).add(to: api)
+        ConfigurationRoutes(store: store, registry: registry, engine: commands, clock: clock).add(to: api)
+        ReportRoutes(store: store).add(to: api)
         return router
     }
 

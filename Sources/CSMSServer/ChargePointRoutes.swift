@@ -123,8 +123,9 @@ struct ChargePointRoutes: Sendable {
     private func shadow(_ id: ChargePointID) async throws -> Response {
         guard let chargePoint = try await store.chargePoint(id) else { throw notFound(id) }
         let connectors = try await store.connectorStatuses(of: id)
-        return JSONResponse.make(
-            ChargePointView.shadow(ChargePointShadow(chargePoint: chargePoint, connectors: connectors)))
+        let configuration = try await store.configurationValues(of: id)
+        let shadow = ChargePointShadow(chargePoint: chargePoint, connectors: connectors)
+        return JSONResponse.make(ChargePointView.shadow(shadow.adding(configuration: configuration)))
     }
 
     private func notFound(_ id: ChargePointID) -> APIError {

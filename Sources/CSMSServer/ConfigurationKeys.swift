@@ -68,6 +68,12 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     public static let apiToken = SettingKey("apiToken")
     /// `callTimeout`: seconds an outbound CALL waits for its answer.
     public static let callTimeout = SettingKey("callTimeout")
+    /// `commands.actionTimeouts`: per-action call timeouts, `Action=seconds` entries.
+    public static let commandsActionTimeouts = SettingKey("commands.actionTimeouts")
+    /// `commands.queueSize`: operator commands that may wait per connection.
+    public static let commandsQueueSize = SettingKey("commands.queueSize")
+    /// `dataTransfer.echoVendor`: whether the DataTransfer test vendor answers.
+    public static let dataTransferEchoVendor = SettingKey("dataTransfer.echoVendor")
     /// `ocpp.versions`: the offered OCPP subprotocols.
     public static let ocppVersions = SettingKey("ocpp.versions")
     /// `websocket.maxMessageSize`: the largest accepted message in bytes.
@@ -90,7 +96,8 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
         [
             .host, .port, .portFile, .database, .securityProfile, .unknownChargePoints, .apiToken, .callTimeout,
             .ocppVersions, .webSocketMaxMessageSize, .webSocketPingInterval, .webSocketCompression, .listenBacklog,
-            .shutdownGracePeriod, .logFormat, .logLevel,
+            .shutdownGracePeriod, .logFormat, .logLevel, .commandsActionTimeouts, .commandsQueueSize,
+            .dataTransferEchoVendor,
         ] + SettingKey.processing + SettingKey.observability
 
     /// The settings whose values are secrets.

@@ -44,6 +44,11 @@ extension ServerConfiguration {
         apiToken = try r.string(.apiToken, isSecret: true) ?? apiToken
         if let token = apiToken, token.isEmpty { apiToken = nil }
         callTimeout = try r.seconds(.callTimeout, in: 1...3600) ?? callTimeout
+        if let entries = try r.stringArray(.commandsActionTimeouts) {
+            actionTimeouts = try Self.actionTimeouts(entries)
+        }
+        commandQueueSize = try r.int(.commandsQueueSize, in: 0...10_000) ?? commandQueueSize
+        dataTransferEchoVendor = try r.bool(.dataTransferEchoVendor) ?? dataTransferEchoVendor
         if let names = try r.stringArray(.ocppVersions) {
             var versions = Set<OCPPVersion>()
             for name in names {

@@ -24,6 +24,13 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var apiToken: String?
     /// How long an outbound CALL waits for the station's answer; default 30 s.
     public var callTimeout: Duration
+    /// Per-action overrides of `callTimeout` (e.g. `GetDiagnostics` 120 s); default none.
+    public var actionTimeouts: [String: Duration]
+    /// The most operator commands that may wait behind the one in flight, per connection;
+    /// default 100. A full queue answers the API with 429.
+    public var commandQueueSize: Int
+    /// Whether the built-in DataTransfer test vendor (`org.swift-csms.echo`) answers; default off.
+    public var dataTransferEchoVendor: Bool
     /// The OCPP versions offered to charge points; default all of them.
     public var ocppVersions: Set<OCPPVersion>
     /// The WebSocket settings.
@@ -52,6 +59,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         unknownChargePoints = .reject
         apiToken = nil
         callTimeout = .seconds(30)
+        actionTimeouts = [:]
+        commandQueueSize = 100
+        dataTransferEchoVendor = false
         ocppVersions = Set(OCPPVersion.allCases)
         webSocket = WebSocketSettings()
         listenBacklog = 8192

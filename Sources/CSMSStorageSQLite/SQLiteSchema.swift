@@ -113,6 +113,7 @@ enum SQLiteSchema {
                     """)
         }
 
+        registerCommandMigrations(&migrator)
         registerMessageLogMigrations(&migrator)
         return migrator
     }

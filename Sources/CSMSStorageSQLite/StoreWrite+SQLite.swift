@@ -95,6 +95,9 @@ extension StoreWrite {
 
         case .logMessages(let entries):
             try Self.logMessages(entries, db)
+        case .saveCommand(let record): try Self.saveCommand(record, db)
+        case .addStationReport(let report): try Self.addStationReport(report, db)
+        case .saveConfigurationValues(let values): try Self.saveConfigurationValues(values, db)
         }
     }
 

@@ -130,6 +130,9 @@ public final class InMemoryStore: CSMSStore {
 
     /// Always `true`.
     public func isReachable() async -> Bool { true }
+
+    /// Reads the operator-command part of the state under the lock (InMemoryStore+Commands.swift).
+    func withCommandState<T>(_ body: (CommandMemoryState) -> T) -> T { state.withLock { body($0.commandState) } }
 }
 
 /// Key of a current connector status within one station: 1.6 connectors (`evseId` nil) and
@@ -160,6 +163,7 @@ private struct MemoryState {
     var nextDeadLetterId: Int64 = 1
     var messageLog: [MessageLogEntry] = []
     var nextMessageLogId: Int64 = 1
+    var commandState = CommandMemoryState()
 
     mutating func apply(_ write: StoreWrite) throws(StoreError) {
         switch write {
@@ -231,6 +235,9 @@ private struct MemoryState {
                 nextMessageLogId += 1
                 messageLog.append(entry)
             }
+        case .saveCommand(let record): commandState.save(record)
+        case .addStationReport(let report): commandState.add(report)
+        case .saveConfigurationValues(let values): commandState.save(values)
         }
     }
 }

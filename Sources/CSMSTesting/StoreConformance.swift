@@ -66,6 +66,10 @@ public enum StoreConformance {
         Check("concurrentCommitsAllApplied", concurrentCommitsAllApplied),
         Check("failingCommitDoesNotFailConcurrentOnes", failingCommitDoesNotFailConcurrentOnes),
         Check("emptyCommitAndReachability", emptyCommitAndReachability),
+        Check("commandRecordRoundTripsAndOnlyMovesForward", commandRecordRoundTripsAndOnlyMovesForward),
+        Check("commandsListNewestFirstWithCursor", commandsListNewestFirstWithCursor),
+        Check("stationReportsFilterAndPage", stationReportsFilterAndPage),
+        Check("configurationValuesUpsertByKey", configurationValuesUpsertByKey),
     ]
 
     /// Runs every check in order, each on a new store.

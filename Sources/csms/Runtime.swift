@@ -33,11 +33,13 @@ enum Runtime {
         store: any CSMSStore, configuration: ServerConfiguration, logger: Logger,
         messageLog: MessageLogRecorder? = nil
     ) -> any InboundMessageHandling {
-        MessageProcessor(
+        let vendors: [any DataTransferVendor] = configuration.dataTransferEchoVendor ? [EchoDataTransferVendor()] : []
+        return MessageProcessor(
             store: store,
             configuration: configuration.processing.processorConfiguration(
                 unknownChargePoints: configuration.unknownChargePoints, database: configuration.database),
-            logger: logger, messageLog: messageLog)
+            services: HandlerServices(dataTransferVendors: DataTransferVendors(vendors)), logger: logger,
+            messageLog: messageLog)
     }
 
     /// Bootstraps swift-metrics with the configured backends (Prometheus, CloudWatch EMF):

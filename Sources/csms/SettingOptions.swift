@@ -41,6 +41,18 @@ struct SettingOptions: ParsableArguments {
 
     @Option(
         help:
+            "Per-action call timeouts, comma-separated Action=seconds (env CSMS_COMMANDS_ACTION_TIMEOUTS; default none)."
+    )
+    var commandsActionTimeouts: String?
+
+    @Option(help: "Operator commands that may wait per connection (env CSMS_COMMANDS_QUEUE_SIZE; default 100).")
+    var commandsQueueSize: Int?
+
+    @Option(help: "Answer the DataTransfer test vendor org.swift-csms.echo (env CSMS_DATA_TRANSFER_ECHO_VENDOR).")
+    var dataTransferEchoVendor: Bool?
+
+    @Option(
+        help:
             "Offered OCPP subprotocols, comma-separated (env CSMS_OCPP_VERSIONS; default ocpp1.6,ocpp2.0,ocpp2.0.1,ocpp2.1)."
     )
     var ocppVersions: String?
@@ -114,6 +126,9 @@ struct SettingOptions: ParsableArguments {
         put(.apiToken, apiToken.map { .string($0) })
         put(.callTimeout, callTimeout.map { .int($0) })
         put(.ocppVersions, ocppVersions.map { .string($0) })
+        put(.commandsActionTimeouts, commandsActionTimeouts.map { .string($0) })
+        put(.commandsQueueSize, commandsQueueSize.map { .int($0) })
+        put(.dataTransferEchoVendor, dataTransferEchoVendor.map { .bool($0) })
         put(.webSocketMaxMessageSize, websocketMaxMessageSize.map { .int($0) })
         put(.webSocketPingInterval, websocketPingInterval.map { .int($0) })
         put(.webSocketCompression, websocketCompression.map { .bool($0) })

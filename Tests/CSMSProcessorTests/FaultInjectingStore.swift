@@ -12,7 +12,7 @@ final class FaultInjectingStore: CSMSStore {
         var commits: [[StoreWrite]] = []
     }
 
-    private let base = InMemoryStore()
+    let base = InMemoryStore()
     private let faults = Mutex(Faults())
 
     /// Makes the next `n` commits fail with `.unavailable`.

@@ -94,7 +94,8 @@ import Testing
         }
         #expect(
             names == [
-                "v1_charge_points", "v2_connector_status", "v3_stored_responses", "v4_dead_letters", "v9_message_log",
+                "v1_charge_points", "v2_connector_status", "v3_stored_responses", "v4_dead_letters",
+                "v7_commands", "v7_station_reports", "v7_configuration_values", "v9_message_log",
             ])
 
         // A database migrated by a newer CSMS (an unknown migration) is refused.

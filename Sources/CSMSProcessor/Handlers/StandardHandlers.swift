@@ -21,6 +21,11 @@ extension ActionRouter {
         router.register(BootNotificationHandler21(), for: .v21)
         router.register(HeartbeatHandler21(), for: .v21)
         router.register(StatusNotificationHandler21(), for: .v21)
+        router.register(DataTransferHandler16(), for: .v16)
+        router.register(DataTransferHandler201(), for: .v201)
+        router.register(DataTransferHandler21(), for: .v21)
+        router.registerStationReports201()
+        router.registerStationReports21()
         return router
     }
 }

@@ -8,7 +8,7 @@ import Synchronization
 /// The project's `InMemoryStore` with a switch that makes it unreachable (readiness and
 /// error-mapping tests): while off, every call fails with `StoreError.unavailable`.
 final class TestStore: CSMSStore {
-    private let store = InMemoryStore()
+    let store = InMemoryStore()
     private let reachable = Mutex(true)
 
     func setReachable(_ value: Bool) { reachable.withLock { $0 = value } }
