@@ -49,6 +49,8 @@ public enum StoreWrite: Sendable, Equatable {
     /// Adds a dead letter (its `id` is assigned by the store, increasing; a given `id` is
     /// ignored). The charge point need not be registered.
     case addDeadLetter(DeadLetter)
+    /// A transaction event or meter values, applied with `TransactionLedger` (docs/transactions.md).
+    case transaction(TransactionWrite)
 }
 
 /// A storage failure, with a code the server maps to OCPP errors and HTTP statuses in one place.
@@ -95,7 +97,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 /// `recordConnectorStatus` that changes the current status adds one to the charge point's
 /// `stateVersion` and sets its `updatedAt` to the write's time; a `limit` of zero or less
 /// lists nothing.
-public protocol CSMSStore: Sendable {
+public protocol CSMSStore: Sendable, TransactionStoreReading {
     /// Applies `writes` atomically and durably, in order.
     func commit(_ writes: [StoreWrite]) async throws(StoreError)
 

@@ -32,6 +32,8 @@ public struct ProcessorConfiguration: Sendable, Equatable {
     /// Whether every outbound response payload is checked against its schema before it is
     /// sent (an invalid one becomes an InternalError). On in debug builds, off in release.
     public var validatesResponses: Bool
+    /// Transaction handling (superseding stale transactions, clock skew, 1.6 id blocks).
+    public var transactions = TransactionSettings()
 
     /// A configuration; every parameter has the default described on its property.
     public init(

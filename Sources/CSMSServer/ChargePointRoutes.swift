@@ -66,8 +66,11 @@ struct ChargePointRoutes: Sendable {
 
     private func view(_ chargePoint: ChargePoint) async throws -> JSONValue {
         let connectors = try await store.connectorStatuses(of: chargePoint.id)
+        let active = try await store.transactions(
+            matching: TransactionQuery(chargePointId: chargePoint.id, active: true, limit: 100))
         return ChargePointView.detail(
-            chargePoint, connectors: connectors, live: registry.connection(for: chargePoint.id))
+            chargePoint, connectors: connectors, live: registry.connection(for: chargePoint.id),
+            activeTransactions: active)
     }
 
     /// `PUT /charge-points/{id}` with `{"password"?, "registrationStatus"?}`: registers the
@@ -133,8 +136,11 @@ struct ChargePointRoutes: Sendable {
     private func shadow(_ id: ChargePointID) async throws -> Response {
         guard let chargePoint = try await store.chargePoint(id) else { throw notFound(id) }
         let connectors = try await store.connectorStatuses(of: id)
+        let active = try await store.transactions(
+            matching: TransactionQuery(chargePointId: id, active: true, limit: 100))
         return JSONResponse.make(
-            ChargePointView.shadow(ChargePointShadow(chargePoint: chargePoint, connectors: connectors)))
+            ChargePointView.shadow(
+                ChargePointShadow(chargePoint: chargePoint, connectors: connectors, activeTransactions: active)))
     }
 
     private func notFound(_ id: ChargePointID) -> APIError {

@@ -113,6 +113,7 @@ enum SQLiteSchema {
                     """)
         }
 
+        registerTransactionMigrations(&migrator)
         return migrator
     }
 }

@@ -85,6 +85,8 @@ extension StoreWrite {
                     letter.chargePointId.rawValue, letter.protocolVersion, letter.rawFrame, letter.reason,
                     letter.error, letter.receivedAt.unixMilliseconds, letter.attempts,
                 ])
+
+        case .transaction(let write): try Self.applyTransaction(write, db)
         }
     }
 

@@ -9,7 +9,7 @@ import Synchronization
 /// charge point (else the commit fails with `.conflict`), a failing commit leaves nothing of
 /// its writes, and every commit is applied at once under one lock.
 public final class InMemoryStore: CSMSStore {
-    private let state = Mutex(MemoryState())
+    let state = Mutex(MemoryState())
 
     /// An empty store.
     public init() {}
@@ -98,23 +98,23 @@ public final class InMemoryStore: CSMSStore {
 
 /// Key of a current connector status within one station: 1.6 connectors (`evseId` nil) and
 /// 2.x connectors are kept apart.
-private struct ConnectorKey: Hashable {
+struct ConnectorKey: Hashable {
     var evseId: Int?
     var connectorId: Int
 }
 
-private struct ResponseKey: Hashable {
+struct ResponseKey: Hashable {
     var chargePointId: ChargePointID
     var messageId: String
 }
 
-private struct HistoryEntry {
+struct HistoryEntry {
     var sequence: Int64
     var status: ConnectorStatus
 }
 
 /// The whole store as one value, so that a commit can work on a copy.
-private struct MemoryState {
+struct MemoryState {
     var chargePoints: [ChargePointID: ChargePoint] = [:]
     var current: [ChargePointID: [ConnectorKey: ConnectorStatus]] = [:]
     var history: [ChargePointID: [HistoryEntry]] = [:]
@@ -122,6 +122,7 @@ private struct MemoryState {
     var responses: [ResponseKey: StoredResponse] = [:]
     var deadLetters: [DeadLetter] = []
     var nextDeadLetterId: Int64 = 1
+    var transactions = TransactionMemory()
 
     mutating func apply(_ write: StoreWrite) throws(StoreError) {
         switch write {
@@ -177,6 +178,9 @@ private struct MemoryState {
             letter.receivedAt = letter.receivedAt.roundedToMilliseconds
             nextDeadLetterId += 1
             deadLetters.append(letter)
+
+        case .transaction(let write):
+            try applyTransaction(write)
         }
     }
 }

@@ -64,6 +64,18 @@ public enum StoreConformance {
         Check("concurrentCommitsAllApplied", concurrentCommitsAllApplied),
         Check("failingCommitDoesNotFailConcurrentOnes", failingCommitDoesNotFailConcurrentOnes),
         Check("emptyCommitAndReachability", emptyCommitAndReachability),
+        Check("transactionLifecycle2x", transactionLifecycle2x),
+        Check("duplicateSeqNoChangesNothing", duplicateSeqNoChangesNothing),
+        Check("seqNoGapsCounted", seqNoGapsCounted),
+        Check("start16DedupeKey", start16DedupeKey),
+        Check("stop16UnknownForeignAndRepeated", stop16UnknownForeignAndRepeated),
+        Check("startSupersedesStaleTransaction", startSupersedesStaleTransaction),
+        Check("invalidTransitionsRecordedWithBothStates", invalidTransitionsRecordedWithBothStates),
+        Check("meterSanityAnomalies", meterSanityAnomalies),
+        Check("meterValuesStoredOnceAndVerbatim", meterValuesStoredOnceAndVerbatim),
+        Check("reservedTransactionIdsNeverRepeat", reservedTransactionIdsNeverRepeat),
+        Check("transactionListingFiltersAndPages", transactionListingFiltersAndPages),
+        Check("activeTransactionCountByToken", activeTransactionCountByToken),
     ]
 
     /// Runs every check in order, each on a new store.

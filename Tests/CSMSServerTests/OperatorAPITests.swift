@@ -160,7 +160,8 @@ struct OperatorAPITests {
             let paths = document["paths"] as? [String: Any]
             for path in [
                 "/health/live", "/health/ready", "/api/v1/charge-points", "/api/v1/charge-points/{id}",
-                "/api/v1/charge-points/{id}/shadow", "/api/v1/openapi.json",
+                "/api/v1/charge-points/{id}/shadow", "/api/v1/openapi.json", "/api/v1/transactions",
+                "/api/v1/transactions/{id}",
             ] {
                 #expect(paths?[path] != nil, "\(path)")
             }
