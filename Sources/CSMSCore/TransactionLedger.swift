@@ -148,7 +148,11 @@ public enum TransactionLedger {
         _ update: MeterValuesUpdate, transaction: Transaction?, foreignOwner: ChargePointID? = nil
     ) -> Outcome {
         var outcome = Outcome()
-        outcome.samples = update.samples
+        outcome.samples = update.samples.map { sample in
+            var s = sample
+            s.transactionId = update.transactionId
+            return s
+        }
         func record(_ kind: String, _ detail: String) {
             outcome.anomalies.append(
                 TransactionAnomaly(

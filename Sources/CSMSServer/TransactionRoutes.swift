@@ -82,7 +82,7 @@ struct TransactionRoutes: Sendable {
         let samples = try await store.meterSamples(
             chargePointId: transaction.chargePointId, transactionId: transaction.transactionId,
             limit: Self.maxMeterValues)
-        switch query["format"].map(String.init) {
+        switch query["format"].map({ String($0) }) {
         case nil, "json":
             let anomalies = try await store.transactionAnomalies(
                 chargePointId: transaction.chargePointId, transactionId: transaction.transactionId)
@@ -133,9 +133,9 @@ enum TransactionView {
         o["state"] = .string(t.state.rawValue)
         o["startedAt"] = .string(OCPPDateTime(t.startedAt).text)
         if let stopped = t.stoppedAt { o["stoppedAt"] = .string(OCPPDateTime(stopped).text) }
-        o["meterStart"] = t.meterStart.map { .number(JSONNumber($0)) } ?? .null
-        if let stop = t.meterStop { o["meterStop"] = .number(JSONNumber(stop)) }
-        if let energy = t.energyWh { o["energyWh"] = .number(JSONNumber(energy)) }
+        o["meterStart"] = t.meterStart.map(number) ?? .null
+        if let stop = t.meterStop { o["meterStop"] = number(stop) }
+        if let energy = t.energyWh { o["energyWh"] = number(energy) }
         if let reason = t.stopReason { o["stopReason"] = .string(reason) }
         o["offline"] = .bool(t.offline)
         o["seqNoGaps"] = .number(JSONNumber(t.seqNoGaps))
@@ -143,6 +143,12 @@ enum TransactionView {
         if let id = t.reservationId { o["reservationId"] = .number(JSONNumber(id)) }
         o["anomalies"] = .array(anomalies.map(anomaly))
         return o
+    }
+
+    /// A JSON number; integral values without a fraction (meter readings are Wh).
+    static func number(_ value: Double) -> JSONValue {
+        if value == value.rounded(), abs(value) < 1e15 { return .number(JSONNumber(Int(value))) }
+        return .number(JSONNumber(value))
     }
 
     /// `{"kind", "detail", "fromState"?, "toState"?, "messageId"?, "at"}`.

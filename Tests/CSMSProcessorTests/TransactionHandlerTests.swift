@@ -188,7 +188,8 @@ struct TransactionHandlerTests {
         await h.boot(s)
         await h.send(start16("s1"), s)
         await h.send(start16("s2", tag: "OK2", at: "07:55:00"), s)
-        #expect(await h.tx("1")?.state == .ended && h.tx("1")?.stopReason == "Superseded")
+        let stale = await h.tx("1")
+        #expect(stale?.state == .ended && stale?.stopReason == "Superseded")
         #expect(await h.anomalies("1") == ["superseded"])
         #expect(await h.tx("2")?.state == .started)
 
@@ -196,7 +197,8 @@ struct TransactionHandlerTests {
         await keep.boot(s)
         await keep.send(start16("s1"), s)
         await keep.send(start16("s2", tag: "OK2", at: "07:55:00"), s)
-        #expect(await keep.tx("1")?.state == .started && keep.tx("2")?.state == .started)
+        #expect(await keep.tx("1")?.state == .started)
+        #expect(await keep.tx("2")?.state == .started)
         #expect(await keep.anomalies("2") == ["concurrent_start"])
     }
 
@@ -286,9 +288,10 @@ struct TransactionHandlerTests {
         #expect(await h.tx("TX-1")?.seqNoGaps == 1)
     }
 
-    @Test func meterValues2xStandaloneKeepsSignedMeterValueVerbatim() async throws {
+    @Test(arguments: [OCPPVersion.v201, .v21])
+    func meterValues2xStandaloneKeepsSignedMeterValueVerbatim(version: OCPPVersion) async throws {
         let h = TransactionHarness()
-        let s = session(.v201)
+        let s = session(version)
         await h.boot(s)
         let frame = #"""
             [2,"mv","MeterValues",{"evseId":0,"meterValue":[{"timestamp":"2027-01-15T07:58:00Z","sampledValue":[

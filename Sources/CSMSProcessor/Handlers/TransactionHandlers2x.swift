@@ -132,7 +132,8 @@ struct TransactionEvent2x {
         let update = TransactionUpdate(
             chargePointId: context.chargePointId, transactionId: transactionId, kind: kind, seqNo: seqNo,
             timestamp: timestamp, evseId: evseId, connectorId: connectorId, idToken: token,
-            authorizationStatus: decision?.status, chargingState: chargingState.flatMap(TransactionState.init),
+            authorizationStatus: decision?.status,
+            chargingState: chargingState.flatMap { TransactionState(chargingState: $0) },
             triggerReason: triggerReason, stopReason: stoppedReason ?? (kind == .ended ? "Local" : nil),
             remoteStartId: remoteStartId, reservationId: reservationId, offline: offline,
             numberOfPhasesUsed: numberOfPhasesUsed, cableMaxCurrent: cableMaxCurrent, samples: samples,
