@@ -266,6 +266,8 @@ def test_sigkill_mid_burst_keeps_every_answered_message(server):
     asyncio.run(burst())
     server.process.wait(timeout=10)
     total_starts = sum(len(r["starts"]) for r in answered.values())
+    total_meters = sum(sum(r["meters"].values()) for r in answered.values())
+    print(f"answered before SIGKILL: {total_starts} starts, {total_meters} meter values")
     assert total_starts > 0, "no session was answered before the kill"
 
     server.start()
