@@ -304,4 +304,43 @@ extension StoreConformance {
         let anomalies = try await store.transactionAnomalies(chargePointId: nil, after: nil, limit: 10)
         #expect(anomalies.isEmpty)
     }
+
+    /// Concurrent commits for one transaction (two connections of a station) are applied one
+    /// after the other: none is lost, none doubled; of two concurrent identical 1.6 starts
+    /// with different ids exactly one is stored.
+    public static func concurrentEventsForOneTransactionSerialized(_ makeStore: Factory) async throws {
+        let store = try await makeStore()
+        let cp = cp("CP-TX-RACE")
+        try await store.commit([event(cp, "T1", .started, seq: 0, at: t(0))])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for seq in 1...20 {
+                group.addTask {
+                    try await store.commit([
+                        event(cp, "T1", .updated, seq: seq, at: t(Double(seq)), samples: [(t(Double(seq)), "\(seq)")])
+                    ])
+                }
+            }
+            try await group.waitForAll()
+        }
+        let tx = try #require(try await store.transaction(chargePointId: cp, transactionId: "T1"))
+        #expect(tx.eventCount == 21 && tx.maxSeqNo == 20 && tx.seqNoGaps == 0 && tx.lastEnergyWh == 20)
+        #expect(try await store.meterSamples(chargePointId: cp, transactionId: "T1", limit: 100).count == 20)
+
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for id in [100, 101] {
+                group.addTask {
+                    await storeError { () async throws(StoreError) in
+                        try await store.commit([event16(cp, id, .started, at: t(50), connector: 2, meter: 7)])
+                    } == nil
+                }
+            }
+            var results: [Bool] = []
+            for await ok in group { results.append(ok) }
+            return results
+        }
+        #expect(outcomes.filter { $0 }.count == 1)
+        let stored = try await store.startedTransaction16(
+            chargePointId: cp, connectorId: 2, idTag: "TAG", timestamp: t(50), meterStart: 7)
+        #expect(stored?.ocpp16Id == 100 || stored?.ocpp16Id == 101)
+    }
 }

@@ -76,6 +76,7 @@ public enum StoreConformance {
         Check("reservedTransactionIdsNeverRepeat", reservedTransactionIdsNeverRepeat),
         Check("transactionListingFiltersAndPages", transactionListingFiltersAndPages),
         Check("activeTransactionCountByToken", activeTransactionCountByToken),
+        Check("concurrentEventsForOneTransactionSerialized", concurrentEventsForOneTransactionSerialized),
     ]
 
     /// Runs every check in order, each on a new store.
