@@ -7,10 +7,10 @@ import OCPP16
 // message is acknowledged with a CALLRESULT once its data is committed; what is wrong with it
 // is recorded as an anomaly by the store (invariant 2).
 
-/// OCPP 1.6 StartTransaction (§4.8, §6.45): assigns a system-wide unique integer
-/// `transactionId` and answers `idTagInfo` from the authorizer. The transaction is stored even
-/// when the token is not Accepted (the station may have started offline; §5.x "the Central
-/// System SHALL" keep the transaction): it is flagged with the status, not dropped.
+/// OCPP 1.6 StartTransaction (§4.8): assigns a system-wide unique integer `transactionId`
+/// and answers `idTagInfo` from the authorizer. The transaction is stored even when the token
+/// is not Accepted (the station may have started it offline; sanity checks never stop the
+/// confirmation, §4.8): it is flagged with the status, not dropped.
 ///
 /// A retry with a new message id (same station, connector, idTag, timestamp and meterStart)
 /// gets the id already stored. A new id comes from a block reserved durably in the store
@@ -55,7 +55,7 @@ struct StartTransactionHandler16: OCPPHandler {
     }
 }
 
-/// OCPP 1.6 StopTransaction (§4.10, §6.49): closes the transaction with meterStop,
+/// OCPP 1.6 StopTransaction (§4.10): closes the transaction with meterStop,
 /// timestamp, reason and `transactionData`; answers `idTagInfo` when an idTag is given.
 /// A stop for an unknown id, for another station's transaction, or a second stop is still
 /// acknowledged and recorded as an anomaly; it never changes another station's transaction.
@@ -96,7 +96,7 @@ struct StopTransactionHandler16: OCPPHandler {
     }
 }
 
-/// OCPP 1.6 MeterValues (§4.7, §6.31): every sampled value is stored with measurand, phase,
+/// OCPP 1.6 MeterValues (§4.7): every sampled value is stored with measurand, phase,
 /// location, unit, context and format; a `SignedData` value is kept verbatim as signed data.
 /// With a `transactionId` the values belong to that transaction (an unknown or foreign id is
 /// an anomaly; the values are kept).

@@ -12,8 +12,8 @@ import OCPP21
 
 /// OCPP 2.0 / 2.0.1 TransactionEvent (E01-E15): Started / Updated / Ended with seqNo,
 /// triggerReason, transactionInfo, evse, idToken, meterValue, offline, numberOfPhasesUsed,
-/// cableMaxCurrent and reservationId. Answers `idTokenInfo` when an idToken is present
-/// (E01.FR.08 / C01).
+/// cableMaxCurrent and reservationId. Answers `idTokenInfo` when an idToken is present (the
+/// 2.0.1 part 2 definition of TransactionEventResponse asks for it then).
 struct TransactionEventHandler201: OCPPHandler {
     typealias Action = OCPP201.TransactionEventAction
 
