@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What a store does with one transaction write: the pure decision, shared by every store
 /// implementation so that they apply the same rules (docs/transactions.md). The store looks
@@ -18,6 +18,9 @@ public enum TransactionLedger {
         /// Whether the event is recorded in the transaction's event log (its seqNo is then
         /// taken).
         public var recordsEvent: Bool = false
+        /// When set, the station's shadow changed (a transaction started, changed state or
+        /// ended): its `stateVersion` goes up by one and `updatedAt` becomes this date.
+        public var stationChangedAt: Date?
 
         /// Nothing to persist.
         public static let unchanged = Outcome()
@@ -138,6 +141,9 @@ public enum TransactionLedger {
             }
         }
         outcome.transaction = t
+        if existing?.state != t.state || !outcome.closed.isEmpty {
+            outcome.stationChangedAt = u.receivedAt.wholeMilliseconds
+        }
         return outcome
     }
 

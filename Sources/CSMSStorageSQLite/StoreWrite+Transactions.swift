@@ -54,6 +54,11 @@ extension StoreWrite {
             let owner = existing == nil ? try ocpp16Owner(u.ocpp16Id, other: u.chargePointId, db) : nil
             let outcome = TransactionLedger.apply(u, existing: existing, activeOnConnector: active, foreignOwner: owner)
             try persist(outcome, db)
+            if let at = outcome.stationChangedAt {
+                try db.cachedStatement(
+                    sql: "UPDATE charge_points SET state_version = state_version + 1, updated_at = ? WHERE id = ?"
+                ).execute(arguments: [at.unixMilliseconds, cp])
+            }
             if outcome.recordsEvent {
                 try db.execute(
                     sql: """

@@ -103,6 +103,11 @@ extension MemoryState {
             let owner = existing == nil ? transactions.owner(ofOCPP16Id: u.ocpp16Id, other: u.chargePointId) : nil
             let outcome = TransactionLedger.apply(u, existing: existing, activeOnConnector: active, foreignOwner: owner)
             transactions.persist(outcome, seqNo: u.seqNo)
+            if let at = outcome.stationChangedAt, var point = chargePoints[u.chargePointId] {
+                point.stateVersion += 1
+                point.updatedAt = at
+                chargePoints[u.chargePointId] = point
+            }
 
         case .meterValues(let m):
             let existing = m.transactionId.flatMap {

@@ -343,4 +343,25 @@ extension StoreConformance {
             chargePointId: cp, connectorId: 2, idTag: "TAG", timestamp: t(50), meterStart: 7)
         #expect(stored?.ocpp16Id == 100 || stored?.ocpp16Id == 101)
     }
+
+    /// A transaction that starts, changes state or ends changes the station's shadow: its
+    /// `stateVersion` goes up by one (a registered station only); meter values and repeats do not.
+    public static func transactionChangesBumpStateVersion(_ makeStore: Factory) async throws {
+        let store = try await makeStore()
+        let cp = cp("CP-TX-VERSION")
+        try await store.commit([register(cp)])
+        let v0 = try await required(store, cp).stateVersion
+        try await store.commit([event(cp, "T1", .started, seq: 0, at: t(1))])
+        #expect(try await required(store, cp).stateVersion == v0 + 1)
+        #expect(try await required(store, cp).updatedAt == t(1))
+        try await store.commit([event(cp, "T1", .updated, seq: 1, at: t(2), samples: [(t(2), "5")])])
+        try await store.commit([event(cp, "T1", .updated, seq: 1, at: t(2))])
+        #expect(try await required(store, cp).stateVersion == v0 + 1)
+        try await store.commit([event(cp, "T1", .updated, seq: 2, at: t(3), state: .charging)])
+        try await store.commit([event(cp, "T1", .ended, seq: 3, at: t(4))])
+        #expect(try await required(store, cp).stateVersion == v0 + 3)
+        // A station that is not registered is not created.
+        try await store.commit([event(StoreConformance.cp("CP-TX-NOBODY"), "T1", .started, seq: 0, at: t(1))])
+        #expect(try await store.chargePoint(StoreConformance.cp("CP-TX-NOBODY")) == nil)
+    }
 }

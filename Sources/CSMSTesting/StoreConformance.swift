@@ -77,6 +77,7 @@ public enum StoreConformance {
         Check("transactionListingFiltersAndPages", transactionListingFiltersAndPages),
         Check("activeTransactionCountByToken", activeTransactionCountByToken),
         Check("concurrentEventsForOneTransactionSerialized", concurrentEventsForOneTransactionSerialized),
+        Check("transactionChangesBumpStateVersion", transactionChangesBumpStateVersion),
     ]
 
     /// Runs every check in order, each on a new store.
