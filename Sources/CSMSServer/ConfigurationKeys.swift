@@ -90,6 +90,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
         .host, .port, .portFile, .database, .securityProfile, .unknownChargePoints, .apiToken, .callTimeout,
         .ocppVersions, .webSocketMaxMessageSize, .webSocketPingInterval, .webSocketCompression, .listenBacklog,
         .shutdownGracePeriod, .logFormat, .logLevel,
+        .transactionsSupersedeStale, .transactionsClockSkew,
     ]
 
     /// The settings whose values are secrets.

@@ -73,6 +73,8 @@ extension ServerConfiguration {
             }
             logLevel = level
         }
+        transactions.supersedeStale = try r.bool(.transactionsSupersedeStale) ?? transactions.supersedeStale
+        transactions.clockSkew = try r.seconds(.transactionsClockSkew, in: 0...86_400) ?? transactions.clockSkew
     }
 
     /// Refuses what `csms serve` cannot run (security profiles 2 and 3 need TLS, which this

@@ -37,6 +37,8 @@ enum Runtime {
             case .pending: .pending
             case .reject: .reject
             }
+        processorConfiguration.transactions.supersedeStaleTransactions = configuration.transactions.supersedeStale
+        processorConfiguration.transactions.allowedClockSkew = configuration.transactions.clockSkew
         return MessageProcessor(store: store, configuration: processorConfiguration, logger: logger)
     }
 }
