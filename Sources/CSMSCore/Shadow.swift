@@ -9,13 +9,14 @@ public struct ChargePointShadow: Sendable, Equatable {
     public let chargePointId: ChargePointID
     /// The charge point's `stateVersion`.
     public let version: Int64
-    /// The reported state: `boot`, `connectors`, `lastHeartbeat`, `registration`.
+    /// The reported state: `boot`, `connectors`, `lastHeartbeat`, `registration`,
+    /// `transactions` (the active ones; a connector with one names its `transactionId`).
     public let reported: JSONValue
     /// When each top-level member of `reported` last changed.
     public let timestamps: [String: Date]
 
     /// Builds the shadow from the stored records.
-    public init(chargePoint: ChargePoint, connectors: [ConnectorStatus]) {
+    public init(chargePoint: ChargePoint, connectors: [ConnectorStatus], activeTransactions: [Transaction] = []) {
         chargePointId = chargePoint.id
         version = chargePoint.stateVersion
         var reported = JSONObject()
@@ -51,11 +52,31 @@ public struct ChargePointShadow: Sendable, Equatable {
                     o["status"] = .string(c.status)
                     if let e = c.errorCode { o["errorCode"] = .string(e) }
                     o["timestamp"] = .string(OCPPDateTime(c.timestamp).text)
+                    if let t = activeTransactions.first(where: {
+                        $0.evseId == c.evseId && $0.connectorId == c.connectorId
+                    }) {
+                        o["transactionId"] = .string(t.transactionId)
+                    }
                     return .object(o)
                 })
             timestamps["connectors"] = connectors.map(\.receivedAt).max()
         }
+        if !activeTransactions.isEmpty {
+            reported["transactions"] = .array(activeTransactions.map(Self.transaction))
+            timestamps["transactions"] = activeTransactions.map(\.updatedAt).max()
+        }
         self.reported = .object(reported)
         self.timestamps = timestamps
+    }
+
+    /// `{"transactionId", "evseId"?, "connectorId"?, "state", "startedAt"}`.
+    private static func transaction(_ t: Transaction) -> JSONValue {
+        var o = JSONObject()
+        o["transactionId"] = .string(t.transactionId)
+        if let evse = t.evseId { o["evseId"] = .number(JSONNumber(evse)) }
+        if let connector = t.connectorId { o["connectorId"] = .number(JSONNumber(connector)) }
+        o["state"] = .string(t.state.rawValue)
+        o["startedAt"] = .string(OCPPDateTime(t.startedAt).text)
+        return .object(o)
     }
 }

@@ -65,6 +65,8 @@ public enum StoreWrite: Sendable, Equatable {
     case addStationReport(StationReport)
     /// Sets cached configuration values, replacing those of the same station and key.
     case saveConfigurationValues([ConfigurationValue])
+    /// A transaction event or meter values, applied with `TransactionLedger` (docs/transactions.md).
+    case transaction(TransactionWrite)
 }
 
 /// A storage failure, with a code the server maps to OCPP errors and HTTP statuses in one place.
@@ -111,7 +113,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 /// `recordConnectorStatus` that changes the current status adds one to the charge point's
 /// `stateVersion` and sets its `updatedAt` to the write's time; a `limit` of zero or less
 /// lists nothing.
-public protocol CSMSStore: Sendable, MessageLogStoreReading, CommandStoreReading {
+public protocol CSMSStore: Sendable, MessageLogStoreReading, CommandStoreReading, TransactionStoreReading {
     /// Applies `writes` atomically and durably, in order.
     func commit(_ writes: [StoreWrite]) async throws(StoreError)
 

@@ -86,7 +86,7 @@ public struct HandlerContext: Sendable {
 /// The read side of a `CSMSStore`: what handlers may use (they return writes instead of
 /// committing them).
 public struct StoreReader: Sendable {
-    private let store: any CSMSStore
+    let store: any CSMSStore
 
     /// Read access to `store`.
     public init(_ store: any CSMSStore) { self.store = store }

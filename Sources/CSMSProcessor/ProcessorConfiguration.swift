@@ -50,6 +50,8 @@ public struct ProcessorConfiguration: Sendable, Equatable {
     public static let transactionActions: Set<String> = [
         "StartTransaction", "StopTransaction", "MeterValues", "TransactionEvent",
     ]
+    /// Transaction handling (superseding stale transactions, clock skew, 1.6 id blocks).
+    public var transactions = TransactionSettings()
 
     /// A configuration; every parameter has the default described on its property.
     public init(

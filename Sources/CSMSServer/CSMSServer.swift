@@ -107,6 +107,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
         CommandRoutes(store: store, registry: registry, engine: commands).add(to: api)
         ConfigurationRoutes(store: store, registry: registry, engine: commands, clock: clock).add(to: api)
         ReportRoutes(store: store).add(to: api)
+        TransactionRoutes(store: store).add(to: api)
         return router
     }
 

@@ -56,8 +56,11 @@ struct ChargePointRoutes: Sendable {
 
     private func view(_ chargePoint: ChargePoint) async throws -> JSONValue {
         let connectors = try await store.connectorStatuses(of: chargePoint.id)
+        let active = try await store.transactions(
+            matching: TransactionQuery(chargePointId: chargePoint.id, active: true, limit: 100))
         return ChargePointView.detail(
-            chargePoint, connectors: connectors, live: registry.connection(for: chargePoint.id))
+            chargePoint, connectors: connectors, live: registry.connection(for: chargePoint.id),
+            activeTransactions: active)
     }
 
     /// `PUT /charge-points/{id}` with `{"password"?, "registrationStatus"?}`: registers the
@@ -124,7 +127,9 @@ struct ChargePointRoutes: Sendable {
         guard let chargePoint = try await store.chargePoint(id) else { throw notFound(id) }
         let connectors = try await store.connectorStatuses(of: id)
         let configuration = try await store.configurationValues(of: id)
-        let shadow = ChargePointShadow(chargePoint: chargePoint, connectors: connectors)
+        let active = try await store.transactions(
+            matching: TransactionQuery(chargePointId: id, active: true, limit: 100))
+        let shadow = ChargePointShadow(chargePoint: chargePoint, connectors: connectors, activeTransactions: active)
         return JSONResponse.make(ChargePointView.shadow(shadow.adding(configuration: configuration)))
     }
 

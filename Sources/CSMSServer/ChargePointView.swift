@@ -10,11 +10,23 @@ enum ChargePointView {
         .object(members(chargePoint, live: live))
     }
 
-    /// The detail, with the current status of every connector.
-    static func detail(_ chargePoint: ChargePoint, connectors: [ConnectorStatus], live: StationConnection?) -> JSONValue
-    {
+    /// The detail, with the current status of every connector (and the id of the active
+    /// transaction on it, when there is one).
+    static func detail(
+        _ chargePoint: ChargePoint, connectors: [ConnectorStatus], live: StationConnection?,
+        activeTransactions: [Transaction] = []
+    ) -> JSONValue {
         var object = members(chargePoint, live: live)
-        object["connectors"] = .array(connectors.map(connector))
+        object["connectors"] = .array(
+            connectors.map { status in
+                var o = connector(status).objectValue ?? JSONObject()
+                if let t = activeTransactions.first(where: {
+                    $0.evseId == status.evseId && $0.connectorId == status.connectorId
+                }) {
+                    o["transactionId"] = .string(t.transactionId)
+                }
+                return .object(o)
+            })
         return .object(object)
     }
 

@@ -97,7 +97,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
             .host, .port, .portFile, .database, .securityProfile, .unknownChargePoints, .apiToken, .callTimeout,
             .ocppVersions, .webSocketMaxMessageSize, .webSocketPingInterval, .webSocketCompression, .listenBacklog,
             .shutdownGracePeriod, .logFormat, .logLevel, .commandsActionTimeouts, .commandsQueueSize,
-            .dataTransferEchoVendor,
+            .dataTransferEchoVendor, .transactionsSupersedeStale, .transactionsClockSkew,
         ] + SettingKey.processing + SettingKey.observability
 
     /// The settings whose values are secrets.

@@ -48,6 +48,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var processing: ProcessingSettings
     /// Metrics outputs (Prometheus, CloudWatch EMF).
     public var observability: ObservabilitySettings
+    /// Transaction handling (`transactions.*`).
+    public var transactions = TransactionServerSettings()
 
     /// A configuration with the documented defaults.
     public init() {

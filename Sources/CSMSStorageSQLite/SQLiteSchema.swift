@@ -113,6 +113,7 @@ enum SQLiteSchema {
                     """)
         }
 
+        registerTransactionMigrations(&migrator)
         registerCommandMigrations(&migrator)
         registerMessageLogMigrations(&migrator)
         return migrator

@@ -98,6 +98,7 @@ extension StoreWrite {
         case .saveCommand(let record): try Self.saveCommand(record, db)
         case .addStationReport(let report): try Self.addStationReport(report, db)
         case .saveConfigurationValues(let values): try Self.saveConfigurationValues(values, db)
+        case .transaction(let write): try Self.applyTransaction(write, db)
         }
     }
 

@@ -9,7 +9,7 @@ import Synchronization
 /// charge point (else the commit fails with `.conflict`), a failing commit leaves nothing of
 /// its writes, and every commit is applied at once under one lock.
 public final class InMemoryStore: CSMSStore {
-    private let state = Mutex(MemoryState())
+    let state = Mutex(MemoryState())
 
     /// An empty store.
     public init() {}
@@ -137,23 +137,23 @@ public final class InMemoryStore: CSMSStore {
 
 /// Key of a current connector status within one station: 1.6 connectors (`evseId` nil) and
 /// 2.x connectors are kept apart.
-private struct ConnectorKey: Hashable {
+struct ConnectorKey: Hashable {
     var evseId: Int?
     var connectorId: Int
 }
 
-private struct ResponseKey: Hashable {
+struct ResponseKey: Hashable {
     var chargePointId: ChargePointID
     var messageId: String
 }
 
-private struct HistoryEntry {
+struct HistoryEntry {
     var sequence: Int64
     var status: ConnectorStatus
 }
 
 /// The whole store as one value, so that a commit can work on a copy.
-private struct MemoryState {
+struct MemoryState {
     var chargePoints: [ChargePointID: ChargePoint] = [:]
     var current: [ChargePointID: [ConnectorKey: ConnectorStatus]] = [:]
     var history: [ChargePointID: [HistoryEntry]] = [:]
@@ -164,6 +164,7 @@ private struct MemoryState {
     var messageLog: [MessageLogEntry] = []
     var nextMessageLogId: Int64 = 1
     var commandState = CommandMemoryState()
+    var transactions = TransactionMemory()
 
     mutating func apply(_ write: StoreWrite) throws(StoreError) {
         switch write {
@@ -238,6 +239,8 @@ private struct MemoryState {
         case .saveCommand(let record): commandState.save(record)
         case .addStationReport(let report): commandState.add(report)
         case .saveConfigurationValues(let values): commandState.save(values)
+        case .transaction(let write):
+            try applyTransaction(write)
         }
     }
 }

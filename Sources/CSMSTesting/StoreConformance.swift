@@ -70,6 +70,20 @@ public enum StoreConformance {
         Check("commandsListNewestFirstWithCursor", commandsListNewestFirstWithCursor),
         Check("stationReportsFilterAndPage", stationReportsFilterAndPage),
         Check("configurationValuesUpsertByKey", configurationValuesUpsertByKey),
+        Check("transactionLifecycle2x", transactionLifecycle2x),
+        Check("duplicateSeqNoChangesNothing", duplicateSeqNoChangesNothing),
+        Check("seqNoGapsCounted", seqNoGapsCounted),
+        Check("start16DedupeKey", start16DedupeKey),
+        Check("stop16UnknownForeignAndRepeated", stop16UnknownForeignAndRepeated),
+        Check("startSupersedesStaleTransaction", startSupersedesStaleTransaction),
+        Check("invalidTransitionsRecordedWithBothStates", invalidTransitionsRecordedWithBothStates),
+        Check("meterSanityAnomalies", meterSanityAnomalies),
+        Check("meterValuesStoredOnceAndVerbatim", meterValuesStoredOnceAndVerbatim),
+        Check("reservedTransactionIdsNeverRepeat", reservedTransactionIdsNeverRepeat),
+        Check("transactionListingFiltersAndPages", transactionListingFiltersAndPages),
+        Check("activeTransactionCountByToken", activeTransactionCountByToken),
+        Check("concurrentEventsForOneTransactionSerialized", concurrentEventsForOneTransactionSerialized),
+        Check("transactionChangesBumpStateVersion", transactionChangesBumpStateVersion),
     ]
 
     /// Runs every check in order, each on a new store.

@@ -34,10 +34,12 @@ enum Runtime {
         messageLog: MessageLogRecorder? = nil
     ) -> any InboundMessageHandling {
         let vendors: [any DataTransferVendor] = configuration.dataTransferEchoVendor ? [EchoDataTransferVendor()] : []
+        var processorConfiguration = configuration.processing.processorConfiguration(
+            unknownChargePoints: configuration.unknownChargePoints, database: configuration.database)
+        processorConfiguration.transactions.supersedeStaleTransactions = configuration.transactions.supersedeStale
+        processorConfiguration.transactions.allowedClockSkew = configuration.transactions.clockSkew
         return MessageProcessor(
-            store: store,
-            configuration: configuration.processing.processorConfiguration(
-                unknownChargePoints: configuration.unknownChargePoints, database: configuration.database),
+            store: store, configuration: processorConfiguration,
             services: HandlerServices(dataTransferVendors: DataTransferVendors(vendors)), logger: logger,
             messageLog: messageLog)
     }

@@ -111,6 +111,18 @@ struct SettingOptions: ParsableArguments {
         return values
     }
 
+    @Option(
+        help:
+            "Close a stale active transaction when a new one starts on its connector (env CSMS_TRANSACTIONS_SUPERSEDE_STALE; default true)."
+    )
+    var transactionsSupersedeStale: Bool?
+
+    @Option(
+        help:
+            "Seconds a station timestamp may be ahead of the CSMS clock before it is flagged (env CSMS_TRANSACTIONS_CLOCK_SKEW; default 300)."
+    )
+    var transactionsClockSkew: Int?
+
     /// The flags that were given, keyed by setting.
     var commandLineValues: [SettingKey: ConfigValue] {
         var values: [SettingKey: ConfigValue] = [:]
@@ -136,6 +148,8 @@ struct SettingOptions: ParsableArguments {
         put(.shutdownGracePeriod, shutdownGracePeriod.map { .int($0) })
         put(.logFormat, logFormat.map { .string($0) })
         put(.logLevel, logLevel.map { .string($0) })
+        put(.transactionsSupersedeStale, transactionsSupersedeStale.map { .bool($0) })
+        put(.transactionsClockSkew, transactionsClockSkew.map { .int($0) })
         for (key, text) in (try? assignedValues()) ?? [:] { put(key, .string(text)) }
         return values
     }

@@ -161,7 +161,8 @@ struct OperatorAPITests {
             for path in [
                 "/health/live", "/health/ready", "/api/v1/charge-points", "/api/v1/charge-points/{id}",
                 "/api/v1/charge-points/{id}/shadow", "/api/v1/openapi.json", "/api/v1/dead-letters",
-                "/api/v1/dead-letters/{id}", "/api/v1/dead-letters/{id}/replay",
+                "/api/v1/dead-letters/{id}", "/api/v1/dead-letters/{id}/replay", "/api/v1/transactions",
+                "/api/v1/transactions/{id}",
             ] {
                 #expect(paths?[path] != nil, "\(path)")
             }

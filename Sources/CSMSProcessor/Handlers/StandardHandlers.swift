@@ -26,6 +26,14 @@ extension ActionRouter {
         router.register(DataTransferHandler21(), for: .v21)
         router.registerStationReports201()
         router.registerStationReports21()
+        // Transactions (docs/transactions.md); one 1.6 id allocator per router.
+        router.register(StartTransactionHandler16(ids: TransactionIdAllocator()), for: .v16)
+        router.register(StopTransactionHandler16(), for: .v16)
+        router.register(MeterValuesHandler16(), for: .v16)
+        router.register(TransactionEventHandler201(), for: .v201)
+        router.register(MeterValuesHandler201(), for: .v201)
+        router.register(TransactionEventHandler21(), for: .v21)
+        router.register(MeterValuesHandler21(), for: .v21)
         return router
     }
 }

@@ -13,7 +13,7 @@ final class TestStore: CSMSStore {
 
     func setReachable(_ value: Bool) { reachable.withLock { $0 = value } }
 
-    private func check() throws(StoreError) {
+    func check() throws(StoreError) {
         if !reachable.withLock({ $0 }) { throw StoreError(.unavailable, "test store switched off") }
     }
 

@@ -1,0 +1,217 @@
+import CSMSCore
+import Foundation
+import GRDB
+
+// Applying transaction writes: look up what `TransactionLedger` needs inside the write
+// transaction, let it decide, persist the outcome (docs/transactions.md).
+
+extension StoreWrite {
+    static func applyTransaction(_ write: TransactionWrite, _ db: Database) throws {
+        switch write {
+        case .event(let u):
+            let cp = u.chargePointId.rawValue
+            if let seq = u.seqNo {
+                let seen = try Bool.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT 1 FROM transaction_events
+                            WHERE charge_point_id = ? AND transaction_id = ? AND seq_no = ?
+                            """),
+                    arguments: [cp, u.transactionId, seq])
+                if seen == true { return }
+            }
+            if let id = u.ocpp16Id, u.kind == .started, let meterStart = u.meterStart, let connector = u.connectorId,
+                let tag = u.idToken?.id
+            {
+                let stored = try Int.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT ocpp16_id FROM transactions
+                            WHERE ocpp16_id IS NOT NULL AND charge_point_id = ? AND connector_id = ? AND id_token = ?
+                                AND started_at = ? AND meter_start = ?
+                            """),
+                    arguments: [cp, connector, tag, u.timestamp.unixMilliseconds, meterStart])
+                if let stored {
+                    if stored == id { return }
+                    throw StoreError(.conflict, "the same StartTransaction is stored with another transaction id")
+                }
+            }
+            let existing = try Transaction.fetch(
+                db, where: "charge_point_id = ? AND transaction_id = ?",
+                [
+                    cp, u.transactionId,
+                ]
+            ).first
+            var active: [Transaction] = []
+            if existing == nil, u.kind == .started, u.evseId != nil || u.connectorId != nil {
+                active = try Transaction.fetch(
+                    db,
+                    where: """
+                        charge_point_id = ? AND state <> 'Ended' AND evse_id IS ? AND connector_id IS ?
+                        ORDER BY sequence
+                        """, [cp, u.evseId, u.connectorId])
+            }
+            let owner = existing == nil ? try ocpp16Owner(u.ocpp16Id, other: u.chargePointId, db) : nil
+            let outcome = TransactionLedger.apply(u, existing: existing, activeOnConnector: active, foreignOwner: owner)
+            try persist(outcome, db)
+            if let at = outcome.stationChangedAt {
+                try db.cachedStatement(
+                    sql: "UPDATE charge_points SET state_version = state_version + 1, updated_at = ? WHERE id = ?"
+                ).execute(arguments: [at.unixMilliseconds, cp])
+            }
+            if outcome.recordsEvent {
+                try db.execute(
+                    sql: """
+                        INSERT INTO transaction_events (
+                            charge_point_id, transaction_id, seq_no, event_type, trigger_reason, timestamp,
+                            message_id, received_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        cp, u.transactionId, u.seqNo, u.kind.rawValue, u.triggerReason, u.timestamp.unixMilliseconds,
+                        u.messageId, u.receivedAt.unixMilliseconds,
+                    ])
+            }
+
+        case .meterValues(let m):
+            let existing = try m.transactionId.flatMap { id in
+                try Transaction.fetch(
+                    db, where: "charge_point_id = ? AND transaction_id = ?",
+                    [
+                        m.chargePointId.rawValue, id,
+                    ]
+                ).first
+            }
+            let owner =
+                existing == nil ? try ocpp16Owner(m.transactionId.flatMap { Int($0) }, other: m.chargePointId, db) : nil
+            try persist(TransactionLedger.apply(m, transaction: existing, foreignOwner: owner), db)
+        }
+    }
+
+    private static func ocpp16Owner(_ id: Int?, other: ChargePointID, _ db: Database) throws -> ChargePointID? {
+        guard let id else { return nil }
+        return try String.fetchOne(
+            db, sql: "SELECT charge_point_id FROM transactions WHERE ocpp16_id = ? AND charge_point_id <> ?",
+            arguments: [id, other.rawValue]
+        ).flatMap { ChargePointID($0) }
+    }
+
+    private static func persist(_ outcome: TransactionLedger.Outcome, _ db: Database) throws {
+        if let t = outcome.transaction { try save(t, db) }
+        for t in outcome.closed { try save(t, db) }
+        for s in outcome.samples {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO meter_values (
+                        charge_point_id, transaction_id, evse_id, connector_id, timestamp, value, measurand, phase,
+                        location, unit, multiplier, context, format, signed_data, received_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT DO NOTHING
+                    """
+            ).execute(arguments: [
+                s.chargePointId.rawValue, s.transactionId, s.evseId, s.connectorId, s.timestamp.unixMilliseconds,
+                s.value, s.measurand, s.phase, s.location, s.unit, s.multiplier, s.context, s.format, s.signedData,
+                s.receivedAt.unixMilliseconds,
+            ])
+        }
+        for a in outcome.anomalies {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO transaction_anomalies (
+                        charge_point_id, transaction_id, kind, detail, from_state, to_state, message_id, at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                a.chargePointId.rawValue, a.transactionId, a.kind, a.detail, a.fromState, a.toState, a.messageId,
+                a.at.unixMilliseconds,
+            ])
+        }
+    }
+
+    /// Inserts a new transaction (`sequence` 0) or replaces the stored one.
+    private static func save(_ t: Transaction, _ db: Database) throws {
+        let values: StatementArguments = [
+            t.ocpp16Id, t.evseId, t.connectorId, t.idToken?.id, t.idToken?.type, t.authorizationStatus?.rawValue,
+            t.state.rawValue, t.startedAt.unixMilliseconds, t.stoppedAt?.unixMilliseconds, t.meterStart, t.meterStop,
+            t.lastEnergyWh, t.lastEnergyAt?.unixMilliseconds, t.stopReason, t.stopIdToken?.id, t.stopIdToken?.type,
+            t.remoteStartId, t.reservationId, t.offline, t.numberOfPhasesUsed, t.cableMaxCurrent, t.lastTriggerReason,
+            t.minSeqNo, t.maxSeqNo, t.eventCount, t.seqNoGaps, t.createdAt.unixMilliseconds,
+            t.updatedAt.unixMilliseconds,
+        ]
+        let columns = """
+            ocpp16_id, evse_id, connector_id, id_token, id_token_type, authorization_status, state, started_at,
+            stopped_at, meter_start, meter_stop, last_energy_wh, last_energy_at, stop_reason, stop_id_token,
+            stop_id_token_type, remote_start_id, reservation_id, offline, number_of_phases_used, cable_max_current,
+            last_trigger_reason, min_seq_no, max_seq_no, event_count, seq_no_gaps, created_at, updated_at
+            """
+        let key: StatementArguments = [t.chargePointId.rawValue, t.transactionId]
+        if t.sequence == 0 {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO transactions (charge_point_id, transaction_id, \(columns))
+                    VALUES (\(Array(repeating: "?", count: 30).joined(separator: ", ")))
+                    """
+            ).execute(arguments: key + values)
+        } else {
+            let assignments = columns.split(separator: ",")
+                .map { "\($0.trimmingCharacters(in: .whitespacesAndNewlines)) = ?" }.joined(separator: ", ")
+            try db.cachedStatement(
+                sql: "UPDATE transactions SET \(assignments) WHERE charge_point_id = ? AND transaction_id = ?"
+            ).execute(arguments: values + key)
+        }
+    }
+}
+
+extension Transaction {
+    /// The transactions of `transactions` rows matching `condition` (SQL after WHERE).
+    static func fetch(_ db: Database, where condition: String, _ arguments: StatementArguments) throws
+        -> [Transaction]
+    {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM transactions WHERE \(condition)"), arguments: arguments)
+            .map(Transaction.init(row:))
+    }
+
+    /// A transaction from a `transactions` row.
+    init(row: Row) throws {
+        guard let id = ChargePointID(try row.decode(String.self, forColumn: "charge_point_id")),
+            let state = TransactionState(rawValue: try row.decode(String.self, forColumn: "state"))
+        else { throw StoreError(.internalError, "invalid transaction row in the database") }
+        func date(_ column: String) throws -> Date? {
+            try row.decode(Int64?.self, forColumn: column).map(Date.init(unixMilliseconds:))
+        }
+        func token(_ column: String) throws -> AuthorizationToken? {
+            try row.decode(String?.self, forColumn: column).map {
+                AuthorizationToken(id: $0, type: try row.decode(String?.self, forColumn: column + "_type"))
+            }
+        }
+        self.init(
+            chargePointId: id, transactionId: try row.decode(forColumn: "transaction_id"),
+            ocpp16Id: try row.decode(forColumn: "ocpp16_id"), state: state,
+            startedAt: Date(unixMilliseconds: try row.decode(forColumn: "started_at")),
+            createdAt: Date(unixMilliseconds: try row.decode(forColumn: "created_at")))
+        evseId = try row.decode(forColumn: "evse_id")
+        connectorId = try row.decode(forColumn: "connector_id")
+        idToken = try token("id_token")
+        authorizationStatus = try row.decode(String?.self, forColumn: "authorization_status").map(
+            AuthorizationStatus.init(rawValue:))
+        stoppedAt = try date("stopped_at")
+        meterStart = try row.decode(forColumn: "meter_start")
+        meterStop = try row.decode(forColumn: "meter_stop")
+        lastEnergyWh = try row.decode(forColumn: "last_energy_wh")
+        lastEnergyAt = try date("last_energy_at")
+        stopReason = try row.decode(forColumn: "stop_reason")
+        stopIdToken = try token("stop_id_token")
+        remoteStartId = try row.decode(forColumn: "remote_start_id")
+        reservationId = try row.decode(forColumn: "reservation_id")
+        offline = try row.decode(forColumn: "offline")
+        numberOfPhasesUsed = try row.decode(forColumn: "number_of_phases_used")
+        cableMaxCurrent = try row.decode(forColumn: "cable_max_current")
+        lastTriggerReason = try row.decode(forColumn: "last_trigger_reason")
+        minSeqNo = try row.decode(forColumn: "min_seq_no")
+        maxSeqNo = try row.decode(forColumn: "max_seq_no")
+        eventCount = try row.decode(forColumn: "event_count")
+        seqNoGaps = try row.decode(forColumn: "seq_no_gaps")
+        sequence = try row.decode(forColumn: "sequence")
+        updatedAt = Date(unixMilliseconds: try row.decode(forColumn: "updated_at"))
+    }
+}
