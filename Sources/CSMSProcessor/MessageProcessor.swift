@@ -74,7 +74,8 @@ public struct MessageProcessor: InboundMessageHandling {
         }
         steps += [
             CommitStep(
-                store: store, retry: configuration.commitRetry, spill: spill, spillActions: configuration.spillActions),
+                store: store, retry: configuration.commitRetry, spill: spill, spillActions: configuration.spillActions,
+                metrics: metrics),
             RegistrationGate(store: store, cache: RegistrationGateCache()),
             IdempotencyStep(
                 store: store, window: configuration.idempotencyWindow, rerunActions: configuration.rerunActions),
@@ -124,6 +125,7 @@ public struct MessageProcessor: InboundMessageHandling {
                     receivedAt: receivedAt)
                 do {
                     try await store.commit([.addDeadLetter(letter)])
+                    metrics.deadLettersStored([.addDeadLetter(letter)])
                 } catch {
                     logger.error("ignored frame could not be kept as a dead letter", metadata: ["error": "\(error)"])
                 }

@@ -1,3 +1,4 @@
+import CSMSCore
 import CoreMetrics
 import Foundation
 import Logging
@@ -84,6 +85,16 @@ struct ProcessorMetrics: Sendable {
         Timer(
             label: Self.handlerDuration, dimensions: [("action", action), ("outcome", outcome)], factory: factory
         ).record(duration: duration)
+    }
+
+    /// Counter: messages kept as dead letters; dimension `reason`.
+    static let deadLetters = "csms.dead_letters"
+
+    /// Counts the dead letters among `writes` (after they were committed).
+    func deadLettersStored(_ writes: [StoreWrite]) {
+        for case .addDeadLetter(let letter) in writes {
+            Counter(label: Self.deadLetters, dimensions: [("reason", letter.reason)], factory: factory).increment()
+        }
     }
 
     /// Counts one message over its station's rate limit.

@@ -55,6 +55,8 @@ struct CommitStep: CallStep {
     var spill: SpillFile? = nil
     /// The actions that are spilled.
     var spillActions: Set<String> = []
+    /// Where dead letters are counted.
+    var metrics: ProcessorMetrics? = nil
 
     func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
         var outcome = await next(call)
@@ -72,6 +74,7 @@ struct CommitStep: CallStep {
         let failure: StoreError
         switch await commitRetrying(outcome.writes, call) {
         case nil:
+            metrics?.deadLettersStored(outcome.writes)
             return outcome
         case let error?:
             failure = error
@@ -81,6 +84,7 @@ struct CommitStep: CallStep {
         let internalFailure = CallOutcome.internalFailure(call, reason: "commit_failed", error: "\(failure)")
         do {
             try await store.commit(internalFailure.writes)
+            metrics?.deadLettersStored(internalFailure.writes)
         } catch {
             call.logger.critical(
                 "dead letter could not be stored; the message is lost",

@@ -15,13 +15,28 @@ enum Runtime {
         do {
             switch location {
             case .sqlite(let path) where path == DatabaseLocation.inMemoryPath:
-                return try SQLiteStore.inMemory()
+                return try SQLiteStore.inMemory(configuration: storeConfiguration)
             case .sqlite(let path):
-                return try SQLiteStore(path: path)
+                return try SQLiteStore(path: path, configuration: storeConfiguration)
             }
         } catch {
             throw .store("cannot open \(location): \(error.message)")
         }
+    }
+
+    /// The SQLite settings, reporting every group-commit batch to swift-metrics:
+    /// `csms.store.commit.duration` (timer), `csms.store.commit.batch_size` (recorder) and
+    /// `csms.store.commit.failures` (counter of failed requests).
+    static var storeConfiguration: SQLiteStoreConfiguration {
+        var configuration = SQLiteStoreConfiguration()
+        configuration.onBatch = { report in
+            Metrics.Timer(label: "csms.store.commit.duration").record(duration: report.duration)
+            Recorder(label: "csms.store.commit.batch_size").record(report.requests)
+            if report.failedRequests > 0 {
+                Counter(label: "csms.store.commit.failures").increment(by: Int64(report.failedRequests))
+            }
+        }
+        return configuration
     }
 
     /// The name of the processor `processor(…)` builds, logged at start (`processor`).

@@ -25,6 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
                 throw Failure.configuration("\(error)")
             }
             let logger = bootstrapLogging(configuration)
+            let metrics = Runtime.bootstrapMetrics(configuration.observability, logger: logger)
             let store = try Runtime.openStore(configuration.database)
             logger.info(
                 "starting csms",
@@ -34,7 +35,6 @@ struct ServeCommand: AsyncParsableCommand {
                     "unknown_charge_points": .string(configuration.unknownChargePoints.rawValue),
                     "processor": .string(Runtime.processorName),
                 ])
-            let metrics = Runtime.bootstrapMetrics(configuration.observability, logger: logger)
             let observability = configuration.observability
             let messageLog =
                 observability.messageLogMode == .off ? nil : MessageLogRecorder(mode: observability.messageLogMode)

@@ -1,5 +1,6 @@
 import CSMSCore
 import Foundation
+import MetricsTestKit
 import OCPP
 import Testing
 
@@ -31,6 +32,17 @@ struct DeadLetterReplayTests {
         #expect(await h.store.letters().isEmpty, "a replayed letter is removed")
         #expect(await h.store.stored(cp1)?.lastSeen == h.clock.now(), "the handler ran against the current state")
         #expect(h.runs.value == 2)
+    }
+
+    @Test func storedDeadLettersAreCountedByReason() async throws {
+        let h = PipelineHarness()
+        let s = session(.v16)
+        await bootAccepted(h, s)
+        _ = await h.send(#"[2,"t1","TestThrow",{"n":1}]"#, s)
+        _ = await h.send(#"[2,"t2","TestThrow",{"n":1}]"#, s)
+        _ = await h.send(#"[3,"x"]"#, s)
+        #expect(try h.metrics.expectCounter("csms.dead_letters", [("reason", "handler_error")]).totalValue == 2)
+        #expect(try h.metrics.expectCounter("csms.dead_letters", [("reason", "frame_ignored")]).totalValue == 1)
     }
 
     @Test func replayThatFailsAgainCountsAnAttempt() async throws {
