@@ -35,7 +35,8 @@ struct ConfigurationDocsTests {
         }
         let known = Set(SettingKey.all.map(\.name))
         for row in rows {
-            #expect(known.contains(row.key), "docs/configuration.md documents `\(row.key)`, which the code does not read")
+            #expect(
+                known.contains(row.key), "docs/configuration.md documents `\(row.key)`, which the code does not read")
         }
     }
 }
