@@ -141,3 +141,35 @@ package.targets += [
         swiftSettings: swiftSettings
     ),
 ]
+
+// External authorization (issue #5): HTTP webhook client with timeout, concurrency limit, circuit breaker and cache.
+package.dependencies += [
+    .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0")
+]
+package.targets += [
+    .target(
+        name: "CSMSExternalAuth",
+        dependencies: [
+            "CSMSCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "CSMSExternalAuthTests",
+        dependencies: [
+            "CSMSExternalAuth", "CSMSCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+]
+if let server = package.targets.first(where: { $0.name == "CSMSServer" }) {
+    server.dependencies.append("CSMSExternalAuth")
+}

@@ -113,6 +113,7 @@ enum SQLiteSchema {
                     """)
         }
 
+        registerIdTokenMigrations(&migrator)
         return migrator
     }
 }

@@ -85,6 +85,10 @@ extension StoreWrite {
                     letter.chargePointId.rawValue, letter.protocolVersion, letter.rawFrame, letter.reason,
                     letter.error, letter.receivedAt.unixMilliseconds, letter.attempts,
                 ])
+
+        case .upsertIdToken(let record): try Self.upsertIdToken(record, db)
+        case .deleteIdToken(let idToken): try Self.deleteIdToken(idToken, db)
+        case .recordLocalList(let list): try Self.recordLocalList(list, db)
         }
     }
 

@@ -94,6 +94,9 @@ public final class InMemoryStore: CSMSStore {
 
     /// Always `true`.
     public func isReachable() async -> Bool { true }
+
+    /// Reads the id token registry state (InMemoryStore+IdTokens.swift).
+    func withIdTokenState<T>(_ body: (IdTokenMemoryState) -> T) -> T { state.withLock { body($0.idTokenState) } }
 }
 
 /// Key of a current connector status within one station: 1.6 connectors (`evseId` nil) and
@@ -122,6 +125,7 @@ private struct MemoryState {
     var responses: [ResponseKey: StoredResponse] = [:]
     var deadLetters: [DeadLetter] = []
     var nextDeadLetterId: Int64 = 1
+    var idTokenState = IdTokenMemoryState()
 
     mutating func apply(_ write: StoreWrite) throws(StoreError) {
         switch write {
@@ -177,6 +181,11 @@ private struct MemoryState {
             letter.receivedAt = letter.receivedAt.roundedToMilliseconds
             nextDeadLetterId += 1
             deadLetters.append(letter)
+
+        case .recordLocalList(let list):
+            try idTokenState.apply(write, isRegistered: chargePoints[list.chargePointId] != nil)
+        case .upsertIdToken, .deleteIdToken:
+            try idTokenState.apply(write, isRegistered: true)
         }
     }
 }

@@ -64,6 +64,9 @@ public enum StoreConformance {
         Check("concurrentCommitsAllApplied", concurrentCommitsAllApplied),
         Check("failingCommitDoesNotFailConcurrentOnes", failingCommitDoesNotFailConcurrentOnes),
         Check("emptyCommitAndReachability", emptyCommitAndReachability),
+        Check("idTokenUpsertReplacesAndKeepsCreatedAt", idTokenUpsertReplacesAndKeepsCreatedAt),
+        Check("idTokensDeleteAndPage", idTokensDeleteAndPage),
+        Check("localListReplacedAndNeedsStation", localListReplacedAndNeedsStation),
     ]
 
     /// Runs every check in order, each on a new store.

@@ -12,7 +12,7 @@ final class FaultInjectingStore: CSMSStore {
         var commits: [[StoreWrite]] = []
     }
 
-    private let base = InMemoryStore()
+    let base = InMemoryStore()
     private let faults = Mutex(Faults())
 
     /// Makes the next `n` commits fail with `.unavailable`.
@@ -33,7 +33,7 @@ final class FaultInjectingStore: CSMSStore {
         if !writes.isEmpty { faults.withLock { $0.commits.append(writes) } }
     }
 
-    private func checkRead() throws(StoreError) {
+    func checkRead() throws(StoreError) {
         if faults.withLock({ $0.failingReads }) { throw StoreError(.unavailable, "injected read failure") }
     }
 

@@ -8,12 +8,12 @@ import Synchronization
 /// The project's `InMemoryStore` with a switch that makes it unreachable (readiness and
 /// error-mapping tests): while off, every call fails with `StoreError.unavailable`.
 final class TestStore: CSMSStore {
-    private let store = InMemoryStore()
+    let store = InMemoryStore()
     private let reachable = Mutex(true)
 
     func setReachable(_ value: Bool) { reachable.withLock { $0 = value } }
 
-    private func check() throws(StoreError) {
+    func check() throws(StoreError) {
         if !reachable.withLock({ $0 }) { throw StoreError(.unavailable, "test store switched off") }
     }
 
