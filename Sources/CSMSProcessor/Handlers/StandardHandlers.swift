@@ -21,6 +21,9 @@ extension ActionRouter {
         router.register(BootNotificationHandler21(), for: .v21)
         router.register(HeartbeatHandler21(), for: .v21)
         router.register(StatusNotificationHandler21(), for: .v21)
+        router.register(AuthorizeHandler16(), for: .v16)
+        router.register(AuthorizeHandler201(), for: .v201)
+        router.register(AuthorizeHandler21(), for: .v21)
         return router
     }
 }

@@ -1,0 +1,89 @@
+import CSMSCore
+import CSMSProcessor
+import Foundation
+import OCPP
+import Testing
+
+@Suite("Local authorization list")
+struct LocalListTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    let cp = ChargePointID("CP-L")!
+
+    func record(_ id: String, _ status: AuthorizationStatus = .accepted, at: [ChargePointID]? = nil, external: Bool = false)
+        -> IdTokenRecord
+    {
+        IdTokenRecord(idToken: id, type: "ISO14443", status: status, chargePointIds: at, external: external, createdAt: now)
+    }
+
+    @Test func listHoldsTokensUsableHereExceptExternalOnes() {
+        let registry = [
+            record("C"), record("A", .blocked), record("EXT", external: true), record("ELSEWHERE", at: [ChargePointID("X")!]),
+            record("HERE", at: [cp]), record(String(repeating: "L", count: 21)),
+        ]
+        #expect(
+            LocalAuthorizationList.entries(for: cp, registry: registry).map(\.idToken)
+                == ["A", "C", "HERE", String(repeating: "L", count: 21)])
+        #expect(LocalAuthorizationList.entries(for: cp, registry: registry, maxTokenLength: 20).map(\.idToken) == ["A", "C", "HERE"])
+        #expect(LocalAuthorizationList.entries(for: cp, registry: registry)[0].status == .blocked)
+    }
+
+    @Test func firstUpdateIsFullWithVersionOne() throws {
+        let desired = LocalAuthorizationList.entries(for: cp, registry: [record("B"), record("A")])
+        let update = try #require(LocalAuthorizationList.update(chargePointId: cp, current: nil, desired: desired, at: now))
+        #expect(update.kind == .full)
+        #expect(update.version == 1)
+        #expect(update.entries.map(\.idToken) == ["A", "B"])
+        #expect(update.removals.isEmpty)
+        #expect(update.resultingState == LocalListState(chargePointId: cp, version: 1, entries: desired, updatedAt: now))
+    }
+
+    @Test func differentialHoldsChangesAndRemovals() throws {
+        let current = LocalListState(
+            chargePointId: cp, version: 4,
+            entries: LocalAuthorizationList.entries(for: cp, registry: [record("A"), record("B"), record("C")]), updatedAt: now)
+        let desired = LocalAuthorizationList.entries(for: cp, registry: [record("A"), record("B", .blocked), record("D")])
+        let update = try #require(
+            LocalAuthorizationList.update(chargePointId: cp, current: current, desired: desired, at: now))
+        #expect(update.kind == .differential)
+        #expect(update.version == 5)
+        #expect(update.entries.map(\.idToken) == ["B", "D"])
+        #expect(update.removals == [AuthorizationToken(id: "C", type: "ISO14443")])
+        #expect(update.resultingState.entries.map(\.idToken) == ["A", "B", "D"])
+        // Nothing changed: nothing to send; asking for a full list still sends one.
+        #expect(LocalAuthorizationList.update(chargePointId: cp, current: current, desired: current.entries, at: now) == nil)
+        let full = try #require(
+            LocalAuthorizationList.update(chargePointId: cp, current: current, desired: current.entries, full: true, at: now))
+        #expect(full.kind == .full && full.version == 5 && full.entries.count == 3)
+    }
+
+    @Test func requestsPerMessageSet() throws {
+        let current = LocalListState(
+            chargePointId: cp, version: 1, entries: [LocalListEntry(idToken: "OLD", type: "KeyCode", status: .accepted)],
+            updatedAt: now)
+        let desired = [
+            LocalListEntry(idToken: "NEW", type: "ISO14443", status: .notAtThisLocation, expiryDate: now, groupIdToken: "G")
+        ]
+        let update = try #require(LocalAuthorizationList.update(chargePointId: cp, current: current, desired: desired, at: now))
+        let time = JSONValue.string(OCPPDateTime(now).text)
+        #expect(
+            update.request(for: .v16)
+                == [
+                    "listVersion": 2, "updateType": "Differential",
+                    "localAuthorizationList": [
+                        ["idTag": "NEW", "idTagInfo": ["expiryDate": time, "parentIdTag": "G", "status": "Invalid"]],
+                        ["idTag": "OLD"],
+                    ],
+                ])
+        let v201 = update.request(for: .v201)
+        #expect(v201["versionNumber"] == 2 && v201["updateType"] == "Differential")
+        let items201 = try #require(v201["localAuthorizationList"]?.arrayValue)
+        #expect(items201[0]["idTokenInfo"]?["status"] == "NotAtThisLocation")
+        #expect(items201[1] == ["idToken": ["idToken": "OLD", "type": "KeyCode"]])
+        let items21 = try #require(update.request(for: .v21)["localAuthorizationList"]?.arrayValue)
+        #expect(items21[0]["idToken"] == ["idToken": "NEW", "type": "ISO14443"])
+        #expect(LocalListUpdate.maxTokenLength(for: .v16) == 20 && LocalListUpdate.maxTokenLength(for: .v201) == 36)
+
+        let empty = try #require(LocalAuthorizationList.update(chargePointId: cp, current: nil, desired: [], at: now))
+        #expect(empty.request(for: .v16) == ["listVersion": 1, "updateType": "Full"])
+    }
+}
