@@ -150,21 +150,22 @@ package.targets += [
     .target(
         name: "CSMSExternalAuth",
         dependencies: [
-            "CSMSCore",
+            "CSMSCore", "OCPP",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
         ],
         swiftSettings: swiftSettings
     ),
     .testTarget(
         name: "CSMSExternalAuthTests",
         dependencies: [
-            "CSMSExternalAuth", "CSMSCore",
+            "CSMSExternalAuth", "CSMSCore", "OCPP",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         swiftSettings: swiftSettings
