@@ -91,6 +91,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
         OperationalRoutes.add(to: router, store: store)
         let api = router.group("api/v1").add(middleware: BearerTokenMiddleware(token: configuration.apiToken))
         ChargePointRoutes(store: store, registry: registry, clock: clock).add(to: api)
+        IdTokenRoutes(store: store, clock: clock).add(to: api)
         return router
     }
 

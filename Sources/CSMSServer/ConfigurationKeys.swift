@@ -90,7 +90,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
         .host, .port, .portFile, .database, .securityProfile, .unknownChargePoints, .apiToken, .callTimeout,
         .ocppVersions, .webSocketMaxMessageSize, .webSocketPingInterval, .webSocketCompression, .listenBacklog,
         .shutdownGracePeriod, .logFormat, .logLevel,
-    ]
+    ] + SettingKey.authorizationKeys
 
     /// The settings whose values are secrets.
     public static let secrets: Set<SettingKey> = [.apiToken]

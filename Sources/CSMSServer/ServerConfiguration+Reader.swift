@@ -73,6 +73,7 @@ extension ServerConfiguration {
             }
             logLevel = level
         }
+        try readAuthorizationSettings(r)
     }
 
     /// Refuses what `csms serve` cannot run (security profiles 2 and 3 need TLS, which this
@@ -91,7 +92,7 @@ extension ServerConfiguration {
 /// swift-configuration's optional getters return `nil` for a value that is present but not
 /// convertible; these getters tell the two apart (by reading the value as text as well), so
 /// that `CSMS_PORT=abc` is an error rather than port 9000.
-private struct SettingReader {
+struct SettingReader {
     let reader: ConfigReader
 
     func string(_ key: SettingKey, isSecret: Bool = false) throws(ConfigurationError) -> String? {

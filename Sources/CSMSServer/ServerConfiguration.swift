@@ -37,6 +37,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var logFormat: LogFormat?
     /// The lowest level logged; default `info`.
     public var logLevel: String
+    /// The authorization service's settings (`authorization.*`).
+    public var authorization = AuthorizationSettings()
 
     /// A configuration with the documented defaults.
     public init() {

@@ -28,7 +28,8 @@ enum Runtime {
     /// The message processor for the server: every message set's registry and the standard
     /// handlers, with the server's registration policy for unknown charge points.
     static func processor(
-        store: any CSMSStore, configuration: ServerConfiguration, logger: Logger
+        store: any CSMSStore, configuration: ServerConfiguration, services: HandlerServices = HandlerServices(),
+        logger: Logger
     ) -> any InboundMessageHandling {
         var processorConfiguration = ProcessorConfiguration()
         processorConfiguration.unknownChargePoints =
@@ -37,6 +38,7 @@ enum Runtime {
             case .pending: .pending
             case .reject: .reject
             }
-        return MessageProcessor(store: store, configuration: processorConfiguration, logger: logger)
+        return MessageProcessor(
+            store: store, configuration: processorConfiguration, services: services, logger: logger)
     }
 }

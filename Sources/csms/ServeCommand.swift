@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSMSProcessor
 import CSMSServer
 import Logging
 import ServiceLifecycle
@@ -33,15 +34,20 @@ struct ServeCommand: AsyncParsableCommand {
                     "unknown_charge_points": .string(configuration.unknownChargePoints.rawValue),
                     "processor": .string(Runtime.processorName),
                 ])
+            // The registry authorizer (and the webhook when configured) answers Authorize.
+            let authorization = configuration.authorization.makeAuthorizer(store: store, logger: logger)
             let server = CSMSServer(
                 configuration: configuration, store: store,
-                processor: Runtime.processor(store: store, configuration: configuration, logger: logger),
+                processor: Runtime.processor(
+                    store: store, configuration: configuration,
+                    services: HandlerServices(authorizer: authorization.authorizer), logger: logger),
                 logger: logger)
             var groupConfiguration = ServiceGroupConfiguration(
                 services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             // A station that never answers the close handshake must not hold the exit forever.
             groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod + .seconds(10)
             try await ServiceGroup(configuration: groupConfiguration).run()
+            try? await authorization.webhook?.shutdown()
             logger.info("stopped")
         }
     }

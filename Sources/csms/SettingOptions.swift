@@ -70,6 +70,8 @@ struct SettingOptions: ParsableArguments {
     )
     var logLevel: String?
 
+    @OptionGroup var authorization: AuthorizationOptions
+
     /// The flags that were given, keyed by setting.
     var commandLineValues: [SettingKey: ConfigValue] {
         var values: [SettingKey: ConfigValue] = [:]
@@ -92,6 +94,7 @@ struct SettingOptions: ParsableArguments {
         put(.shutdownGracePeriod, shutdownGracePeriod.map { .int($0) })
         put(.logFormat, logFormat.map { .string($0) })
         put(.logLevel, logLevel.map { .string($0) })
+        authorization.put(into: &values)
         return values
     }
 
