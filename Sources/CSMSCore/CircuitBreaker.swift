@@ -65,7 +65,9 @@ public struct CircuitBreaker: Sendable, Equatable {
     /// threshold); a failed trial opens the breaker again.
     public mutating func recordFailure(at now: ContinuousClock.Instant) {
         switch state {
-        case .closed(let failures) where failures + 1 >= failureThreshold, .halfOpen:
+        case .closed(let failures) where failures + 1 >= failureThreshold:
+            state = .open(until: now.advanced(by: coolDown))
+        case .halfOpen:
             state = .open(until: now.advanced(by: coolDown))
         case .closed(let failures):
             state = .closed(failures: failures + 1)

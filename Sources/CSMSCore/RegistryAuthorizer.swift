@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The settings of the authorization service (docs/configuration.md, `authorization.*`).
 public struct AuthorizationPolicy: Sendable, Equatable {

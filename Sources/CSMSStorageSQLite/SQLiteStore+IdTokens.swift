@@ -1,8 +1,8 @@
-import CSMSCore
+public import CSMSCore
 import Foundation
 import GRDB
 
-extension SQLiteStore: IdTokenStoreReading {
+extension SQLiteStore {
     /// The registry entry of `idToken`, if any.
     public func idToken(_ idToken: String) async throws(StoreError) -> IdTokenRecord? {
         try await read { db in

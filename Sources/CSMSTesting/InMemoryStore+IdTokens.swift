@@ -33,7 +33,7 @@ struct IdTokenMemoryState {
     }
 }
 
-extension InMemoryStore: IdTokenStoreReading {
+extension InMemoryStore {
     /// The registry entry of `idToken`, if any.
     public func idToken(_ idToken: String) async throws(StoreError) -> IdTokenRecord? {
         withIdTokenState { $0.tokens[idToken] }

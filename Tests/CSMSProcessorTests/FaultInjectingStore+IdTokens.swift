@@ -1,7 +1,7 @@
 import CSMSCore
 import CSMSTesting
 
-extension FaultInjectingStore: IdTokenStoreReading {
+extension FaultInjectingStore {
     func idToken(_ idToken: String) async throws(StoreError) -> IdTokenRecord? {
         try checkRead()
         return try await base.idToken(idToken)

@@ -1,7 +1,7 @@
 import CSMSCore
 import CSMSTesting
 
-extension TestStore: IdTokenStoreReading {
+extension TestStore {
     func idToken(_ idToken: String) async throws(StoreError) -> IdTokenRecord? {
         try check()
         return try await store.idToken(idToken)
