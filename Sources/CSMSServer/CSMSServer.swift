@@ -1,5 +1,6 @@
 public import CSMSCore
 public import CSMSProcessor
+public import CSMSExternalAuth
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -23,6 +24,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
     private let clock: any WallClock
     private let logger: Logger
     private let onListening: @Sendable (Int) async -> Void
+    private let externalAuthorizer: WebhookAuthorizer?
 
     /// The live station connections (the API's `connected`; the operator commands' way to a station).
     public let registry: ConnectionRegistry
@@ -30,12 +32,14 @@ public struct CSMSServer: Service, CustomStringConvertible {
     /// A server for `configuration` over `store`, handing inbound frames to `processor` and
     /// replies to CSMS-initiated CALLs to `tracker` (default: logged as unexpected).
     /// `onListening` is called with the bound port once the server accepts connections.
+    /// `externalAuthorizer`'s breaker state is shown in `/health/ready`.
     public init(
         configuration: ServerConfiguration, store: any CSMSStore, processor: any InboundMessageHandling,
         tracker: (any OutboundCallTracking)? = nil, registry: ConnectionRegistry = ConnectionRegistry(),
         clock: any WallClock = SystemWallClock(), logger: Logger,
-        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }, externalAuthorizer: WebhookAuthorizer? = nil
     ) {
+        self.externalAuthorizer = externalAuthorizer
         self.configuration = configuration
         self.store = store
         self.processor = processor
@@ -88,7 +92,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
     private func apiRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
-        OperationalRoutes.add(to: router, store: store)
+        OperationalRoutes.add(to: router, store: store, externalAuthorizer: externalAuthorizer)
         let api = router.group("api/v1").add(middleware: BearerTokenMiddleware(token: configuration.apiToken))
         ChargePointRoutes(store: store, registry: registry, clock: clock).add(to: api)
         IdTokenRoutes(store: store, clock: clock).add(to: api)

@@ -41,7 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
                 processor: Runtime.processor(
                     store: store, configuration: configuration,
                     services: HandlerServices(authorizer: authorization.authorizer), logger: logger),
-                logger: logger)
+                logger: logger, externalAuthorizer: authorization.webhook)
             var groupConfiguration = ServiceGroupConfiguration(
                 services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             // A station that never answers the close handshake must not hold the exit forever.
