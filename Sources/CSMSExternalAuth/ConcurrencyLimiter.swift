@@ -37,7 +37,7 @@ final class ConcurrencyLimiter: Sendable {
                         s.available -= 1
                         return .acquired
                     }
-                    s.waiters.append((id, continuation))
+                    s.waiters.append((id: id, continuation: continuation))
                     return .queued
                 }
                 switch outcome {

@@ -1,6 +1,6 @@
 public import AsyncHTTPClient
 public import CSMSCore
-import CoreMetrics
+public import CoreMetrics
 import Foundation
 public import Logging
 import NIOCore
@@ -206,14 +206,5 @@ enum WebhookFailure: Error, Equatable, CustomStringConvertible {
         case .invalidResponse: "invalid response body"
         case .transport(let error): "request failed: \(error)"
         }
-    }
-}
-
-extension TimeAmount {
-    /// The duration as a NIO time amount (nanoseconds, saturating).
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        self = .nanoseconds(nanoseconds.overflow ? .max : nanoseconds.partialValue + attoseconds / 1_000_000_000)
     }
 }

@@ -22,12 +22,18 @@ public enum IdTokenCSV {
         public var description: String { "line \(line): \(message)" }
     }
 
+    /// Every problem of a file.
+    public struct Failure: Error, Equatable {
+        /// The problems, in line order.
+        public let rows: [RowError]
+    }
+
     /// The entries of `text`, stamped with `date`, or every row's problem. A token that
     /// appears twice is an error.
-    public static func records(from text: String, at date: Date) -> Result<[IdTokenRecord], [RowError]> {
+    public static func records(from text: String, at date: Date) -> Result<[IdTokenRecord], Failure> {
         let rows = parseRows(text)
         guard let header = rows.first?.fields.map({ $0.trimmingCharacters(in: .whitespaces) }) else {
-            return .failure([RowError(line: 1, message: "the file is empty (a header row is needed)")])
+            return .failure(Failure(rows: [RowError(line: 1, message: "the file is empty (a header row is needed)")]))
         }
         let allowed = ["idToken"] + IdTokenFields.members
         var errors: [RowError] = []
@@ -38,7 +44,7 @@ public enum IdTokenCSV {
             errors.append(RowError(line: 1, message: "missing column '\(name)'"))
         }
         if Set(header).count != header.count { errors.append(RowError(line: 1, message: "a column appears twice")) }
-        guard errors.isEmpty else { return .failure(errors) }
+        guard errors.isEmpty else { return .failure(Failure(rows: errors)) }
 
         var records: [IdTokenRecord] = []
         var seen: Set<String> = []
@@ -73,10 +79,10 @@ public enum IdTokenCSV {
                 }
                 records.append(record)
             } catch {
-                errors.append(RowError(line: row.line, message: error.message))
+                errors.append(RowError(line: row.line, message: (error as? APIError)?.message ?? "\(error)"))
             }
         }
-        return errors.isEmpty ? .success(records) : .failure(errors)
+        return errors.isEmpty ? .success(records) : .failure(Failure(rows: errors))
     }
 
     private static func list(_ cell: String) -> [String] {

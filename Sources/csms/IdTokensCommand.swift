@@ -49,7 +49,8 @@ struct IdTokensCommand: AsyncParsableCommand {
                 let records: [IdTokenRecord]
                 switch IdTokenCSV.records(from: text, at: Date()) {
                 case .success(let parsed): records = parsed
-                case .failure(let errors):
+                case .failure(let failure):
+                    let errors = failure.rows
                     for error in errors.prefix(50) { printError("csms: \(file): \(error)") }
                     if errors.count > 50 { printError("csms: \(file): \(errors.count - 50) more errors") }
                     throw ExitCode(1)
@@ -59,7 +60,9 @@ struct IdTokensCommand: AsyncParsableCommand {
                 do {
                     for start in stride(from: 0, to: records.count, by: batchSize) {
                         let batch = records[start..<min(start + batchSize, records.count)]
-                        for record in batch where try await store.idToken(record.idToken) == nil { added += 1 }
+                        for record in batch {
+                            if try await store.idToken(record.idToken) == nil { added += 1 }
+                        }
                         try await store.commit(batch.map { .upsertIdToken($0) })
                     }
                 } catch {

@@ -2,7 +2,6 @@ import CSMSCore
 import Foundation
 import Hummingbird
 import Logging
-import NIOCore
 import OCPP
 import ServiceLifecycle
 import Synchronization

@@ -158,10 +158,11 @@ struct IdTokenCSVTests {
 
     @Test func reportsEveryBadRowWithItsLine() {
         let text = "idToken,status\nA,Accepted\nB,Maybe\nA,Blocked\nC\n,Accepted\n"
-        guard case .failure(let errors) = IdTokenCSV.records(from: text, at: now) else {
+        guard case .failure(let failure) = IdTokenCSV.records(from: text, at: now) else {
             Issue.record("the file should be refused")
             return
         }
+        let errors = failure.rows
         #expect(errors.map(\.line) == [3, 4, 5, 6])
         #expect(errors[1].message.contains("twice"))
         #expect(errors[2].description.hasPrefix("line 5: expected 2 fields"))
@@ -169,11 +170,11 @@ struct IdTokenCSVTests {
 
     @Test func headerProblems() {
         for text in ["", "idToken,colour\n", "status\n", "idToken,status,status\n"] {
-            guard case .failure(let errors) = IdTokenCSV.records(from: text, at: now) else {
+            guard case .failure(let failure) = IdTokenCSV.records(from: text, at: now) else {
                 Issue.record("'\(text)' should be refused")
                 continue
             }
-            #expect(errors.allSatisfy { $0.line == 1 })
+            #expect(!failure.rows.isEmpty && failure.rows.allSatisfy { $0.line == 1 })
         }
     }
 }
