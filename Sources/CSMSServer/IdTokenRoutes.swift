@@ -136,7 +136,7 @@ struct IdTokenRoutes: Sendable {
         body["chargePointId"] = .string(id.rawValue)
         body["version"] = .number(JSONNumber(current?.version ?? 0))
         body["entries"] = .array(
-            (current?.entries ?? []).map { entry in
+            (current?.entries ?? []).map { entry -> JSONValue in
                 [
                     "idToken": .string(entry.idToken), "type": entry.type.map(JSONValue.string) ?? .null,
                     "status": .string(entry.status.rawValue),
@@ -145,7 +145,7 @@ struct IdTokenRoutes: Sendable {
                 ]
             })
         body["pending"] =
-            update.map { update in
+            update.map { update -> JSONValue in
                 [
                     "updateType": .string(update.kind.rawValue), "version": .number(JSONNumber(update.version)),
                     "upserts": .number(JSONNumber(update.entries.count)),

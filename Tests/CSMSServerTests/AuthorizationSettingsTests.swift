@@ -1,0 +1,83 @@
+import CSMSCore
+import CSMSServer
+import CSMSTesting
+import Configuration
+import Foundation
+import Logging
+import Testing
+
+@Suite("Configuration: authorization settings")
+struct AuthorizationSettingsTests {
+    private func load(environment: [String: String] = [:], file: String? = nil) async throws -> ServerConfiguration {
+        var path: String?
+        if let file {
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("csms-auth-\(UUID()).json")
+            try Data(file.utf8).write(to: url)
+            path = url.path
+        }
+        defer { if let path { try? FileManager.default.removeItem(atPath: path) } }
+        let reader = try await ConfigurationSources.reader(commandLine: [:], environment: environment, configFile: path)
+        return try ServerConfiguration(reader: reader)
+    }
+
+    @Test func defaultsHaveNoWebhookAndRejectNothingExtra() async throws {
+        let settings = try await load().authorization
+        #expect(settings == AuthorizationSettings())
+        #expect(settings.external == nil)
+        #expect(settings.policy == AuthorizationPolicy())
+        #expect(settings.defaultStatus == .invalid)
+    }
+
+    @Test func everyKeyIsRead() async throws {
+        let file = """
+            {"authorization": {"allowNoAuthorization": true, "concurrentTransactions": "reject",
+             "external": {"url": "https://auth.example/check", "timeoutMs": 750, "concurrency": 4,
+                          "breakerThreshold": 3, "breakerCoolDown": 20, "cacheTtl": 0, "defaultStatus": "Blocked"}}}
+            """
+        let settings = try await load(file: file).authorization
+        #expect(settings.policy == AuthorizationPolicy(allowNoAuthorization: true, allowConcurrentTransactions: false))
+        let external = try #require(settings.external)
+        #expect(external.url == URL(string: "https://auth.example/check"))
+        #expect(external.timeout == .milliseconds(750))
+        #expect(external.concurrencyLimit == 4)
+        #expect(external.breakerFailureThreshold == 3)
+        #expect(external.breakerCoolDown == .seconds(20))
+        #expect(external.cacheTTL == .zero)
+        #expect(external.defaultStatus == .blocked)
+        #expect(SettingKey.authorizationExternalTimeout.environmentVariable == "CSMS_AUTHORIZATION_EXTERNAL_TIMEOUT_MS")
+        #expect(SettingKey.authorizationCacheTTL.flag == "--authorization-external-cache-ttl")
+    }
+
+    @Test func environmentOverridesAndBadValuesAreErrors() async throws {
+        let settings = try await load(environment: ["CSMS_AUTHORIZATION_EXTERNAL_URL": "http://127.0.0.1:9/x"])
+            .authorization
+        #expect(settings.externalURL?.port == 9)
+        for (key, value) in [
+            ("CSMS_AUTHORIZATION_EXTERNAL_URL", "ftp://x"), ("CSMS_AUTHORIZATION_EXTERNAL_TIMEOUT_MS", "5"),
+            ("CSMS_AUTHORIZATION_CONCURRENT_TRANSACTIONS", "sometimes"),
+            ("CSMS_AUTHORIZATION_EXTERNAL_DEFAULT_STATUS", "NoCredit"),
+            ("CSMS_AUTHORIZATION_ALLOW_NO_AUTHORIZATION", "maybe"),
+        ] {
+            await #expect(throws: ConfigurationError.self, "\(key)=\(value)") {
+                _ = try await load(environment: [key: value])
+            }
+        }
+    }
+
+    @Test func authorizerWithoutWebhookUsesTheRegistry() async throws {
+        var settings = AuthorizationSettings()
+        settings.allowNoAuthorization = true
+        let store = InMemoryStore()
+        let made = settings.makeAuthorizer(store: store, logger: Logger(label: "test"))
+        #expect(made.webhook == nil)
+        let request = AuthorizationRequest(
+            chargePointId: ChargePointID("CP")!, token: AuthorizationToken(id: "", type: "NoAuthorization"), at: Date())
+        #expect(await made.authorizer.authorize(request).status == .accepted)
+
+        settings.externalURL = URL(string: "http://127.0.0.1:1/none")
+        let withWebhook = settings.makeAuthorizer(store: store, logger: Logger(label: "test"))
+        let webhook = try #require(withWebhook.webhook)
+        #expect(webhook.breakerState == "closed")
+        try await webhook.shutdown()
+    }
+}
