@@ -27,7 +27,8 @@ public struct LocalListUpdate: Sendable, Equatable {
 
     /// An update.
     public init(
-        kind: Kind, version: Int, entries: [LocalListEntry], removals: [AuthorizationToken], resultingState: LocalListState
+        kind: Kind, version: Int, entries: [LocalListEntry], removals: [AuthorizationToken],
+        resultingState: LocalListState
     ) {
         self.kind = kind
         self.version = version
@@ -67,7 +68,8 @@ public enum LocalAuthorizationList {
         at date: Date
     ) -> LocalListUpdate? {
         let version = (current?.version ?? 0) + 1
-        let resulting = LocalListState(chargePointId: chargePointId, version: version, entries: desired, updatedAt: date)
+        let resulting = LocalListState(
+            chargePointId: chargePointId, version: version, entries: desired, updatedAt: date)
         guard let current, !full else {
             return LocalListUpdate(
                 kind: .full, version: version, entries: resulting.entries, removals: [], resultingState: resulting)

@@ -84,13 +84,6 @@ extension SettingKey {
     public static let authorizationCacheTTL = SettingKey("authorization.external.cacheTtl")
     /// `authorization.external.defaultStatus`: the answer when the webhook is down.
     public static let authorizationDefaultStatus = SettingKey("authorization.external.defaultStatus")
-
-    /// The authorization settings.
-    public static let authorizationKeys: [SettingKey] = [
-        .authorizationAllowNoAuthorization, .authorizationConcurrentTransactions, .authorizationExternalURL,
-        .authorizationExternalTimeout, .authorizationExternalConcurrency, .authorizationBreakerThreshold,
-        .authorizationBreakerCoolDown, .authorizationCacheTTL, .authorizationDefaultStatus,
-    ]
 }
 
 extension ServerConfiguration {
@@ -100,7 +93,8 @@ extension ServerConfiguration {
         a.allowNoAuthorization = try r.bool(.authorizationAllowNoAuthorization) ?? a.allowNoAuthorization
         a.concurrentTransactions = try r.enumeration(.authorizationConcurrentTransactions) ?? a.concurrentTransactions
         if let text = try r.string(.authorizationExternalURL), !text.isEmpty {
-            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+                ["http", "https"].contains(scheme),
                 url.host != nil
             else { throw .invalid(.authorizationExternalURL, "expected an http:// or https:// URL") }
             a.externalURL = url

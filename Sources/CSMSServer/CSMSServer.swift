@@ -1,6 +1,6 @@
 public import CSMSCore
-public import CSMSProcessor
 public import CSMSExternalAuth
+public import CSMSProcessor
 import Foundation
 import Hummingbird
 import HummingbirdCore

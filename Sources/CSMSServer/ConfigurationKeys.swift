@@ -90,7 +90,11 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
         .host, .port, .portFile, .database, .securityProfile, .unknownChargePoints, .apiToken, .callTimeout,
         .ocppVersions, .webSocketMaxMessageSize, .webSocketPingInterval, .webSocketCompression, .listenBacklog,
         .shutdownGracePeriod, .logFormat, .logLevel,
-    ] + SettingKey.authorizationKeys
+        // authorization.* (AuthorizationSettings.swift)
+        .authorizationAllowNoAuthorization, .authorizationConcurrentTransactions, .authorizationExternalURL,
+        .authorizationExternalTimeout, .authorizationExternalConcurrency, .authorizationBreakerThreshold,
+        .authorizationBreakerCoolDown, .authorizationCacheTTL, .authorizationDefaultStatus,
+    ]
 
     /// The settings whose values are secrets.
     public static let secrets: Set<SettingKey> = [.apiToken]

@@ -51,7 +51,8 @@ public enum IdTokenCSV {
         for row in rows.dropFirst() {
             if row.fields.allSatisfy({ $0.isEmpty }) { continue }  // blank line
             guard row.fields.count == header.count else {
-                errors.append(RowError(line: row.line, message: "expected \(header.count) fields, found \(row.fields.count)"))
+                errors.append(
+                    RowError(line: row.line, message: "expected \(header.count) fields, found \(row.fields.count)"))
                 continue
             }
             var object = JSONObject()
@@ -61,7 +62,8 @@ public enum IdTokenCSV {
                 case "idToken": token = cell
                 case "chargePointIds": object[name] = .array(list(cell).map(JSONValue.string))
                 case "evseIds":
-                    object[name] = .array(list(cell).map { JSONNumber(literal: $0).map(JSONValue.number) ?? .string($0) })
+                    object[name] = .array(
+                        list(cell).map { JSONNumber(literal: $0).map(JSONValue.number) ?? .string($0) })
                 case "external":
                     switch cell.lowercased() {
                     case "true": object[name] = .bool(true)

@@ -84,7 +84,8 @@ public enum IdTokenFields {
             case "personalMessage":
                 guard let text = value.stringValue, (1...maxPersonalMessageLength).contains(text.count) else {
                     throw APIError(
-                        .invalidRequest, "personalMessage must be a string of 1 to \(maxPersonalMessageLength) characters")
+                        .invalidRequest,
+                        "personalMessage must be a string of 1 to \(maxPersonalMessageLength) characters")
                 }
                 record.personalMessage = text
             case "external":

@@ -131,7 +131,8 @@ struct IdTokenRoutes: Sendable {
         let current = try await store.localList(of: id)
         let desired = LocalAuthorizationList.entries(
             for: id, registry: registry, maxTokenLength: LocalListUpdate.maxTokenLength(for: family))
-        let update = LocalAuthorizationList.update(chargePointId: id, current: current, desired: desired, at: clock.now())
+        let update = LocalAuthorizationList.update(
+            chargePointId: id, current: current, desired: desired, at: clock.now())
         var body = JSONObject()
         body["chargePointId"] = .string(id.rawValue)
         body["version"] = .number(JSONNumber(current?.version ?? 0))
@@ -157,7 +158,8 @@ struct IdTokenRoutes: Sendable {
 
     /// `idToken` percent-encoded for a path segment.
     static func pathSegment(_ idToken: String) -> String {
-        idToken.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
+        idToken.addingPercentEncoding(
+            withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
             ?? idToken
     }
 

@@ -118,7 +118,8 @@ struct WebhookAuthorizerTests {
         let downURL = URL(string: "http://127.0.0.1:\(port)/authorize")!
         try await withAuthorizer(downURL, threshold: 10, metrics: metrics) { authorizer in
             #expect(await authorizer.authorize(request("NEVER-SEEN")).status == .invalid)
-            let fallbacks = try metrics.expectCounter(WebhookAuthorizer.requestsMetric, [("outcome", "fallback_default")])
+            let fallbacks = try metrics.expectCounter(
+                WebhookAuthorizer.requestsMetric, [("outcome", "fallback_default")])
             #expect(fallbacks.totalValue == 1)
         }
         // With an answer cached first, the same failure answers the cached decision.

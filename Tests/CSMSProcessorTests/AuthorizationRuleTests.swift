@@ -74,24 +74,37 @@ struct AuthorizationRuleTests {
 
     @Test(arguments: [AuthorizationStatus.blocked, .expired, .invalid, .noCredit, .notAtThisTime])
     func storedStatusOtherThanAcceptedIsAnswered(_ status: AuthorizationStatus) {
-        #expect(RegistryAuthorizer.decide(record: record("A", status), group: nil, request: request("A")).status == status)
+        #expect(
+            RegistryAuthorizer.decide(record: record("A", status), group: nil, request: request("A")).status == status)
     }
 
     @Test func expiryAtOrBeforeNowIsExpired() {
-        #expect(RegistryAuthorizer.decide(record: record("A", expiry: 0), group: nil, request: request("A")).status == .expired)
-        #expect(RegistryAuthorizer.decide(record: record("A", expiry: -1), group: nil, request: request("A")).status == .expired)
-        #expect(RegistryAuthorizer.decide(record: record("A", expiry: 1), group: nil, request: request("A")).status == .accepted)
+        #expect(
+            RegistryAuthorizer.decide(record: record("A", expiry: 0), group: nil, request: request("A")).status
+                == .expired)
+        #expect(
+            RegistryAuthorizer.decide(record: record("A", expiry: -1), group: nil, request: request("A")).status
+                == .expired)
+        #expect(
+            RegistryAuthorizer.decide(record: record("A", expiry: 1), group: nil, request: request("A")).status
+                == .accepted)
     }
 
     @Test func blockedOrExpiredGroupDecides() {
         let token = record("A", group: "G")
-        #expect(RegistryAuthorizer.decide(record: token, group: record("G", .blocked), request: request("A")).status == .blocked)
-        #expect(RegistryAuthorizer.decide(record: token, group: record("G", expiry: -5), request: request("A")).status == .expired)
+        #expect(
+            RegistryAuthorizer.decide(record: token, group: record("G", .blocked), request: request("A")).status
+                == .blocked)
+        #expect(
+            RegistryAuthorizer.decide(record: token, group: record("G", expiry: -5), request: request("A")).status
+                == .expired)
         #expect(RegistryAuthorizer.decide(record: token, group: nil, request: request("A")).status == .accepted)
         // The token's own status comes first.
         #expect(
-            RegistryAuthorizer.decide(record: record("A", .invalid, group: "G"), group: record("G", .blocked), request: request("A"))
-                .status == .invalid)
+            RegistryAuthorizer.decide(
+                record: record("A", .invalid, group: "G"), group: record("G", .blocked), request: request("A")
+            )
+            .status == .invalid)
     }
 
     @Test func tokenLimitedToOtherChargePointsIsNotAtThisLocation() {
@@ -99,8 +112,11 @@ struct AuthorizationRuleTests {
         let decision = RegistryAuthorizer.decide(record: token, group: nil, request: request("A"))
         #expect(decision.status == .notAtThisLocation)
         #expect(decision.status.ocpp16 == .invalid)
-        #expect(RegistryAuthorizer.decide(record: token, group: nil, request: request("A", at: there)).status == .accepted)
-        #expect(RegistryAuthorizer.decide(record: record("A", at: []), group: nil, request: request("A")).status == .notAtThisLocation)
+        #expect(
+            RegistryAuthorizer.decide(record: token, group: nil, request: request("A", at: there)).status == .accepted)
+        #expect(
+            RegistryAuthorizer.decide(record: record("A", at: []), group: nil, request: request("A")).status
+                == .notAtThisLocation)
     }
 
     // MARK: The authorizer over the registry
@@ -143,11 +159,13 @@ struct AuthorizationRuleTests {
         #expect(await forbidding.authorize(request("B")).status == .accepted)
         let allowing = RegistryAuthorizer(store: registry, activeTransactions: counter)
         #expect(await allowing.authorize(request("A")).status == .accepted)
-        let noCounter = RegistryAuthorizer(store: registry, policy: AuthorizationPolicy(allowConcurrentTransactions: false))
+        let noCounter = RegistryAuthorizer(
+            store: registry, policy: AuthorizationPolicy(allowConcurrentTransactions: false))
         #expect(await noCounter.authorize(request("A")).status == .accepted)
         // A blocked token stays blocked (the count is not asked).
         let blocked = RegistryAuthorizer(
-            store: try await store(record("A", .blocked)), policy: AuthorizationPolicy(allowConcurrentTransactions: false),
+            store: try await store(record("A", .blocked)),
+            policy: AuthorizationPolicy(allowConcurrentTransactions: false),
             activeTransactions: counter)
         #expect(await blocked.authorize(request("A")).status == .blocked)
     }

@@ -50,16 +50,22 @@ struct AuthorizeHandlerTests {
         let h = AuthorizeHarness()
         try await h.boot(.v16)
         let expiry = h.clock.now().addingTimeInterval(3600)
-        try await h.add(IdTokenRecord(idToken: "TAG-OK", expiryDate: expiry, groupIdToken: "PARENT", createdAt: h.clock.now()))
+        try await h.add(
+            IdTokenRecord(idToken: "TAG-OK", expiryDate: expiry, groupIdToken: "PARENT", createdAt: h.clock.now()))
         try await h.add(IdTokenRecord(idToken: "TAG-BLOCKED", status: .blocked, createdAt: h.clock.now()))
         try await h.add(
-            IdTokenRecord(idToken: "TAG-OLD", expiryDate: h.clock.now().addingTimeInterval(-1), createdAt: h.clock.now()))
+            IdTokenRecord(
+                idToken: "TAG-OLD", expiryDate: h.clock.now().addingTimeInterval(-1), createdAt: h.clock.now()))
         try await h.add(
             IdTokenRecord(idToken: "TAG-ELSEWHERE", chargePointIds: [ChargePointID("CP-X")!], createdAt: h.clock.now()))
 
         #expect(
             await h.authorize16("TAG-OK")
-                == ["idTagInfo": ["status": "Accepted", "expiryDate": .string(OCPPDateTime(expiry).text), "parentIdTag": "PARENT"]])
+                == [
+                    "idTagInfo": [
+                        "status": "Accepted", "expiryDate": .string(OCPPDateTime(expiry).text), "parentIdTag": "PARENT",
+                    ]
+                ])
         #expect(await h.authorize16("TAG-BLOCKED", id: "a2") == ["idTagInfo": ["status": "Blocked"]])
         #expect(await h.authorize16("TAG-OLD", id: "a3") == ["idTagInfo": ["status": "Expired"]])
         #expect(await h.authorize16("UNKNOWN", id: "a4") == ["idTagInfo": ["status": "Invalid"]])

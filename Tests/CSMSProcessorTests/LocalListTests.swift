@@ -9,39 +9,50 @@ struct LocalListTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
     let cp = ChargePointID("CP-L")!
 
-    func record(_ id: String, _ status: AuthorizationStatus = .accepted, at: [ChargePointID]? = nil, external: Bool = false)
+    func record(
+        _ id: String, _ status: AuthorizationStatus = .accepted, at: [ChargePointID]? = nil, external: Bool = false
+    )
         -> IdTokenRecord
     {
-        IdTokenRecord(idToken: id, type: "ISO14443", status: status, chargePointIds: at, external: external, createdAt: now)
+        IdTokenRecord(
+            idToken: id, type: "ISO14443", status: status, chargePointIds: at, external: external, createdAt: now)
     }
 
     @Test func listHoldsTokensUsableHereExceptExternalOnes() {
         let registry = [
-            record("C"), record("A", .blocked), record("EXT", external: true), record("ELSEWHERE", at: [ChargePointID("X")!]),
+            record("C"), record("A", .blocked), record("EXT", external: true),
+            record("ELSEWHERE", at: [ChargePointID("X")!]),
             record("HERE", at: [cp]), record(String(repeating: "L", count: 21)),
         ]
         #expect(
             LocalAuthorizationList.entries(for: cp, registry: registry).map(\.idToken)
                 == ["A", "C", "HERE", String(repeating: "L", count: 21)])
-        #expect(LocalAuthorizationList.entries(for: cp, registry: registry, maxTokenLength: 20).map(\.idToken) == ["A", "C", "HERE"])
+        #expect(
+            LocalAuthorizationList.entries(for: cp, registry: registry, maxTokenLength: 20).map(\.idToken) == [
+                "A", "C", "HERE",
+            ])
         #expect(LocalAuthorizationList.entries(for: cp, registry: registry)[0].status == .blocked)
     }
 
     @Test func firstUpdateIsFullWithVersionOne() throws {
         let desired = LocalAuthorizationList.entries(for: cp, registry: [record("B"), record("A")])
-        let update = try #require(LocalAuthorizationList.update(chargePointId: cp, current: nil, desired: desired, at: now))
+        let update = try #require(
+            LocalAuthorizationList.update(chargePointId: cp, current: nil, desired: desired, at: now))
         #expect(update.kind == .full)
         #expect(update.version == 1)
         #expect(update.entries.map(\.idToken) == ["A", "B"])
         #expect(update.removals.isEmpty)
-        #expect(update.resultingState == LocalListState(chargePointId: cp, version: 1, entries: desired, updatedAt: now))
+        #expect(
+            update.resultingState == LocalListState(chargePointId: cp, version: 1, entries: desired, updatedAt: now))
     }
 
     @Test func differentialHoldsChangesAndRemovals() throws {
         let current = LocalListState(
             chargePointId: cp, version: 4,
-            entries: LocalAuthorizationList.entries(for: cp, registry: [record("A"), record("B"), record("C")]), updatedAt: now)
-        let desired = LocalAuthorizationList.entries(for: cp, registry: [record("A"), record("B", .blocked), record("D")])
+            entries: LocalAuthorizationList.entries(for: cp, registry: [record("A"), record("B"), record("C")]),
+            updatedAt: now)
+        let desired = LocalAuthorizationList.entries(
+            for: cp, registry: [record("A"), record("B", .blocked), record("D")])
         let update = try #require(
             LocalAuthorizationList.update(chargePointId: cp, current: current, desired: desired, at: now))
         #expect(update.kind == .differential)
@@ -50,20 +61,26 @@ struct LocalListTests {
         #expect(update.removals == [AuthorizationToken(id: "C", type: "ISO14443")])
         #expect(update.resultingState.entries.map(\.idToken) == ["A", "B", "D"])
         // Nothing changed: nothing to send; asking for a full list still sends one.
-        #expect(LocalAuthorizationList.update(chargePointId: cp, current: current, desired: current.entries, at: now) == nil)
+        #expect(
+            LocalAuthorizationList.update(chargePointId: cp, current: current, desired: current.entries, at: now) == nil
+        )
         let full = try #require(
-            LocalAuthorizationList.update(chargePointId: cp, current: current, desired: current.entries, full: true, at: now))
+            LocalAuthorizationList.update(
+                chargePointId: cp, current: current, desired: current.entries, full: true, at: now))
         #expect(full.kind == .full && full.version == 5 && full.entries.count == 3)
     }
 
     @Test func requestsPerMessageSet() throws {
         let current = LocalListState(
-            chargePointId: cp, version: 1, entries: [LocalListEntry(idToken: "OLD", type: "KeyCode", status: .accepted)],
+            chargePointId: cp, version: 1,
+            entries: [LocalListEntry(idToken: "OLD", type: "KeyCode", status: .accepted)],
             updatedAt: now)
         let desired = [
-            LocalListEntry(idToken: "NEW", type: "ISO14443", status: .notAtThisLocation, expiryDate: now, groupIdToken: "G")
+            LocalListEntry(
+                idToken: "NEW", type: "ISO14443", status: .notAtThisLocation, expiryDate: now, groupIdToken: "G")
         ]
-        let update = try #require(LocalAuthorizationList.update(chargePointId: cp, current: current, desired: desired, at: now))
+        let update = try #require(
+            LocalAuthorizationList.update(chargePointId: cp, current: current, desired: desired, at: now))
         let time = JSONValue.string(OCPPDateTime(now).text)
         #expect(
             update.request(for: .v16)

@@ -68,7 +68,9 @@ struct IdTokenAPITests {
                 #expect(text.contains(message), "\(body): \(text)")
             }
             let tooLong = String(repeating: "X", count: 256)
-            #expect(try await server.api("PUT", "/api/v1/id-tokens/\(tooLong)", body: #"{"status":"Accepted"}"#).status == 400)
+            #expect(
+                try await server.api("PUT", "/api/v1/id-tokens/\(tooLong)", body: #"{"status":"Accepted"}"#).status
+                    == 400)
             #expect(try await server.api("GET", "/api/v1/id-tokens/A%20B").status == 400)
             #expect(try await server.store.idToken("TAG") == nil)
         }
@@ -143,7 +145,8 @@ struct IdTokenCSVTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     @Test func readsQuotedFieldsListsAndBlankLines() throws {
-        let text = "\u{FEFF}idToken,status,type,chargePointIds,evseIds,personalMessage,external\r\n"
+        let text =
+            "\u{FEFF}idToken,status,type,chargePointIds,evseIds,personalMessage,external\r\n"
             + "TAG-1,Accepted,ISO14443,CP-1;CP-2,1;2,\"Hello, \"\"driver\"\"\nline two\",true\r\n"
             + "\n"
             + "TAG-2,Blocked,,,,,\n"

@@ -19,7 +19,8 @@ struct AuthorizeHandler16: OCPPHandler {
         let decision = await context.services.authorizer.authorize(
             AuthorizationRequest(
                 chargePointId: context.chargePointId, token: AuthorizationToken(id: request.idTag), at: context.now))
-        return HandlerResult(response: OCPP16.AuthorizeResponse(idTagInfo: OCPP16.AuthorizeResponse.IdTagInfo(decision)))
+        return HandlerResult(
+            response: OCPP16.AuthorizeResponse(idTagInfo: OCPP16.AuthorizeResponse.IdTagInfo(decision)))
     }
 }
 
