@@ -161,7 +161,7 @@ package.targets += [
     .testTarget(
         name: "CSMSExternalAuthTests",
         dependencies: [
-            "CSMSExternalAuth", "CSMSCore", "OCPP",
+            "CSMSExternalAuth", "CSMSCore", "CSMSProcessor", "CSMSStorageSQLite", "CSMSTesting", "OCPP",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
