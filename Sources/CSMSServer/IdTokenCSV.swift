@@ -81,7 +81,7 @@ public enum IdTokenCSV {
                 }
                 records.append(record)
             } catch {
-                errors.append(RowError(line: row.line, message: (error as? APIError)?.message ?? "\(error)"))
+                errors.append(RowError(line: row.line, message: error.message))
             }
         }
         return errors.isEmpty ? .success(records) : .failure(Failure(rows: errors))

@@ -7,15 +7,18 @@ struct CircuitBreakerTests {
 
     @Test func opensAfterThresholdConsecutiveFailures() {
         var breaker = CircuitBreaker(failureThreshold: 3, coolDown: .seconds(10))
-        #expect(breaker.allowsCall(at: start))
+        let allowed1 = breaker.allowsCall(at: start)
+        #expect(allowed1)
         breaker.recordFailure(at: start)
         breaker.recordFailure(at: start)
         #expect(breaker.state == .closed(failures: 2))
-        #expect(breaker.allowsCall(at: start))
+        let allowed2 = breaker.allowsCall(at: start)
+        #expect(allowed2)
         breaker.recordFailure(at: start)
         #expect(breaker.state == .open(until: start.advanced(by: .seconds(10))))
         #expect(breaker.stateName == "open")
-        #expect(!breaker.allowsCall(at: start.advanced(by: .seconds(9))))
+        let allowed3 = breaker.allowsCall(at: start.advanced(by: .seconds(9)))
+        #expect(!allowed3)
     }
 
     @Test func successResetsTheFailureCount() {
@@ -31,13 +34,16 @@ struct CircuitBreakerTests {
         var breaker = CircuitBreaker(failureThreshold: 1, coolDown: .seconds(5))
         breaker.recordFailure(at: start)
         let later = start.advanced(by: .seconds(5))
-        #expect(breaker.allowsCall(at: later))
+        let allowed4 = breaker.allowsCall(at: later)
+        #expect(allowed4)
         #expect(breaker.state == .halfOpen)
         #expect(breaker.stateName == "half_open")
-        #expect(!breaker.allowsCall(at: later))  // only one trial
+        let allowed5 = breaker.allowsCall(at: later)
+        #expect(!allowed5)  // only one trial
         breaker.recordSuccess()
         #expect(breaker.state == .closed(failures: 0))
-        #expect(breaker.allowsCall(at: later))
+        let allowed6 = breaker.allowsCall(at: later)
+        #expect(allowed6)
     }
 
     @Test func failedTrialOpensAgainForAnotherCoolDown() {
@@ -45,7 +51,8 @@ struct CircuitBreakerTests {
         breaker.recordFailure(at: start)
         breaker.recordFailure(at: start)
         let trial = start.advanced(by: .seconds(6))
-        #expect(breaker.allowsCall(at: trial))
+        let allowed7 = breaker.allowsCall(at: trial)
+        #expect(allowed7)
         breaker.recordFailure(at: trial)
         #expect(breaker.state == .open(until: trial.advanced(by: .seconds(5))))
         // A late failure of a call admitted earlier changes nothing while open.
@@ -57,6 +64,7 @@ struct CircuitBreakerTests {
         var breaker = CircuitBreaker(failureThreshold: 0, coolDown: .seconds(1))
         #expect(breaker.failureThreshold == 1)
         breaker.recordFailure(at: start)
-        #expect(!breaker.allowsCall(at: start))
+        let allowed8 = breaker.allowsCall(at: start)
+        #expect(!allowed8)
     }
 }
