@@ -12,10 +12,12 @@ struct AuthorizeHarness {
     let clock = TestClock()
     let processor: MessageProcessor
 
-    init(policy: AuthorizationPolicy = AuthorizationPolicy()) {
+    /// `registry`: the store the authorizer reads (default: the processor's store).
+    init(policy: AuthorizationPolicy = AuthorizationPolicy(), registry: FaultInjectingStore? = nil) {
         processor = MessageProcessor(
             store: store, configuration: .acceptingUnknown,
-            services: HandlerServices(authorizer: RegistryAuthorizer(store: store, policy: policy)), clock: clock,
+            services: HandlerServices(authorizer: RegistryAuthorizer(store: registry ?? store, policy: policy)),
+            clock: clock,
             logger: Logger(label: "test"))
     }
 
@@ -38,8 +40,10 @@ struct AuthorizeHarness {
     func authorize2x(_ version: OCPPVersion, _ token: String, type: String = "ISO14443", extra: String = "")
         async -> JSONValue?
     {
-        await send(
-            #"[2,"a2","Authorize",{"idToken":{"idToken":"\#(token)","type":"\#(type)"}\#(extra)}]"#, session(version)
+        let id = UUID().uuidString
+        return await send(
+            #"[2,"\#(id)","Authorize",{"idToken":{"idToken":"\#(token)","type":"\#(type)"}\#(extra)}]"#,
+            session(version)
         ).resultPayload
     }
 }
@@ -67,7 +71,10 @@ struct AuthorizeHandlerTests {
                     ]
                 ])
         #expect(await h.authorize16("TAG-BLOCKED", id: "a2") == ["idTagInfo": ["status": "Blocked"]])
-        #expect(await h.authorize16("TAG-OLD", id: "a3") == ["idTagInfo": ["status": "Expired"]])
+        let old = h.clock.now().addingTimeInterval(-1)
+        #expect(
+            await h.authorize16("TAG-OLD", id: "a3")
+                == ["idTagInfo": ["status": "Expired", "expiryDate": .string(OCPPDateTime(old).text)]])
         #expect(await h.authorize16("UNKNOWN", id: "a4") == ["idTagInfo": ["status": "Invalid"]])
         // NotAtThisLocation does not exist in 1.6: Invalid.
         #expect(await h.authorize16("TAG-ELSEWHERE", id: "a5") == ["idTagInfo": ["status": "Invalid"]])
@@ -125,12 +132,13 @@ struct AuthorizeHandlerTests {
     }
 
     @Test func storeFailureAnswersFallbackNotAnError() async throws {
-        let h = AuthorizeHarness()
+        let registry = FaultInjectingStore()
+        let h = AuthorizeHarness(registry: registry)
         try await h.boot(.v16)
-        try await h.add(IdTokenRecord(idToken: "TAG-OK", createdAt: h.clock.now()))
-        h.store.setFailingReads(true)
-        defer { h.store.setFailingReads(false) }
-        // The registration state is cached for the session; the registry read fails.
-        #expect(await h.authorize16("TAG-OK") == ["idTagInfo": ["status": "Invalid"]])
+        try await registry.commit([.upsertIdToken(IdTokenRecord(idToken: "TAG-OK", createdAt: h.clock.now()))])
+        #expect(await h.authorize16("TAG-OK") == ["idTagInfo": ["status": "Accepted"]])
+        registry.setFailingReads(true)
+        // The registry cannot be read: the fallback status, not a CALLERROR.
+        #expect(await h.authorize16("TAG-OK", id: "a2") == ["idTagInfo": ["status": "Invalid"]])
     }
 }
