@@ -32,6 +32,21 @@ struct AuthorizationMeasurements {
         let processor = MessageProcessor(
             store: store, configuration: ProcessorConfiguration(unknownChargePoints: .accept),
             services: HandlerServices(authorizer: RegistryAuthorizer(store: store)), logger: Logger(label: "m"))
+        // The authorizer alone (one registry read per decision).
+        let authorizer = RegistryAuthorizer(store: store)
+        var decisions: [Duration] = []
+        for n in 0..<5000 {
+            let request = AuthorizationRequest(
+                chargePointId: ChargePointID("CP-M")!, token: AuthorizationToken(id: "TAG-\(n % 10_000)"), at: Date())
+            var status = AuthorizationStatus.invalid
+            decisions.append(await ContinuousClock().measure { status = await authorizer.authorize(request).status })
+            guard status == .accepted else { throw MeasurementFailure(description: "decision \(n) not accepted") }
+        }
+        decisions.sort()
+        print(
+            "registry decision (RegistryAuthorizer on SQLite, 10k tokens): p50 \(Self.percentile(decisions, 0.5)), "
+                + "p99 \(Self.percentile(decisions, 0.99))")
+
         let session = StationSession(chargePointId: ChargePointID("CP-M")!, version: .v16)
         try await Self.boot(processor, session)
         var durations: [Duration] = []
