@@ -171,6 +171,6 @@ package.targets += [
         swiftSettings: swiftSettings
     ),
 ]
-if let server = package.targets.first(where: { $0.name == "CSMSServer" }) {
-    server.dependencies.append("CSMSExternalAuth")
+for target in package.targets where ["CSMSServer", "CSMSServerTests"].contains(target.name) {
+    target.dependencies.append("CSMSExternalAuth")
 }

@@ -1,4 +1,5 @@
 import CSMSCore
+import CSMSExternalAuth
 import CSMSServer
 import CSMSTesting
 import Configuration
@@ -79,5 +80,30 @@ struct AuthorizationSettingsTests {
         let webhook = try #require(withWebhook.webhook)
         #expect(webhook.breakerState == "closed")
         try await webhook.shutdown()
+    }
+
+    @Test("/health/ready shows the external authorizer's breaker state")
+    func readinessShowsTheBreaker() async throws {
+        // Nothing listens on port 1: every webhook call fails; one failure opens the breaker.
+        let webhook = WebhookAuthorizer(
+            configuration: ExternalAuthorizerConfiguration(
+                url: URL(string: "http://127.0.0.1:1/authorize")!, timeout: .seconds(5), breakerFailureThreshold: 1),
+            logger: Logger(label: "test"))
+        try await LiveServer.with(externalAuthorizer: webhook) { server in
+            let before = try await server.api("GET", "/health/ready", token: "")
+            #expect(before.status == 200)
+            #expect(try before.json()["externalAuthorization"] as? String == "closed")
+            let request = AuthorizationRequest(
+                chargePointId: ChargePointID("CP")!, token: AuthorizationToken(id: "T"), at: Date())
+            #expect(await webhook.authorize(request).status == .invalid)
+            let after = try await server.api("GET", "/health/ready", token: "")
+            #expect(after.status == 200)
+            #expect(try after.json()["externalAuthorization"] as? String == "open")
+        }
+        try await webhook.shutdown()
+        try await LiveServer.with { server in
+            let ready = try await server.api("GET", "/health/ready", token: "").json()
+            #expect(ready["externalAuthorization"] == nil)
+        }
     }
 }

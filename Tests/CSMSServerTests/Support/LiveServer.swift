@@ -1,4 +1,5 @@
 import CSMSCore
+import CSMSExternalAuth
 import CSMSProcessor
 import CSMSServer
 import Foundation
@@ -34,7 +35,7 @@ struct LiveServer {
     /// Starts a server, runs `body`, then shuts the server down gracefully and waits for it.
     static func with(
         _ configuration: ServerConfiguration = LiveServer.configuration(), store: TestStore = TestStore(),
-        _ body: (LiveServer) async throws -> Void
+        externalAuthorizer: WebhookAuthorizer? = nil, _ body: (LiveServer) async throws -> Void
     ) async throws {
         let capture = LogCapture()
         let logger = capture.logger(level: .debug)
@@ -42,7 +43,7 @@ struct LiveServer {
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let server = CSMSServer(
             configuration: configuration, store: store, processor: processor, logger: logger,
-            onListening: { portContinuation.yield($0) })
+            onListening: { portContinuation.yield($0) }, externalAuthorizer: externalAuthorizer)
         let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
