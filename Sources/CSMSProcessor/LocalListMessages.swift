@@ -1,4 +1,5 @@
 public import CSMSCore
+public import Foundation
 public import OCPP
 public import OCPP16
 public import OCPP201
@@ -84,5 +85,52 @@ extension LocalListEntry {
     var decision: AuthorizationDecision {
         AuthorizationDecision(
             status: status, expiryDate: expiryDate, groupToken: groupIdToken.map { AuthorizationToken(id: $0) })
+    }
+}
+
+/// Plans and concludes a local list sync for the operator route (`POST
+/// /api/v1/charge-points/{id}/local-list/sync`): what to send, and what to store once the
+/// station answered.
+public enum LocalListSync {
+    /// The update that brings the station's list up to date with the registry (`nil`: it is
+    /// current and `full` was not asked). Reads the whole registry in pages and the stored
+    /// list state; tokens too long for `family` are left out.
+    public static func plan(
+        store: any CSMSStore, chargePointId: ChargePointID, family: OCPPVersion.Family, full: Bool = false,
+        at date: Date
+    ) async throws(StoreError) -> LocalListUpdate? {
+        var registry: [IdTokenRecord] = []
+        var after: String?
+        while true {
+            let page = try await store.idTokens(after: after, limit: 1000)
+            registry += page
+            guard page.count == 1000, let last = page.last else { break }
+            after = last.idToken
+        }
+        let desired = LocalAuthorizationList.entries(
+            for: chargePointId, registry: registry, maxTokenLength: LocalListUpdate.maxTokenLength(for: family))
+        let current = try await store.localList(of: chargePointId)
+        return LocalAuthorizationList.update(
+            chargePointId: chargePointId, current: current, desired: desired, full: full, at: date)
+    }
+
+    /// What the station's SendLocalList answer means.
+    public enum Outcome: Equatable, Sendable {
+        /// Accepted: commit these writes (the new list state).
+        case commit([StoreWrite])
+        /// VersionMismatch: plan again with `full: true` and send that.
+        case sendFull
+        /// Failed, NotSupported or anything else: nothing changes.
+        case unchanged
+    }
+
+    /// The outcome of the station answering `status` (the response's `status`, any version)
+    /// to `update`.
+    public static func outcome(of update: LocalListUpdate, status: String) -> Outcome {
+        switch status {
+        case "Accepted": .commit([.recordLocalList(update.resultingState)])
+        case "VersionMismatch": update.kind == .full ? .unchanged : .sendFull
+        default: .unchanged
+        }
     }
 }

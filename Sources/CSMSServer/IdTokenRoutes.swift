@@ -120,19 +120,8 @@ struct IdTokenRoutes: Sendable {
             throw APIError(.notFound, "charge point \(id.rawValue) is not registered")
         }
         let family = chargePoint.protocolVersion.flatMap(OCPPVersion.init(subprotocol:))?.family ?? .v201
-        var registry: [IdTokenRecord] = []
-        var after: String?
-        while true {
-            let page = try await store.idTokens(after: after, limit: 1000)
-            registry += page
-            guard page.count == 1000, let last = page.last else { break }
-            after = last.idToken
-        }
         let current = try await store.localList(of: id)
-        let desired = LocalAuthorizationList.entries(
-            for: id, registry: registry, maxTokenLength: LocalListUpdate.maxTokenLength(for: family))
-        let update = LocalAuthorizationList.update(
-            chargePointId: id, current: current, desired: desired, at: clock.now())
+        let update = try await LocalListSync.plan(store: store, chargePointId: id, family: family, at: clock.now())
         var body = JSONObject()
         body["chargePointId"] = .string(id.rawValue)
         body["version"] = .number(JSONNumber(current?.version ?? 0))

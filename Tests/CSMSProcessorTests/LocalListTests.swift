@@ -1,5 +1,6 @@
 import CSMSCore
 import CSMSProcessor
+import CSMSTesting
 import Foundation
 import OCPP
 import Testing
@@ -102,5 +103,31 @@ struct LocalListTests {
 
         let empty = try #require(LocalAuthorizationList.update(chargePointId: cp, current: nil, desired: [], at: now))
         #expect(empty.request(for: .v16) == ["listVersion": 1, "updateType": "Full"])
+    }
+
+    @Test func syncPlansFromTheStoreAndConcludesFromTheAnswer() async throws {
+        let store = InMemoryStore()
+        try await store.commit(
+            [.upsertChargePoint(ChargePointUpdate(id: cp, registrationStatus: .accepted, at: now))]
+                + (0..<1500).map { .upsertIdToken(record(String(format: "T%04d", $0))) }
+                + [.upsertIdToken(record("LONG-TOKEN-OVER-TWENTY-CHARS"))])
+        let first = try #require(try await LocalListSync.plan(store: store, chargePointId: cp, family: .v16, at: now))
+        #expect(first.kind == .full && first.version == 1 && first.entries.count == 1500)  // paged; long token left out
+        #expect(LocalListSync.outcome(of: first, status: "Failed") == .unchanged)
+        #expect(LocalListSync.outcome(of: first, status: "VersionMismatch") == .unchanged)  // a full list: no retry
+        guard case .commit(let writes) = LocalListSync.outcome(of: first, status: "Accepted") else {
+            Issue.record("Accepted should commit the list")
+            return
+        }
+        try await store.commit(writes)
+        #expect(try await LocalListSync.plan(store: store, chargePointId: cp, family: .v16, at: now) == nil)
+
+        try await store.commit([.deleteIdToken("T0001")])
+        let next = try #require(try await LocalListSync.plan(store: store, chargePointId: cp, family: .v16, at: now))
+        #expect(next.kind == .differential && next.version == 2 && next.removals.map(\.id) == ["T0001"])
+        #expect(LocalListSync.outcome(of: next, status: "VersionMismatch") == .sendFull)
+        let full = try #require(
+            try await LocalListSync.plan(store: store, chargePointId: cp, family: .v201, full: true, at: now))
+        #expect(full.kind == .full && full.entries.count == 1500)  // 2.0.1 allows 36 characters
     }
 }
