@@ -3,7 +3,9 @@ public import Foundation
 /// One entry of the id token registry (API `PUT /api/v1/id-tokens/{idToken}`, CLI
 /// `csms id-tokens import`): what the CSMS knows about a token a driver presents.
 ///
-/// The registry is keyed by the token text alone. A 1.6 `idTag` is at most 20 characters, a
+/// The registry is keyed by the token text alone, compared without regard to ASCII case (OCPP
+/// 1.6 `IdToken` is a `CiString20`; 2.0.1 part 2 `IdTokenType.idToken`: "IdToken is case
+/// insensitive"), so `04a1b2` finds `04A1B2`. A 1.6 `idTag` is at most 20 characters, a
 /// 2.0.1 `idToken` at most 36, a 2.1 one at most 255. `type` (2.x `IdTokenEnumType`) narrows
 /// the entry to requests presenting that type; `nil` matches any type (and every 1.6 idTag).
 public struct IdTokenRecord: Sendable, Equatable {
@@ -134,10 +136,11 @@ public struct LocalListEntry: Sendable, Hashable {
 
 /// Reading the id token registry and the local list states (part of `CSMSStore`).
 public protocol IdTokenStoreReading: Sendable {
-    /// The registry entry of `idToken`, if any.
+    /// The registry entry of `idToken` (compared without regard to ASCII case), if any.
     func idToken(_ idToken: String) async throws(StoreError) -> IdTokenRecord?
 
-    /// Registry entries ordered by token, after `after`, at most `limit`.
+    /// Registry entries ordered by token without regard to ASCII case, after `after`, at
+    /// most `limit`.
     func idTokens(after: String?, limit: Int) async throws(StoreError) -> [IdTokenRecord]
 
     /// The local list the station holds, if one was ever sent and accepted.

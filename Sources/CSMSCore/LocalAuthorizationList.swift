@@ -74,10 +74,14 @@ public enum LocalAuthorizationList {
             return LocalListUpdate(
                 kind: .full, version: version, entries: resulting.entries, removals: [], resultingState: resulting)
         }
-        let old = Dictionary(current.entries.map { ($0.idToken, $0) }, uniquingKeysWith: { _, last in last })
-        let new = Set(resulting.entries.map(\.idToken))
-        let changed = resulting.entries.filter { old[$0.idToken] != $0 }
-        let removed = current.entries.filter { !new.contains($0.idToken) }.sorted { $0.idToken < $1.idToken }
+        // Stations compare tokens without regard to case: a token whose spelling changed is a
+        // change, not a removal plus an addition.
+        let old = Dictionary(
+            current.entries.map { ($0.idToken.lowercased(), $0) }, uniquingKeysWith: { _, last in last })
+        let new = Set(resulting.entries.map { $0.idToken.lowercased() })
+        let changed = resulting.entries.filter { old[$0.idToken.lowercased()] != $0 }
+        let removed = current.entries.filter { !new.contains($0.idToken.lowercased()) }
+            .sorted { $0.idToken < $1.idToken }
             .map { AuthorizationToken(id: $0.idToken, type: $0.type) }
         guard !changed.isEmpty || !removed.isEmpty else { return nil }
         return LocalListUpdate(

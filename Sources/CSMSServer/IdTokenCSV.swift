@@ -75,7 +75,7 @@ public enum IdTokenCSV {
             }
             do {
                 let record = try IdTokenFields.record(idToken: token, object: object, at: date)
-                guard seen.insert(token).inserted else {
+                guard seen.insert(token.lowercased()).inserted else {
                     errors.append(RowError(line: row.line, message: "id token \(token.prefix(60)) appears twice"))
                     continue
                 }

@@ -4,12 +4,13 @@ extension SQLiteSchema {
     /// The id token registry and the local authorization lists (issue #5). Frozen once landed.
     static func registerIdTokenMigrations(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v6_id_tokens") { db in
-            // charge_point_ids / evse_ids: comma-separated lists (a charge point id never holds a
+            // id_token compares without regard to ASCII case (NOCASE: lookups, uniqueness, order), as
+            // OCPP says of id tokens. charge_point_ids / evse_ids: comma-separated lists (a charge point id never holds a
             // comma); NULL means "everywhere" / "every EVSE", '' means an empty list.
             try db.execute(
                 sql: """
                     CREATE TABLE id_tokens (
-                        id_token TEXT NOT NULL PRIMARY KEY,
+                        id_token TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
                         type TEXT,
                         status TEXT NOT NULL,
                         expiry_date INTEGER,

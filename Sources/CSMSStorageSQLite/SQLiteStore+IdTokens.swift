@@ -42,7 +42,8 @@ extension SQLiteStore {
 }
 
 extension StoreWrite {
-    /// Inserts or replaces the registry entry, keeping `created_at` of an existing one.
+    /// Inserts or replaces the registry entry (matched without regard to case), keeping
+    /// `created_at` of an existing one; the token's spelling becomes the new one.
     static func upsertIdToken(_ record: IdTokenRecord, _ db: Database) throws {
         try db.cachedStatement(
             sql: """
@@ -51,7 +52,7 @@ extension StoreWrite {
                     personal_message, external, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id_token) DO UPDATE SET
-                    type = excluded.type, status = excluded.status, expiry_date = excluded.expiry_date,
+                    id_token = excluded.id_token, type = excluded.type, status = excluded.status, expiry_date = excluded.expiry_date,
                     group_id_token = excluded.group_id_token, charge_point_ids = excluded.charge_point_ids,
                     evse_ids = excluded.evse_ids, language = excluded.language,
                     personal_message = excluded.personal_message, external = excluded.external,

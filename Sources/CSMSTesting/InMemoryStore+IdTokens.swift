@@ -4,6 +4,7 @@ import Foundation
 /// The id token registry and local list states of an `InMemoryStore` (part of its one state
 /// value, so that a commit applies them atomically with the rest).
 struct IdTokenMemoryState {
+    /// Entries by their token in lower case (tokens compare without regard to ASCII case).
     var tokens: [String: IdTokenRecord] = [:]
     var localLists: [ChargePointID: LocalListState] = [:]
 
@@ -12,12 +13,13 @@ struct IdTokenMemoryState {
     mutating func apply(_ write: StoreWrite, isRegistered: Bool) throws(StoreError) {
         switch write {
         case .upsertIdToken(var record):
-            record.createdAt = (tokens[record.idToken]?.createdAt ?? record.createdAt).roundedToMilliseconds
+            record.createdAt =
+                (tokens[record.idToken.lowercased()]?.createdAt ?? record.createdAt).roundedToMilliseconds
             record.updatedAt = record.updatedAt.roundedToMilliseconds
             record.expiryDate = record.expiryDate?.roundedToMilliseconds
-            tokens[record.idToken] = record
+            tokens[record.idToken.lowercased()] = record
         case .deleteIdToken(let idToken):
-            tokens[idToken] = nil
+            tokens[idToken.lowercased()] = nil
         case .recordLocalList(var list):
             guard isRegistered else {
                 throw StoreError(.conflict, "local list for a charge point that is not registered")
@@ -36,14 +38,14 @@ struct IdTokenMemoryState {
 extension InMemoryStore {
     /// The registry entry of `idToken`, if any.
     public func idToken(_ idToken: String) async throws(StoreError) -> IdTokenRecord? {
-        withIdTokenState { $0.tokens[idToken] }
+        withIdTokenState { $0.tokens[idToken.lowercased()] }
     }
 
-    /// Registry entries ordered by token, after `after`, at most `limit`.
+    /// Registry entries ordered by token (case-insensitively), after `after`, at most `limit`.
     public func idTokens(after: String?, limit: Int) async throws(StoreError) -> [IdTokenRecord] {
         guard limit > 0 else { return [] }
         return withIdTokenState { s in
-            let keys = s.tokens.keys.filter { key in after.map { key > $0 } ?? true }.sorted()
+            let keys = s.tokens.keys.filter { key in after.map { key > $0.lowercased() } ?? true }.sorted()
             return keys.prefix(limit).compactMap { s.tokens[$0] }
         }
     }

@@ -26,20 +26,29 @@ extension StoreConformance {
         var expected = second
         expected.createdAt = t(1)
         #expect(try await store.idToken("TAG-1") == expected)
-        #expect(try await store.idToken("tag-1") == nil)  // tokens compare exactly
+        #expect(try await store.idToken("tag-1") == expected)  // tokens compare without regard to case
+
+        // Another spelling replaces the entry and becomes its spelling.
+        let respelled = IdTokenRecord(idToken: "Tag-1", status: .accepted, createdAt: t(60), updatedAt: t(60))
+        try await store.commit([.upsertIdToken(respelled)])
+        var expectedRespelled = respelled
+        expectedRespelled.createdAt = t(1)
+        #expect(try await store.idToken("TAG-1") == expectedRespelled)
+        #expect(try await store.idTokens(after: nil, limit: 10) == [expectedRespelled])
     }
 
-    /// Id tokens are deleted by token and listed in token order, paged with `after`.
+    /// Id tokens are deleted by token and listed in token order without regard to case, paged
+    /// with `after`.
     public static func idTokensDeleteAndPage(_ makeStore: Factory) async throws {
         let store = try await makeStore()
-        let tokens = ["B-2", "A-1", "C-3", "D-4"]
+        let tokens = ["B-2", "a-1", "C-3", "d-4"]
         try await store.commit(tokens.map { .upsertIdToken(IdTokenRecord(idToken: $0, createdAt: t0)) })
-        #expect(try await store.idTokens(after: nil, limit: 2).map(\.idToken) == ["A-1", "B-2"])
-        #expect(try await store.idTokens(after: "B-2", limit: 10).map(\.idToken) == ["C-3", "D-4"])
+        #expect(try await store.idTokens(after: nil, limit: 2).map(\.idToken) == ["a-1", "B-2"])
+        #expect(try await store.idTokens(after: "b-2", limit: 10).map(\.idToken) == ["C-3", "d-4"])
         #expect(try await store.idTokens(after: nil, limit: 0).isEmpty)
-        try await store.commit([.deleteIdToken("C-3"), .deleteIdToken("NOT-THERE")])
+        try await store.commit([.deleteIdToken("c-3"), .deleteIdToken("NOT-THERE")])
         #expect(try await store.idToken("C-3") == nil)
-        #expect(try await store.idTokens(after: nil, limit: 10).map(\.idToken) == ["A-1", "B-2", "D-4"])
+        #expect(try await store.idTokens(after: nil, limit: 10).map(\.idToken) == ["a-1", "B-2", "d-4"])
     }
 
     /// A local list state replaces the station's previous one (entries included) and needs

@@ -69,6 +69,12 @@ struct LocalListTests {
             LocalAuthorizationList.update(
                 chargePointId: cp, current: current, desired: current.entries, full: true, at: now))
         #expect(full.kind == .full && full.version == 5 && full.entries.count == 3)
+
+        // A new spelling of a token is a change (stations compare tokens without regard to case).
+        let respelled = LocalAuthorizationList.entries(for: cp, registry: [record("a"), record("B"), record("C")])
+        let change = try #require(
+            LocalAuthorizationList.update(chargePointId: cp, current: current, desired: respelled, at: now))
+        #expect(change.entries.map(\.idToken) == ["a"] && change.removals.isEmpty)
     }
 
     @Test func requestsPerMessageSet() throws {
