@@ -17,6 +17,15 @@ public struct CircuitBreaker: Sendable, Equatable {
         case open(until: ContinuousClock.Instant)
         /// One trial call is in flight.
         case halfOpen
+
+        /// The name of `state`: `closed`, `open` or `half_open`.
+        public static func name(_ state: State) -> String {
+            switch state {
+            case .closed: "closed"
+            case .open: "open"
+            case .halfOpen: "half_open"
+            }
+        }
     }
 
     /// Consecutive failures that open the breaker (at least 1).
@@ -33,13 +42,7 @@ public struct CircuitBreaker: Sendable, Equatable {
     }
 
     /// The state's name for metrics and health details: `closed`, `open` or `half_open`.
-    public var stateName: String {
-        switch state {
-        case .closed: "closed"
-        case .open: "open"
-        case .halfOpen: "half_open"
-        }
-    }
+    public var stateName: String { State.name(state) }
 
     /// Whether a call may start at `now`. An open breaker whose cool-down has passed lets
     /// this call through as the trial (and becomes half-open); the caller must report the

@@ -107,7 +107,7 @@ public final class WebhookAuthorizer: Authorizer {
             return fresh
         }
         let allowed = updateBreaker { $0.allowsCall(at: start) }
-        guard allowed else { return fallback(key, reason: "circuit breaker open") }
+        guard allowed else { return fallback(key, reason: "circuit breaker open", level: .debug) }
         switch await ask(request) {
         case .success(let decision):
             updateBreaker { $0.recordSuccess() }
@@ -117,14 +117,21 @@ public final class WebhookAuthorizer: Authorizer {
         case .failure(let failure):
             let at = now()
             updateBreaker { $0.recordFailure(at: at) }
-            return fallback(key, reason: failure.description)
+            return fallback(key, reason: failure.description, level: .warning)
         }
     }
 
     private func updateBreaker<T>(_ body: (inout CircuitBreaker) -> T) -> T {
-        let (result, state) = breaker.withLock { breaker in
+        let (result, before, state) = breaker.withLock { breaker in
+            let before = breaker.stateName
             let result = body(&breaker)
-            return (result, breaker.state)
+            return (result, before, breaker.state)
+        }
+        let after = CircuitBreaker.State.name(state)
+        if after != before {
+            logger.log(
+                level: after == "closed" ? .notice : .warning, "external authorization circuit breaker \(after)",
+                metadata: ["breaker.previous": .string(before)])
         }
         switch state {
         case .closed: breakerGauge.record(0)
@@ -134,9 +141,9 @@ public final class WebhookAuthorizer: Authorizer {
         return result
     }
 
-    private func fallback(_ key: DecisionCache.Key, reason: String) -> AuthorizationDecision {
-        logger.warning(
-            "external authorization unavailable, answering the fallback",
+    private func fallback(_ key: DecisionCache.Key, reason: String, level: Logger.Level) -> AuthorizationDecision {
+        logger.log(
+            level: level, "external authorization unavailable, answering the fallback",
             metadata: ["reason": .string(reason), "ocpp.charge_point_id": .string(key.chargePointId)])
         if let stale = cache.any(key) {
             outcomes[.fallbackCached]?.increment()
