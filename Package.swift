@@ -158,3 +158,36 @@ for target in package.targets where target.name == "csms" {
 for target in package.targets where target.name == "CSMSServerTests" {
     target.dependencies += [.product(name: "MetricsTestKit", package: "swift-metrics")]
 }
+
+// External authorization (issue #5): HTTP webhook client with timeout, concurrency limit, circuit breaker and cache.
+package.dependencies += [
+    .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0")
+]
+package.targets += [
+    .target(
+        name: "CSMSExternalAuth",
+        dependencies: [
+            "CSMSCore", "OCPP",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "CSMSExternalAuthTests",
+        dependencies: [
+            "CSMSExternalAuth", "CSMSCore", "CSMSProcessor", "CSMSStorageSQLite", "CSMSTesting", "OCPP",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+]
+for target in package.targets where ["CSMSServer", "CSMSServerTests"].contains(target.name) {
+    target.dependencies.append("CSMSExternalAuth")
+}

@@ -67,6 +67,14 @@ public enum StoreWrite: Sendable, Equatable {
     case saveConfigurationValues([ConfigurationValue])
     /// A transaction event or meter values, applied with `TransactionLedger` (docs/transactions.md).
     case transaction(TransactionWrite)
+    /// Stores the id token registry entry (replacing one with the same token, whose
+    /// `createdAt` is kept).
+    case upsertIdToken(IdTokenRecord)
+    /// Removes the id token registry entry, if any.
+    case deleteIdToken(String)
+    /// Replaces the station's local authorization list state (version and entries). Fails the
+    /// commit with `.conflict` when the charge point is not registered.
+    case recordLocalList(LocalListState)
 }
 
 /// A storage failure, with a code the server maps to OCPP errors and HTTP statuses in one place.
@@ -113,7 +121,9 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 /// `recordConnectorStatus` that changes the current status adds one to the charge point's
 /// `stateVersion` and sets its `updatedAt` to the write's time; a `limit` of zero or less
 /// lists nothing.
-public protocol CSMSStore: Sendable, MessageLogStoreReading, CommandStoreReading, TransactionStoreReading {
+public protocol CSMSStore: Sendable, MessageLogStoreReading, CommandStoreReading, TransactionStoreReading,
+    IdTokenStoreReading
+{
     /// Applies `writes` atomically and durably, in order.
     func commit(_ writes: [StoreWrite]) async throws(StoreError)
 

@@ -164,7 +164,7 @@ public struct TransactionQuery: Sendable, Equatable {
 }
 
 /// The transaction reads of a `CSMSStore` (and the one durable reservation handlers need).
-public protocol TransactionStoreReading: Sendable {
+public protocol TransactionStoreReading: ActiveTransactionCounting {
     /// Reserves `count` new 1.6 transaction ids durably (they are never handed out again,
     /// even after a crash; unused ones are gaps) and returns them. The 1.6 StartTransaction
     /// answer carries the id, so it is reserved before the answer is built (docs/storage.md).

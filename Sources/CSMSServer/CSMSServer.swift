@@ -1,4 +1,5 @@
 public import CSMSCore
+public import CSMSExternalAuth
 public import CSMSProcessor
 import Foundation
 import Hummingbird
@@ -24,6 +25,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
     private let logger: Logger
     private let onListening: @Sendable (Int) async -> Void
     private let metrics: PrometheusExposition?
+    private let externalAuthorizer: WebhookAuthorizer?
 
     /// The live station connections (the API's `connected`; the operator commands' way to a station).
     public let registry: ConnectionRegistry
@@ -33,13 +35,15 @@ public struct CSMSServer: Service, CustomStringConvertible {
     /// A server for `configuration` over `store`, handing inbound frames to `processor` and
     /// replies to CSMS-initiated CALLs to `tracker` (default: logged as unexpected).
     /// `onListening` is called with the bound port once the server accepts connections.
+    /// `externalAuthorizer`'s breaker state is shown in `/health/ready`.
     public init(
         configuration: ServerConfiguration, store: any CSMSStore, processor: any InboundMessageHandling,
         tracker: (any OutboundCallTracking)? = nil, registry: ConnectionRegistry = ConnectionRegistry(),
         clock: any WallClock = SystemWallClock(), logger: Logger, metrics: PrometheusExposition? = nil,
-        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }, externalAuthorizer: WebhookAuthorizer? = nil
     ) {
         self.metrics = metrics
+        self.externalAuthorizer = externalAuthorizer
         self.configuration = configuration
         self.store = store
         self.processor = processor
@@ -98,7 +102,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
     private func apiRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
-        OperationalRoutes.add(to: router, store: store)
+        OperationalRoutes.add(to: router, store: store, externalAuthorizer: externalAuthorizer)
         if let metrics { MetricsRoutes(exposition: metrics).add(to: router) }
         let api = router.group("api/v1").add(middleware: BearerTokenMiddleware(token: configuration.apiToken))
         ChargePointRoutes(store: store, registry: registry, clock: clock).add(to: api)
@@ -108,6 +112,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
         ConfigurationRoutes(store: store, registry: registry, engine: commands, clock: clock).add(to: api)
         ReportRoutes(store: store).add(to: api)
         TransactionRoutes(store: store).add(to: api)
+        IdTokenRoutes(store: store, clock: clock).add(to: api)
         return router
     }
 

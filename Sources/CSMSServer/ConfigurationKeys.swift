@@ -98,6 +98,10 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
             .ocppVersions, .webSocketMaxMessageSize, .webSocketPingInterval, .webSocketCompression, .listenBacklog,
             .shutdownGracePeriod, .logFormat, .logLevel, .commandsActionTimeouts, .commandsQueueSize,
             .dataTransferEchoVendor, .transactionsSupersedeStale, .transactionsClockSkew,
+            // authorization.* (AuthorizationSettings.swift)
+            .authorizationAllowNoAuthorization, .authorizationConcurrentTransactions, .authorizationExternalURL,
+            .authorizationExternalTimeout, .authorizationExternalConcurrency, .authorizationBreakerThreshold,
+            .authorizationBreakerCoolDown, .authorizationCacheTTL, .authorizationDefaultStatus,
         ] + SettingKey.processing + SettingKey.observability
 
     /// The settings whose values are secrets.

@@ -1,4 +1,5 @@
 import CSMSCore
+import CSMSExternalAuth
 import Crypto
 import Foundation
 import Hummingbird
@@ -42,15 +43,22 @@ enum OperationalRoutes {
     }()
 
     /// Adds `GET /health/live`, `GET /health/ready` and `GET /api/v1/openapi.json`.
-    static func add<Context: RequestContext>(to router: Router<Context>, store: any CSMSStore) {
+    /// With an external authorizer, readiness also shows its breaker state
+    /// (`externalAuthorization`: `closed`, `half_open` or `open`; not a readiness condition:
+    /// authorization falls back while the breaker is open).
+    static func add<Context: RequestContext>(
+        to router: Router<Context>, store: any CSMSStore, externalAuthorizer: WebhookAuthorizer? = nil
+    ) {
         router.get("health/live") { _, _ in
             JSONResponse.make(["status": "ok"])
         }
         router.get("health/ready") { _, _ in
-            if await store.isReachable() {
-                return JSONResponse.make(["status": "ok", "database": "ok"])
-            }
-            return JSONResponse.make(["status": "unavailable", "database": "unreachable"], status: .serviceUnavailable)
+            var body: JSONObject = ["status": "ok", "database": "ok"]
+            if let externalAuthorizer { body["externalAuthorization"] = .string(externalAuthorizer.breakerState) }
+            if await store.isReachable() { return JSONResponse.make(.object(body)) }
+            body["status"] = "unavailable"
+            body["database"] = "unreachable"
+            return JSONResponse.make(.object(body), status: .serviceUnavailable)
         }
         router.get("api/v1/openapi.json") { _, _ in
             guard let document = openAPIDocument else {

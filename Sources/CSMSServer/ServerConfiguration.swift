@@ -50,6 +50,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var observability: ObservabilitySettings
     /// Transaction handling (`transactions.*`).
     public var transactions = TransactionServerSettings()
+    /// The authorization service's settings (`authorization.*`).
+    public var authorization = AuthorizationSettings()
 
     /// A configuration with the documented defaults.
     public init() {

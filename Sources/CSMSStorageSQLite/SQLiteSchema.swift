@@ -114,6 +114,7 @@ enum SQLiteSchema {
         }
 
         registerTransactionMigrations(&migrator)
+        registerIdTokenMigrations(&migrator)
         registerCommandMigrations(&migrator)
         registerMessageLogMigrations(&migrator)
         return migrator

@@ -99,6 +99,9 @@ extension StoreWrite {
         case .addStationReport(let report): try Self.addStationReport(report, db)
         case .saveConfigurationValues(let values): try Self.saveConfigurationValues(values, db)
         case .transaction(let write): try Self.applyTransaction(write, db)
+        case .upsertIdToken(let record): try Self.upsertIdToken(record, db)
+        case .deleteIdToken(let idToken): try Self.deleteIdToken(idToken, db)
+        case .recordLocalList(let list): try Self.recordLocalList(list, db)
         }
     }
 

@@ -133,6 +133,8 @@ public final class InMemoryStore: CSMSStore {
 
     /// Reads the operator-command part of the state under the lock (InMemoryStore+Commands.swift).
     func withCommandState<T>(_ body: (CommandMemoryState) -> T) -> T { state.withLock { body($0.commandState) } }
+    /// Reads the id token registry state (InMemoryStore+IdTokens.swift).
+    func withIdTokenState<T>(_ body: (IdTokenMemoryState) -> T) -> T { state.withLock { body($0.idTokenState) } }
 }
 
 /// Key of a current connector status within one station: 1.6 connectors (`evseId` nil) and
@@ -165,6 +167,7 @@ struct MemoryState {
     var nextMessageLogId: Int64 = 1
     var commandState = CommandMemoryState()
     var transactions = TransactionMemory()
+    var idTokenState = IdTokenMemoryState()
 
     mutating func apply(_ write: StoreWrite) throws(StoreError) {
         switch write {
@@ -241,6 +244,10 @@ struct MemoryState {
         case .saveConfigurationValues(let values): commandState.save(values)
         case .transaction(let write):
             try applyTransaction(write)
+        case .recordLocalList(let list):
+            try idTokenState.apply(write, isRegistered: chargePoints[list.chargePointId] != nil)
+        case .upsertIdToken, .deleteIdToken:
+            try idTokenState.apply(write, isRegistered: true)
         }
     }
 }

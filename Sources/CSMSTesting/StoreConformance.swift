@@ -84,6 +84,9 @@ public enum StoreConformance {
         Check("activeTransactionCountByToken", activeTransactionCountByToken),
         Check("concurrentEventsForOneTransactionSerialized", concurrentEventsForOneTransactionSerialized),
         Check("transactionChangesBumpStateVersion", transactionChangesBumpStateVersion),
+        Check("idTokenUpsertReplacesAndKeepsCreatedAt", idTokenUpsertReplacesAndKeepsCreatedAt),
+        Check("idTokensDeleteAndPage", idTokensDeleteAndPage),
+        Check("localListReplacedAndNeedsStation", localListReplacedAndNeedsStation),
     ]
 
     /// Runs every check in order, each on a new store.

@@ -45,17 +45,19 @@ enum Runtime {
     /// The message processor for the server: every message set's registry and the standard
     /// handlers, with the server's registration policy for unknown charge points.
     static func processor(
-        store: any CSMSStore, configuration: ServerConfiguration, logger: Logger,
-        messageLog: MessageLogRecorder? = nil
+        store: any CSMSStore, configuration: ServerConfiguration, services: HandlerServices = HandlerServices(),
+        logger: Logger, messageLog: MessageLogRecorder? = nil
     ) -> any InboundMessageHandling {
         let vendors: [any DataTransferVendor] = configuration.dataTransferEchoVendor ? [EchoDataTransferVendor()] : []
+        var services = services
+        services.dataTransferVendors = DataTransferVendors(vendors)
         var processorConfiguration = configuration.processing.processorConfiguration(
             unknownChargePoints: configuration.unknownChargePoints, database: configuration.database)
         processorConfiguration.transactions.supersedeStaleTransactions = configuration.transactions.supersedeStale
         processorConfiguration.transactions.allowedClockSkew = configuration.transactions.clockSkew
         return MessageProcessor(
             store: store, configuration: processorConfiguration,
-            services: HandlerServices(dataTransferVendors: DataTransferVendors(vendors)), logger: logger,
+            services: services, logger: logger,
             messageLog: messageLog)
     }
 

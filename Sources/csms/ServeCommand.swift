@@ -1,5 +1,6 @@
 import ArgumentParser
 import CSMSCore
+import CSMSProcessor
 import CSMSServer
 import Logging
 import ServiceLifecycle
@@ -35,14 +36,19 @@ struct ServeCommand: AsyncParsableCommand {
                     "unknown_charge_points": .string(configuration.unknownChargePoints.rawValue),
                     "processor": .string(Runtime.processorName),
                 ])
+            // The registry authorizer (and the webhook when configured) answers Authorize.
+            let authorization = configuration.authorization.makeAuthorizer(
+                store: store, activeTransactions: store, logger: logger)
             let observability = configuration.observability
             let messageLog =
                 observability.messageLogMode == .off ? nil : MessageLogRecorder(mode: observability.messageLogMode)
             let server = CSMSServer(
                 configuration: configuration, store: store,
                 processor: Runtime.processor(
-                    store: store, configuration: configuration, logger: logger, messageLog: messageLog),
-                logger: logger, metrics: metrics.prometheus)
+                    store: store, configuration: configuration,
+                    services: HandlerServices(authorizer: authorization.authorizer), logger: logger,
+                    messageLog: messageLog),
+                logger: logger, metrics: metrics.prometheus, externalAuthorizer: authorization.webhook)
             // Shutdown runs in reverse order: the server drains first, the writers flush last.
             var services: [any Service] = metrics.services
             if let messageLog {
@@ -57,6 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
             // A station that never answers the close handshake must not hold the exit forever.
             groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod + .seconds(10)
             try await ServiceGroup(configuration: groupConfiguration).run()
+            try? await authorization.webhook?.shutdown()
             logger.info("stopped")
         }
     }

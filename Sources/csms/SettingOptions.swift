@@ -82,6 +82,8 @@ struct SettingOptions: ParsableArguments {
     )
     var logLevel: String?
 
+    @OptionGroup var authorization: AuthorizationOptions
+
     @Option(
         name: .customLong("set"),
         help: ArgumentHelp(
@@ -148,6 +150,8 @@ struct SettingOptions: ParsableArguments {
         put(.shutdownGracePeriod, shutdownGracePeriod.map { .int($0) })
         put(.logFormat, logFormat.map { .string($0) })
         put(.logLevel, logLevel.map { .string($0) })
+        authorization.put(into: &values)
+
         put(.transactionsSupersedeStale, transactionsSupersedeStale.map { .bool($0) })
         put(.transactionsClockSkew, transactionsClockSkew.map { .int($0) })
         for (key, text) in (try? assignedValues()) ?? [:] { put(key, .string(text)) }

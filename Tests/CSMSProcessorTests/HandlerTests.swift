@@ -180,11 +180,9 @@ struct HandlerTests {
         _ = await h.send(version == .v16 ? boot16 : boot2x, s)
         #expect(await h.send(#"[2,"x1","Frobnicate",{}]"#, s).callError?.code == .notImplemented)
         #expect(await h.send(#"[2,"x2","Reset",{"type":"Hard"}]"#, s).callError?.code == .notSupported)
-        let authorize =
-            version == .v16
-            ? #"[2,"x3","Authorize",{"idTag":"T1"}]"#
-            : #"[2,"x3","Authorize",{"idToken":{"idToken":"T1","type":"ISO14443"}}]"#
-        let unhandled = try #require(await h.send(authorize, s).callError)
+        // A valid request of an action the station may send but that has no handler yet.
+        let firmwareStatus = #"[2,"x3","FirmwareStatusNotification",{"status":"Idle"}]"#
+        let unhandled = try #require(await h.send(firmwareStatus, s).callError)
         #expect(unhandled.code == .notImplemented)
     }
 

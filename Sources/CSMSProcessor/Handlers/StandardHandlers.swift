@@ -34,6 +34,9 @@ extension ActionRouter {
         router.register(MeterValuesHandler201(), for: .v201)
         router.register(TransactionEventHandler21(), for: .v21)
         router.register(MeterValuesHandler21(), for: .v21)
+        router.register(AuthorizeHandler16(), for: .v16)
+        router.register(AuthorizeHandler201(), for: .v201)
+        router.register(AuthorizeHandler21(), for: .v21)
         return router
     }
 }

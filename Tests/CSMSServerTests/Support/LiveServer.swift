@@ -1,4 +1,5 @@
 import CSMSCore
+import CSMSExternalAuth
 import CSMSProcessor
 import CSMSServer
 import Foundation
@@ -38,7 +39,7 @@ struct LiveServer {
     static func with(
         _ configuration: ServerConfiguration = LiveServer.configuration(), store: TestStore = TestStore(),
         realProcessor: ProcessorConfiguration? = nil, metrics: PrometheusExposition? = nil,
-        _ body: (LiveServer) async throws -> Void
+        externalAuthorizer: WebhookAuthorizer? = nil, _ body: (LiveServer) async throws -> Void
     ) async throws {
         let capture = LogCapture()
         let logger = capture.logger(level: .debug)
@@ -52,7 +53,7 @@ struct LiveServer {
                     metricsFactory: metrics?.factory ?? MetricsSystem.factory)
             } ?? processor,
             logger: logger, metrics: metrics,
-            onListening: { portContinuation.yield($0) })
+            onListening: { portContinuation.yield($0) }, externalAuthorizer: externalAuthorizer)
         let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

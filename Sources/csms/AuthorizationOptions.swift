@@ -1,0 +1,54 @@
+import ArgumentParser
+import CSMSServer
+import Configuration
+
+/// The `authorization.*` settings as optional flags (docs/configuration.md).
+struct AuthorizationOptions: ParsableArguments {
+    @Option(help: "Accept NoAuthorization tokens: true or false (env CSMS_AUTHORIZATION_ALLOW_NO_AUTHORIZATION).")
+    var authorizationAllowNoAuthorization: Bool?
+
+    @Option(help: "Concurrent use of one token: allow or reject (env CSMS_AUTHORIZATION_CONCURRENT_TRANSACTIONS).")
+    var authorizationConcurrentTransactions: String?
+
+    @Option(help: "External authorization webhook URL (env CSMS_AUTHORIZATION_EXTERNAL_URL; default none).")
+    var authorizationExternalUrl: String?
+
+    @Option(help: "Webhook timeout in milliseconds (env CSMS_AUTHORIZATION_EXTERNAL_TIMEOUT_MS; default 2000).")
+    var authorizationExternalTimeoutMs: Int?
+
+    @Option(help: "Most webhook requests at once (env CSMS_AUTHORIZATION_EXTERNAL_CONCURRENCY; default 32).")
+    var authorizationExternalConcurrency: Int?
+
+    @Option(
+        help: "Webhook failures that open the breaker (env CSMS_AUTHORIZATION_EXTERNAL_BREAKER_THRESHOLD; default 5).")
+    var authorizationExternalBreakerThreshold: Int?
+
+    @Option(
+        help: "Seconds the breaker stays open (env CSMS_AUTHORIZATION_EXTERNAL_BREAKER_COOL_DOWN; default 30).")
+    var authorizationExternalBreakerCoolDown: Int?
+
+    @Option(help: "Seconds a webhook answer is reused (env CSMS_AUTHORIZATION_EXTERNAL_CACHE_TTL; default 300).")
+    var authorizationExternalCacheTtl: Int?
+
+    @Option(
+        help:
+            "Answer when the webhook is down and nothing is cached: Accepted, Blocked or Invalid (env CSMS_AUTHORIZATION_EXTERNAL_DEFAULT_STATUS; default Invalid)."
+    )
+    var authorizationExternalDefaultStatus: String?
+
+    /// The flags that were given.
+    func put(into values: inout [SettingKey: ConfigValue]) {
+        func put(_ key: SettingKey, _ content: ConfigContent?) {
+            if let content { values[key] = ConfigValue(content, isSecret: false) }
+        }
+        put(.authorizationAllowNoAuthorization, authorizationAllowNoAuthorization.map { .bool($0) })
+        put(.authorizationConcurrentTransactions, authorizationConcurrentTransactions.map { .string($0) })
+        put(.authorizationExternalURL, authorizationExternalUrl.map { .string($0) })
+        put(.authorizationExternalTimeout, authorizationExternalTimeoutMs.map { .int($0) })
+        put(.authorizationExternalConcurrency, authorizationExternalConcurrency.map { .int($0) })
+        put(.authorizationBreakerThreshold, authorizationExternalBreakerThreshold.map { .int($0) })
+        put(.authorizationBreakerCoolDown, authorizationExternalBreakerCoolDown.map { .int($0) })
+        put(.authorizationCacheTTL, authorizationExternalCacheTtl.map { .int($0) })
+        put(.authorizationDefaultStatus, authorizationExternalDefaultStatus.map { .string($0) })
+    }
+}
