@@ -49,6 +49,17 @@ public enum StoreWrite: Sendable, Equatable {
     /// Adds a dead letter (its `id` is assigned by the store, increasing; a given `id` is
     /// ignored). The charge point need not be registered.
     case addDeadLetter(DeadLetter)
+    /// Sets the station's own security profile (0-3), or clears it with `nil` (the
+    /// configured profile applies). The charge point need not be registered.
+    case setSecurityProfile(id: ChargePointID, profile: Int?, at: Date)
+    /// Adds a security event (its `id` is assigned by the store, increasing).
+    case addSecurityEvent(SecurityEvent)
+    /// Records a station certificate (replaces one with the same station and serial).
+    case recordStationCertificate(StationCertificate)
+    /// Creates or replaces the API token with the record's name.
+    case putAPIToken(APITokenRecord)
+    /// Deletes the API token with this name (no error when absent).
+    case deleteAPIToken(name: String)
 }
 
 /// A storage failure, with a code the server maps to OCPP errors and HTTP statuses in one place.
@@ -95,7 +106,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 /// `recordConnectorStatus` that changes the current status adds one to the charge point's
 /// `stateVersion` and sets its `updatedAt` to the write's time; a `limit` of zero or less
 /// lists nothing.
-public protocol CSMSStore: Sendable {
+public protocol CSMSStore: Sendable, SecurityStoreReading {
     /// Applies `writes` atomically and durably, in order.
     func commit(_ writes: [StoreWrite]) async throws(StoreError)
 

@@ -5,6 +5,8 @@ public import CSMSCore
 public struct HandlerServices: Sendable {
     /// Answers Authorize and the id token information in transaction answers.
     public var authorizer: any Authorizer
+    /// Signs station certificates (SignCertificate); default: none configured, all refused.
+    public var certificateSigner: any CertificateSigning = NoCertificateAuthority()
 
     /// Services; every parameter has a working default.
     public init(authorizer: any Authorizer = UnknownTokenAuthorizer()) {

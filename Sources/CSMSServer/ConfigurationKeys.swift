@@ -86,11 +86,12 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     public static let logLevel = SettingKey("logLevel")
 
     /// Every setting that can appear in a config file.
-    public static let all: [SettingKey] = [
-        .host, .port, .portFile, .database, .securityProfile, .unknownChargePoints, .apiToken, .callTimeout,
-        .ocppVersions, .webSocketMaxMessageSize, .webSocketPingInterval, .webSocketCompression, .listenBacklog,
-        .shutdownGracePeriod, .logFormat, .logLevel,
-    ]
+    public static let all: [SettingKey] =
+        [
+            .host, .port, .portFile, .database, .securityProfile, .unknownChargePoints, .apiToken, .callTimeout,
+            .ocppVersions, .webSocketMaxMessageSize, .webSocketPingInterval, .webSocketCompression, .listenBacklog,
+            .shutdownGracePeriod, .logFormat, .logLevel,
+        ] + securityKeys
 
     /// The settings whose values are secrets.
     public static let secrets: Set<SettingKey> = [.apiToken]

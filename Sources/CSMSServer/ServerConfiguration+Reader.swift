@@ -73,16 +73,13 @@ extension ServerConfiguration {
             }
             logLevel = level
         }
+        try readSecurity(r)
     }
 
-    /// Refuses what `csms serve` cannot run (security profiles 2 and 3 need TLS, which this
-    /// build does not have yet).
+    /// Refuses what `csms serve` cannot run: security profiles 2 and 3 need the TLS listener
+    /// (`tls.certificate`, `tls.privateKey`), profile 3 also the client CA bundle (`tls.clientCa`).
     public func validateForServing() throws(ConfigurationError) {
-        guard securityProfile.isAvailable else {
-            throw ConfigurationError(
-                "security profile \(securityProfile.rawValue) needs TLS, which this version of csms does not support yet;"
-                    + " use --security-profile 1 (Basic authentication) or 0 (none, development only)")
-        }
+        try validateSecurityForServing()
     }
 }
 
@@ -91,7 +88,7 @@ extension ServerConfiguration {
 /// swift-configuration's optional getters return `nil` for a value that is present but not
 /// convertible; these getters tell the two apart (by reading the value as text as well), so
 /// that `CSMS_PORT=abc` is an error rather than port 9000.
-private struct SettingReader {
+struct SettingReader {
     let reader: ConfigReader
 
     func string(_ key: SettingKey, isSecret: Bool = false) throws(ConfigurationError) -> String? {

@@ -113,6 +113,7 @@ enum SQLiteSchema {
                     """)
         }
 
+        registerSecurityMigrations(&migrator)
         return migrator
     }
 }

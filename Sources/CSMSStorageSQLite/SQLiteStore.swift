@@ -208,7 +208,7 @@ public final class SQLiteStore: CSMSStore {
         (try? await read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
     }
 
-    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         guard !closed.withLock({ $0 }), !writer.isClosed else { throw StoreError(.unavailable, "the store is closed") }
         return try await mappingErrors { try await database.read(body) }
     }

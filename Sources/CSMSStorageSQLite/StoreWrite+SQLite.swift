@@ -85,6 +85,11 @@ extension StoreWrite {
                     letter.chargePointId.rawValue, letter.protocolVersion, letter.rawFrame, letter.reason,
                     letter.error, letter.receivedAt.unixMilliseconds, letter.attempts,
                 ])
+        case .setSecurityProfile(let id, let profile, let at): try Self.setSecurityProfile(id, profile, at, db)
+        case .addSecurityEvent(let event): try Self.addSecurityEvent(event, db)
+        case .recordStationCertificate(let certificate): try Self.recordStationCertificate(certificate, db)
+        case .putAPIToken(let token): try Self.putAPIToken(token, db)
+        case .deleteAPIToken(let name): try Self.deleteAPIToken(name, db)
         }
     }
 

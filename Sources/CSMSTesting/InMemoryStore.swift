@@ -94,6 +94,9 @@ public final class InMemoryStore: CSMSStore {
 
     /// Always `true`.
     public func isReachable() async -> Bool { true }
+
+    /// Reads the security feature's state (InMemoryStore+Security.swift).
+    func withSecurityState<T>(_ body: (MemorySecurityState) -> T) -> T { state.withLock { body($0.security) } }
 }
 
 /// Key of a current connector status within one station: 1.6 connectors (`evseId` nil) and
@@ -122,6 +125,7 @@ private struct MemoryState {
     var responses: [ResponseKey: StoredResponse] = [:]
     var deadLetters: [DeadLetter] = []
     var nextDeadLetterId: Int64 = 1
+    var security = MemorySecurityState()
 
     mutating func apply(_ write: StoreWrite) throws(StoreError) {
         switch write {
@@ -177,6 +181,8 @@ private struct MemoryState {
             letter.receivedAt = letter.receivedAt.roundedToMilliseconds
             nextDeadLetterId += 1
             deadLetters.append(letter)
+        case .setSecurityProfile, .addSecurityEvent, .recordStationCertificate, .putAPIToken, .deleteAPIToken:
+            security.apply(write)
         }
     }
 }

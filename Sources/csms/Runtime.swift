@@ -29,7 +29,7 @@ enum Runtime {
     /// handlers, with the server's registration policy for unknown charge points.
     static func processor(
         store: any CSMSStore, configuration: ServerConfiguration, logger: Logger
-    ) -> any InboundMessageHandling {
+    ) throws(Failure) -> any InboundMessageHandling {
         var processorConfiguration = ProcessorConfiguration()
         processorConfiguration.unknownChargePoints =
             switch configuration.unknownChargePoints {
@@ -37,6 +37,26 @@ enum Runtime {
             case .pending: .pending
             case .reject: .reject
             }
-        return MessageProcessor(store: store, configuration: processorConfiguration, logger: logger)
+        var services = HandlerServices()
+        if let signer = try certificateSigner(configuration) { services.certificateSigner = signer }
+        return MessageProcessor(
+            store: store, configuration: processorConfiguration, services: services, logger: logger)
+    }
+}
+
+extension Runtime {
+    /// The built-in CA's signer when `security.caCertificate` and `security.caKey` are set.
+    static func certificateSigner(_ configuration: ServerConfiguration) throws(Failure) -> CertificateAuthoritySigner? {
+        guard let certificatePath = configuration.security.caCertificatePath,
+            let keyPath = configuration.security.caKeyPath
+        else { return nil }
+        do {
+            let authority = try CertificateAuthority(certificatePath: certificatePath, privateKeyPath: keyPath)
+            return CertificateAuthoritySigner(
+                authority: authority, operatorName: configuration.security.operatorName,
+                validityDays: configuration.security.certificateValidityDays)
+        } catch {
+            throw .configuration("cannot load the CA (\(certificatePath), \(keyPath)): \(error)")
+        }
     }
 }

@@ -35,7 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
                 ])
             let server = CSMSServer(
                 configuration: configuration, store: store,
-                processor: Runtime.processor(store: store, configuration: configuration, logger: logger),
+                processor: try Runtime.processor(store: store, configuration: configuration, logger: logger),
                 logger: logger)
             var groupConfiguration = ServiceGroupConfiguration(
                 services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

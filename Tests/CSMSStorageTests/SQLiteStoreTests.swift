@@ -92,7 +92,10 @@ import Testing
         let names = try await queue.read { db in
             try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
         }
-        #expect(names == ["v1_charge_points", "v2_connector_status", "v3_stored_responses", "v4_dead_letters"])
+        #expect(
+            names == [
+                "v1_charge_points", "v2_connector_status", "v3_stored_responses", "v4_dead_letters", "v8_security",
+            ])
 
         // A database migrated by a newer CSMS (an unknown migration) is refused.
         try await queue.write { db in

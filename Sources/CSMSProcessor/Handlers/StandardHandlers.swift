@@ -21,6 +21,7 @@ extension ActionRouter {
         router.register(BootNotificationHandler21(), for: .v21)
         router.register(HeartbeatHandler21(), for: .v21)
         router.register(StatusNotificationHandler21(), for: .v21)
+        router.registerSecurityHandlers()
         return router
     }
 }
