@@ -122,7 +122,8 @@ public struct CSMSServer: Service, CustomStringConvertible {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
         OperationalRoutes.add(to: router, store: store)
-        let api = router.group("api/v1").add(middleware: BearerTokenMiddleware(token: configuration.apiToken))
+        let api = router.group("api/v1").add(
+            middleware: APITokenMiddleware(token: configuration.apiToken, store: store))
         ChargePointRoutes(store: store, registry: registry, clock: clock).add(to: api)
         SecurityRoutes(store: store, clock: clock, configuredProfile: configuration.securityProfile.rawValue).add(
             to: api)

@@ -14,7 +14,7 @@ struct CSMS: AsyncParsableCommand {
             config file (--config or CSMS_CONFIG); flags win over the environment, which wins over \
             the file. See docs/configuration.md.
             """,
-        subcommands: [ServeCommand.self, ChargePointsCommand.self, CACommand.self])
+        subcommands: [ServeCommand.self, ChargePointsCommand.self, CACommand.self, APITokensCommand.self])
 }
 
 /// A failure that ends the program with a one-line message on standard error.

@@ -10,7 +10,7 @@ import Testing
 
 @Suite("Station authenticator and certificate binding (in process)")
 struct StationAuthenticatorTests {
-    static let password = "0123456789abcdef"
+    static let password = SecureLiveServer.password
 
     struct Fixture {
         let store = InMemoryStore()
@@ -30,7 +30,7 @@ struct StationAuthenticatorTests {
             var writes: [StoreWrite] = [
                 .upsertChargePoint(
                     ChargePointUpdate(
-                        id: ChargePointID(id)!, passwordHash: password.map { PasswordHash.make(password: $0) },
+                        id: ChargePointID(id)!, passwordHash: password.map { _ in SecureLiveServer.passwordHash },
                         at: Date()))
             ]
             if let profile { writes.append(.setSecurityProfile(id: ChargePointID(id)!, profile: profile, at: Date())) }

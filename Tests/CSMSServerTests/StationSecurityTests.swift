@@ -9,7 +9,7 @@ import Testing
 /// Security profiles 1-3 against a live server with real TLS (certificates made in the test).
 @Suite("Station security profiles (live server, real TLS)")
 struct StationSecurityTests {
-    static let password = "0123456789abcdef-secret"
+    static let password = SecureLiveServer.password
 
     /// A PKI, a configuration with both listeners, and stations CP-P2 (profile 2, password)
     /// and CP-P3 (profile 3).
@@ -30,7 +30,7 @@ struct StationSecurityTests {
         try await store.commit([
             .upsertChargePoint(
                 ChargePointUpdate(
-                    id: ChargePointID("CP-P2")!, passwordHash: PasswordHash.make(password: password), at: now)),
+                    id: ChargePointID("CP-P2")!, passwordHash: SecureLiveServer.passwordHash, at: now)),
             .setSecurityProfile(id: ChargePointID("CP-P2")!, profile: 2, at: now),
             .setSecurityProfile(id: ChargePointID("CP-P3")!, profile: 3, at: now),
         ])

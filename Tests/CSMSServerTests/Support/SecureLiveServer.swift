@@ -104,6 +104,13 @@ struct SecureLiveServer {
         return configuration
     }
 
+    /// The password the security tests give their stations.
+    static let password = "0123456789abcdef-secret"
+    /// Its stored form, computed once: PBKDF2 with 100,000 iterations takes long in a debug
+    /// build, and hashing on the test's cooperative threads would starve the servers of
+    /// tests running in parallel.
+    static let passwordHash = PasswordHash.make(password: password)
+
     /// `Basic base64(user:password)`.
     static func basic(_ user: String, _ password: String) -> String {
         "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
