@@ -21,7 +21,7 @@ struct SettingOptions: ParsableArguments {
     var database: String?
 
     @Option(
-        help: "OCPP security profile 0-3; 2 and 3 need TLS, not available yet (env CSMS_SECURITY_PROFILE; default 1).")
+        help: "OCPP security profile 0-3; 2 and 3 need the TLS listener (env CSMS_SECURITY_PROFILE; default 1).")
     var securityProfile: Int?
 
     @Option(
@@ -70,6 +70,8 @@ struct SettingOptions: ParsableArguments {
     )
     var logLevel: String?
 
+    @OptionGroup var security: SecurityOptions
+
     /// The flags that were given, keyed by setting.
     var commandLineValues: [SettingKey: ConfigValue] {
         var values: [SettingKey: ConfigValue] = [:]
@@ -92,6 +94,7 @@ struct SettingOptions: ParsableArguments {
         put(.shutdownGracePeriod, shutdownGracePeriod.map { .int($0) })
         put(.logFormat, logFormat.map { .string($0) })
         put(.logLevel, logLevel.map { .string($0) })
+        values.merge(security.commandLineValues) { given, _ in given }
         return values
     }
 
