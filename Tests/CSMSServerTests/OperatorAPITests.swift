@@ -161,6 +161,7 @@ struct OperatorAPITests {
             for path in [
                 "/health/live", "/health/ready", "/api/v1/charge-points", "/api/v1/charge-points/{id}",
                 "/api/v1/charge-points/{id}/shadow", "/api/v1/openapi.json",
+                "/api/v1/charge-points/{id}/security-profile", "/api/v1/security-events", "/api/v1/certificates",
             ] {
                 #expect(paths?[path] != nil, "\(path)")
             }
