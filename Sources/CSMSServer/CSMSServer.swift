@@ -86,6 +86,8 @@ public struct CSMSServer: Service, CustomStringConvertible {
             services.append(TLSReloadService(context: context, logger: logger))
         }
         services.append(
+            CertificateExpiryMonitor(store: store, clock: clock, metrics: metrics, logger: logger))
+        services.append(
             ConnectionDrainer(registry: registry, gracePeriod: configuration.shutdownGracePeriod, logger: logger))
         // Graceful shutdown runs in reverse order: the drainer closes the stations first.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))

@@ -132,6 +132,10 @@ struct OCPPWebSocketEndpoint: Sendable {
         case .registered(let replaced):
             if let replaced {
                 replaced.logger.notice("replaced by a new connection of the same charge point")
+                await events.record(
+                    "duplicate_connection", chargePointId: session.chargePointId,
+                    techInfo: "replaced the connection from \(replaced.session.remoteAddress ?? "unknown")",
+                    remoteAddress: session.remoteAddress)
                 await replaced.close(code: .normalClosure, reason: "replaced by a new connection")
             }
         }

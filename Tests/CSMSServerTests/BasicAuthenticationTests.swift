@@ -1,6 +1,7 @@
 import CSMSCore
 import CSMSServer
 import Foundation
+import NIOWebSocket
 import Testing
 
 /// Profile 1 on the plain listener: 401 answers, the failed-attempt limit, plain ws:// off,
@@ -113,6 +114,22 @@ struct BasicAuthenticationTests {
             #expect(try await api("GET", "/certificates").status == 200)
             let unauthenticated = try await RawHTTP.request(port: server.port, path: "/api/v1/security-events")
             #expect(unauthenticated.status == 401)
+        }
+    }
+
+    @Test("a second connection of the same station is stored as a duplicate_connection security event")
+    func duplicateConnection() async throws {
+        try await SecureLiveServer.with(LiveServer.configuration()) { server in
+            let first = await server.connect("CP-DUP", tls: nil) { inbound, _ in
+                let second = await server.connect("CP-DUP", tls: nil)
+                #expect(second.isConnected)
+                for try await _ in inbound {}
+            }
+            #expect(first == .connected(closeCode: "\(WebSocketErrorCode.normalClosure)"))
+            let events = try await server.store.securityEvents(
+                chargePointId: ChargePointID("CP-DUP")!, after: nil, limit: 10)
+            #expect(events.map(\.type) == ["csms.duplicate_connection"])
+            #expect(events.first?.techInfo == "replaced the connection from 127.0.0.1")
         }
     }
 }

@@ -1,6 +1,9 @@
 import CSMSCore
+import CSMSTesting
 import Crypto
 import Foundation
+import Logging
+import MetricsTestKit
 import SwiftASN1
 import Testing
 import X509
@@ -156,4 +159,31 @@ struct CertificateAuthorityTests {
         }
         #expect(event.type == "csms.csr_rejected.cn_mismatch" && event.source == .csms)
     }
+
+    @Test("the expiry monitor sets the gauge to the soonest expiry and reports certificates expiring within 30 days")
+    func expiryMonitor() async throws {
+        let store = InMemoryStore()
+        let metrics = TestMetrics()
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let monitor = CertificateExpiryMonitor(
+            store: store, clock: FixedClock(date: now), metrics: SecurityMetrics(factory: metrics),
+            logger: Logger(label: "test"))
+        #expect(await monitor.check().isEmpty)
+        func record(_ serial: String, days: Double) -> StoreWrite {
+            .recordStationCertificate(
+                StationCertificate(
+                    chargePointId: Self.id, serialNumber: serial, certificateType: "ChargingStationCertificate",
+                    subject: "CN=x", notBefore: now, notAfter: now.addingTimeInterval(days * 86_400), pem: "",
+                    issuedAt: now))
+        }
+        try await store.commit([record("0a", days: 400), record("0b", days: 10), record("0c", days: -1)])
+        #expect(await monitor.check().map(\.serialNumber) == ["0c", "0b"])
+        let gauge = try metrics.expectGauge(SecurityMetrics.certificateExpirySeconds)
+        #expect(gauge.lastValue == -86_400)
+    }
+}
+
+struct FixedClock: WallClock {
+    let date: Date
+    func now() -> Date { date }
 }
