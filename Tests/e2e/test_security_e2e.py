@@ -76,6 +76,7 @@ class SecureServer:
 
     def __init__(self, workdir: Path, pki: PKI, server_cert: Path, server_key: Path):
         self.workdir = workdir
+        self.server_cert, self.server_key = server_cert, server_key
         port_file, tls_port_file = workdir / "port", workdir / "tls-port"
         self.log_path = workdir / "csms.log"
         env = {
@@ -86,6 +87,10 @@ class SecureServer:
             "CSMS_TLS_CERTIFICATE": str(server_cert),
             "CSMS_TLS_PRIVATE_KEY": str(server_key),
             "CSMS_TLS_CLIENT_CA": str(pki.ca),
+            "CSMS_TLS_RELOAD_INTERVAL": "0",  # reload on SIGHUP only
+            # Every test attacks from 127.0.0.1: leave room above the failures they cause
+            # (the limit itself is tested in Swift, BasicAuthenticationTests).
+            "CSMS_SECURITY_AUTH_FAILURE_BURST": "50",
             "CSMS_SECURITY_OPERATOR_NAME": OPERATOR,
             "CSMS_SECURITY_CA_CERTIFICATE": str(pki.ca),
             "CSMS_SECURITY_CA_KEY": str(pki.ca_key),
@@ -272,3 +277,35 @@ def test_api_tokens_scopes_and_secrets_absent_from_logs(env):
     key_body = "".join(l for l in server.workdir.joinpath("pki", "ca-key.pem").read_text().splitlines()
                        if not l.startswith("-----"))
     assert key_body[:40] not in log
+
+
+def test_sighup_reloads_the_certificate_and_keeps_live_connections(env):
+    server, pki = env
+    new_cert, new_key = pki.leaf("server-reloaded", "/CN=localhost/O=Reloaded", client=False)
+    url = f"wss://localhost:{server.tls_port}/ocpp/CP-E2"
+
+    def organization(ws) -> str:
+        subject = ws.transport.get_extra_info("ssl_object").getpeercert()["subject"]
+        return dict(pair for rdn in subject for pair in rdn).get("organizationName", "")
+
+    async def scenario(ws):
+        assert organization(ws) == ""  # the first server certificate has no O
+        shutil.copy(new_key, server.server_key)
+        shutil.copy(new_cert, server.server_cert)
+        server.process.send_signal(signal.SIGHUP)
+        seen = ""
+        for _ in range(100):
+            # Another station (a second CP-E2 connection would replace the first).
+            probe = f"wss://localhost:{server.tls_port}/ocpp/CP-E1"
+            async with websockets.connect(probe, subprotocols=["ocpp1.6"], additional_headers=basic("CP-E1", PASSWORD),
+                                          ssl=client_tls(pki), open_timeout=20) as fresh:
+                seen = organization(fresh)
+            if seen == "Reloaded":
+                break
+            await asyncio.sleep(0.1)
+        assert seen == "Reloaded"
+        return await boot16(ws)  # the connection opened before the reload still works
+
+    assert asyncio.run(attempt(url, basic("CP-E2", PASSWORD), tls=client_tls(pki), body=scenario)) == ("ok", "Accepted")
+    assert any(line.get("message") == "TLS certificate reloaded"
+               for line in map(json.loads, filter(lambda l: l.startswith("{"), server.log_path.read_text().splitlines())))
