@@ -60,7 +60,9 @@ public struct CSMSServer: Service, CustomStringConvertible {
             logger.warning("security profile 0: charge points connect without any authentication (development only)")
         }
         if configuration.apiToken == nil {
-            logger.warning("no API token configured (--api-token, CSMS_API_TOKEN): the operator API answers 401")
+            logger.warning(
+                "no API token configured (--api-token, CSMS_API_TOKEN): only named tokens (csms api-tokens add) open the operator API"
+            )
         }
         let endpoint = makeEndpoint()
         let router = apiRouter()

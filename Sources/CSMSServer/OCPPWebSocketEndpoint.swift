@@ -62,7 +62,10 @@ struct OCPPWebSocketEndpoint: Sendable {
             station = try await authenticator.authenticate(
                 request, id: id, address: remoteAddress, transport: transport)
         } catch {
-            logger.notice("WebSocket upgrade refused", metadata: ["reason": .string(error.failure.rawValue)])
+            // Rate-limited attempts at debug level: a flood must not flood the log too.
+            logger.log(
+                level: error.failure == .rateLimited ? .debug : .notice, "WebSocket upgrade refused",
+                metadata: ["reason": .string(error.failure.rawValue)])
             if error.failure.isSecurityEvent {
                 let detail =
                     error.failure == .certificateMismatch

@@ -112,6 +112,10 @@ struct StationAuthenticator: Sendable {
         }
     }
 
+    /// A stored form no password matches (computed once), checked against when a station has
+    /// no password, so that refusing it takes as long as refusing a wrong one.
+    static let dummyHash = PasswordHash.make(password: "no password is stored for this station")
+
     /// Checks the station's handshake; throws the failure (already counted in the metrics
     /// and the limiter) or returns the achieved profile.
     func authenticate(
@@ -159,7 +163,11 @@ struct StationAuthenticator: Sendable {
             // Profile 1 (configured, not set for the station): a station without a password
             // connects without credentials, as before the per-station profiles existed.
             if required == 1 && stationProfile == nil { return AuthenticatedStation(profile: 0) }
-            throw request.basicCredentials() == nil ? .missingCredentials : .wrongPassword
+            guard let credentials = request.basicCredentials() else { throw .missingCredentials }
+            // Spend the time a real check takes, so that the answer's timing does not tell
+            // whether the station has a password.
+            _ = try? await PasswordHash.verifyOffPool(password: credentials.password, against: Self.dummyHash)
+            throw .wrongPassword
         }
         guard let credentials = request.basicCredentials() else { throw .missingCredentials }
         guard credentials.user == id.rawValue else { throw .wrongUser }
