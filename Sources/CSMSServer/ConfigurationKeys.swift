@@ -86,12 +86,14 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     public static let logLevel = SettingKey("logLevel")
 
     /// Every setting that can appear in a config file.
-    public static let all: [SettingKey] =
-        [
-            .host, .port, .portFile, .database, .securityProfile, .unknownChargePoints, .apiToken, .callTimeout,
-            .ocppVersions, .webSocketMaxMessageSize, .webSocketPingInterval, .webSocketCompression, .listenBacklog,
-            .shutdownGracePeriod, .logFormat, .logLevel,
-        ] + securityKeys
+    public static let all: [SettingKey] = [
+        .host, .port, .portFile, .database, .securityProfile, .unknownChargePoints, .apiToken, .callTimeout,
+        .ocppVersions, .webSocketMaxMessageSize, .webSocketPingInterval, .webSocketCompression, .listenBacklog,
+        .shutdownGracePeriod, .logFormat, .logLevel,
+        .securityPlainWebSocket, .securityOperatorName, .securityAuthFailureBurst, .securityAuthFailureRefillSeconds,
+        .securityCACertificate, .securityCAKey, .securityCertificateValidityDays, .tlsPort, .tlsPortFile,
+        .tlsCertificate, .tlsPrivateKey, .tlsClientCA, .tlsReloadInterval,
+    ]
 
     /// The settings whose values are secrets.
     public static let secrets: Set<SettingKey> = [.apiToken]

@@ -94,13 +94,6 @@ extension SettingKey {
     public static let tlsClientCA = SettingKey("tls.clientCa")
     /// `tls.reloadInterval`: seconds between checks for changed files (0 = SIGHUP only).
     public static let tlsReloadInterval = SettingKey("tls.reloadInterval")
-
-    /// The security settings' keys.
-    public static let securityKeys: [SettingKey] = [
-        .securityPlainWebSocket, .securityOperatorName, .securityAuthFailureBurst, .securityAuthFailureRefillSeconds,
-        .securityCACertificate, .securityCAKey, .securityCertificateValidityDays, .tlsPort, .tlsPortFile,
-        .tlsCertificate, .tlsPrivateKey, .tlsClientCA, .tlsReloadInterval,
-    ]
 }
 
 extension ServerConfiguration {

@@ -3,15 +3,6 @@ import Foundation
 import Testing
 
 extension StoreConformance {
-    /// The security feature's checks (registered in `checks`).
-    static let securityChecks: [Check] = [
-        Check("securityProfileSetReplacedCleared", securityProfileSetReplacedCleared),
-        Check("securityEventsGetIncreasingIdsAndPage", securityEventsGetIncreasingIdsAndPage),
-        Check("stationCertificatesByExpiry", stationCertificatesByExpiry),
-        Check("apiTokensPutReplaceDelete", apiTokensPutReplaceDelete),
-        Check("securityWritesRollBackWithFailedCommit", securityWritesRollBackWithFailedCommit),
-    ]
-
     /// A station's own security profile is absent until set, replaced by a later set, and
     /// cleared by `nil`; it needs no registered charge point.
     public static func securityProfileSetReplacedCleared(_ makeStore: Factory) async throws {
