@@ -155,5 +155,15 @@ extension ServerConfiguration {
         if !security.plainWebSocket && tls == nil {
             throw .invalid(.securityPlainWebSocket, "false needs the TLS listener (\(SettingKey.tlsCertificate))")
         }
+        if let tls {
+            do {
+                _ = try ReloadableTLSContext(settings: tls)
+            } catch {
+                let files = [tls.certificatePath, tls.privateKeyPath] + (tls.clientCAPath.map { [$0] } ?? [])
+                throw ConfigurationError(
+                    "cannot load the TLS files (\(files.joined(separator: ", "))): \(String(describing: error).prefix(200))"
+                )
+            }
+        }
     }
 }

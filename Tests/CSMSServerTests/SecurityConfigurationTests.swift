@@ -76,7 +76,10 @@ struct SecurityConfigurationTests {
 
     @Test("serving: profiles 2 and 3 need the TLS listener, 3 also the client CA; plain off needs TLS")
     func validateForServing() async throws {
-        let tls = ["CSMS_TLS_CERTIFICATE": "/c.pem", "CSMS_TLS_PRIVATE_KEY": "/k.pem"]
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        let server = try pki.server()
+        let tls = ["CSMS_TLS_CERTIFICATE": server.certificatePath, "CSMS_TLS_PRIVATE_KEY": server.keyPath]
         for profile in [2, 3] {
             let configuration = try await load(["CSMS_SECURITY_PROFILE": "\(profile)"])
             #expect(throws: ConfigurationError.self) { try configuration.validateForServing() }
@@ -84,8 +87,16 @@ struct SecurityConfigurationTests {
         try await load(tls.merging(["CSMS_SECURITY_PROFILE": "2"]) { a, _ in a }).validateForServing()
         let noCA = try await load(tls.merging(["CSMS_SECURITY_PROFILE": "3"]) { a, _ in a })
         #expect(throws: ConfigurationError.self) { try noCA.validateForServing() }
-        try await load(tls.merging(["CSMS_SECURITY_PROFILE": "3", "CSMS_TLS_CLIENT_CA": "/ca.pem"]) { a, _ in a })
+        try await load(tls.merging(["CSMS_SECURITY_PROFILE": "3", "CSMS_TLS_CLIENT_CA": pki.caPath]) { a, _ in a })
             .validateForServing()
+        // Files that cannot be loaded stop the start with a message naming them.
+        let missing = try await load(["CSMS_TLS_CERTIFICATE": "/nonexistent/c.pem", "CSMS_TLS_PRIVATE_KEY": "/k.pem"])
+        #expect(throws: ConfigurationError.self) { try missing.validateForServing() }
+        do {
+            try missing.validateForServing()
+        } catch {
+            #expect(error.message.contains("/nonexistent/c.pem"))
+        }
         let plainOff = try await load(["CSMS_SECURITY_PLAIN_WEB_SOCKET": "false"])
         #expect(throws: ConfigurationError.self) { try plainOff.validateForServing() }
     }
