@@ -14,8 +14,11 @@ struct ChargePointRoutes: Sendable {
     static let maxPageSize = 1000
     /// The page size when `limit` is not given.
     static let defaultPageSize = 100
+    /// The shortest password accepted (OCPP 2.0.1 BasicAuthPassword, 1.6 security
+    /// whitepaper AuthorizationKey: 16 to 40 characters).
+    static let minPasswordLength = 16
     /// The longest password accepted.
-    static let maxPasswordLength = 128
+    static let maxPasswordLength = 40
 
     /// Adds the routes to `group` (which already requires the bearer token).
     func add<Context: RequestContext>(to group: RouterGroup<Context>) {
@@ -93,7 +96,7 @@ struct ChargePointRoutes: Sendable {
         return response
     }
 
-    /// Reads a PUT body strictly: a JSON object with only `password` (a string of 1 to 128
+    /// Reads a PUT body strictly: a JSON object with only `password` (a string of 16 to 40
     /// characters, returned apart to be hashed) and `registrationStatus` (`Accepted`,
     /// `Pending`, `Rejected`). An empty body changes nothing.
     static func parseUpdate(
@@ -112,8 +115,11 @@ struct ChargePointRoutes: Sendable {
         for (key, member) in object {
             switch key {
             case "password":
-                guard case .string(let text) = member, (1...maxPasswordLength).contains(text.count) else {
-                    throw APIError(.invalidRequest, "password must be a string of 1 to \(maxPasswordLength) characters")
+                guard case .string(let text) = member, (minPasswordLength...maxPasswordLength).contains(text.count)
+                else {
+                    throw APIError(
+                        .invalidRequest,
+                        "password must be a string of \(minPasswordLength) to \(maxPasswordLength) characters")
                 }
                 password = text
             case "registrationStatus":

@@ -3,7 +3,7 @@ import CSMSServer
 import Foundation
 import Testing
 
-@Suite("Named operator API tokens with scopes (live server)")
+@Suite("Named operator API tokens with scopes (live server)", .timeLimit(.minutes(2)))
 struct APITokenTests {
     @Test("tokens are csms_ + 43 characters, stored as a SHA-256 digest with an 8-character lookup id")
     func format() {

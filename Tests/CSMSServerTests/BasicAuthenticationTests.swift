@@ -6,7 +6,7 @@ import Testing
 
 /// Profile 1 on the plain listener: 401 answers, the failed-attempt limit, plain ws:// off,
 /// and the security API (live server, raw HTTP handshakes).
-@Suite("Basic authentication and security API (live server)")
+@Suite("Basic authentication and security API (live server)", .timeLimit(.minutes(2)))
 struct BasicAuthenticationTests {
     static let password = SecureLiveServer.password
 

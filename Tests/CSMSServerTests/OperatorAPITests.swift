@@ -81,7 +81,8 @@ struct OperatorAPITests {
     @Test(
         "PUT bodies are read strictly",
         arguments: [
-            "not json", "[]", #"{"password": 5}"#, #"{"password": ""}"#, #"{"registrationStatus": "Maybe"}"#,
+            "not json", "[]", #"{"password": 5}"#, #"{"password": ""}"#, #"{"password": "fifteen-chars15"}"#,
+            #"{"password": "forty-one-characters-are-one-too-many-xyz"}"#, #"{"registrationStatus": "Maybe"}"#,
             #"{"passw0rd": "x"}"#, #"{"password": "a", "password": "b"}"#,
         ])
     func invalidBodies(body: String) async throws {

@@ -8,7 +8,7 @@ import Testing
 
 @testable import CSMSServer
 
-@Suite("Station authenticator and certificate binding (in process)")
+@Suite("Station authenticator and certificate binding (in process)", .timeLimit(.minutes(2)))
 struct StationAuthenticatorTests {
     static let password = SecureLiveServer.password
 

@@ -7,7 +7,7 @@ import NIOWebSocket
 import Testing
 
 /// Security profiles 1-3 against a live server with real TLS (certificates made in the test).
-@Suite("Station security profiles (live server, real TLS)")
+@Suite("Station security profiles (live server, real TLS)", .timeLimit(.minutes(2)))
 struct StationSecurityTests {
     static let password = SecureLiveServer.password
 
@@ -78,15 +78,17 @@ struct StationSecurityTests {
     @Test("TLS 1.0 and 1.1 are refused; TLS 1.2 and 1.3 connect")
     func tlsVersions() async throws {
         try await Self.withServer { server, pki in
-            let basic = SecureLiveServer.basic("CP-P2", Self.password)
+            // A client certificate (profile 3): no password hash to check, which keeps the
+            // shared PBKDF2 threads free for the tests running in parallel.
+            let leaf = try pki.station(file: "versions", commonName: "CP-P3")
             for version in [TLSVersion.tlsv1, .tlsv11] {
-                let tls = try SecureLiveServer.clientTLS(caPath: pki.caPath, maximumVersion: version)
-                #expect(!(await server.connect("CP-P2", tls: tls, authorization: basic)).isConnected, "\(version)")
+                let tls = try SecureLiveServer.clientTLS(caPath: pki.caPath, leaf: leaf, maximumVersion: version)
+                #expect(!(await server.connect("CP-P3", tls: tls)).isConnected, "\(version)")
             }
             for version in [TLSVersion.tlsv12, .tlsv13] {
                 let tls = try SecureLiveServer.clientTLS(
-                    caPath: pki.caPath, maximumVersion: version, minimumVersion: version)
-                #expect(await server.connect("CP-P2", tls: tls, authorization: basic).isConnected, "\(version)")
+                    caPath: pki.caPath, leaf: leaf, maximumVersion: version, minimumVersion: version)
+                #expect(await server.connect("CP-P3", tls: tls).isConnected, "\(version)")
             }
         }
     }
@@ -174,16 +176,17 @@ struct StationSecurityTests {
     @Test("changed certificate files are loaded for new connections; a live connection stays up")
     func reloadKeepsLiveConnections() async throws {
         try await Self.withServer(reloadInterval: .seconds(1)) { server, pki in
-            let basic = SecureLiveServer.basic("CP-P2", Self.password)
+            // Client certificates (profile 3) rather than passwords: no PBKDF2 per attempt.
+            let live = try pki.station(file: "live", commonName: "CP-P3")
+            let probe = try pki.station(file: "probe", commonName: "CP-PROBE")
             let newPKI = try TestPKI(caName: "New Root CA")
             defer { newPKI.remove() }
-            let newTLS = try SecureLiveServer.clientTLS(caPath: newPKI.caPath)
-            #expect(!(await server.connect("CP-P2", tls: newTLS, authorization: basic)).isConnected)
+            let newTLS = try SecureLiveServer.clientTLS(caPath: newPKI.caPath, leaf: probe)
+            #expect(!(await server.connect("CP-PROBE", tls: newTLS)).isConnected)
 
             let outcome = await server.connect(
-                "CP-P2", tls: try SecureLiveServer.clientTLS(caPath: pki.caPath), authorization: basic
-            ) {
-                inbound, outbound in
+                "CP-P3", tls: try SecureLiveServer.clientTLS(caPath: pki.caPath, leaf: live)
+            ) { inbound, outbound in
                 // Replace the server certificate and key with ones from the new CA.
                 let replacement = try newPKI.server(file: "replacement")
                 try pki.write(try String(contentsOfFile: replacement.keyPath, encoding: .utf8), to: "server-key.pem")
@@ -192,7 +195,7 @@ struct StationSecurityTests {
                 var reloaded = false
                 for _ in 0..<100 where !reloaded {
                     try await Task.sleep(for: .milliseconds(100))
-                    reloaded = await server.connect("CP-P2", tls: newTLS, authorization: basic).isConnected
+                    reloaded = await server.connect("CP-PROBE", tls: newTLS).isConnected
                 }
                 #expect(reloaded)
                 // The connection opened before the reload still works.

@@ -30,7 +30,11 @@ struct SecureLiveServer {
             onTLSListening: { portContinuation.yield(("tls", $0)) })
         let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                // A server that fails to start ends the port stream, so the wait below ends too.
+                defer { portContinuation.finish() }
+                try await group.run()
+            }
             var found: [String: Int] = [:]
             for await (name, port) in ports {
                 found[name] = port
