@@ -191,3 +191,27 @@ package.targets += [
 for target in package.targets where ["CSMSServer", "CSMSServerTests"].contains(target.name) {
     target.dependencies.append("CSMSExternalAuth")
 }
+
+// Security (issue #8): TLS listeners (swift-nio-ssl), certificates and the built-in CA
+// (swift-certificates, swift-asn1, _CryptoExtras for RSA key sizes).
+package.dependencies += [
+    .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+    .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+]
+for target in package.targets where ["CSMSServer", "CSMSServerTests"].contains(target.name) {
+    target.dependencies += [
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "X509", package: "swift-certificates"),
+        .product(name: "SwiftASN1", package: "swift-asn1"),
+        .product(name: "_CryptoExtras", package: "swift-crypto"),
+        .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+    ]
+    if target.name == "CSMSServerTests" {
+        target.dependencies += [
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ]
+    }
+}

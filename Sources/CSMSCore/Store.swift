@@ -75,6 +75,17 @@ public enum StoreWrite: Sendable, Equatable {
     /// Replaces the station's local authorization list state (version and entries). Fails the
     /// commit with `.conflict` when the charge point is not registered.
     case recordLocalList(LocalListState)
+    /// Sets the station's own security profile (0-3), or clears it with `nil` (the
+    /// configured profile applies). The charge point need not be registered.
+    case setSecurityProfile(id: ChargePointID, profile: Int?, at: Date)
+    /// Adds a security event (its `id` is assigned by the store, increasing).
+    case addSecurityEvent(SecurityEvent)
+    /// Records a station certificate (replaces one with the same station and serial).
+    case recordStationCertificate(StationCertificate)
+    /// Creates or replaces the API token with the record's name.
+    case putAPIToken(APITokenRecord)
+    /// Deletes the API token with this name (no error when absent).
+    case deleteAPIToken(name: String)
 }
 
 /// A storage failure, with a code the server maps to OCPP errors and HTTP statuses in one place.
@@ -122,7 +133,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 /// `stateVersion` and sets its `updatedAt` to the write's time; a `limit` of zero or less
 /// lists nothing.
 public protocol CSMSStore: Sendable, MessageLogStoreReading, CommandStoreReading, TransactionStoreReading,
-    IdTokenStoreReading
+    IdTokenStoreReading, SecurityStoreReading
 {
     /// Applies `writes` atomically and durably, in order.
     func commit(_ writes: [StoreWrite]) async throws(StoreError)

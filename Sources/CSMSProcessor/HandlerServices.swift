@@ -7,6 +7,8 @@ public struct HandlerServices: Sendable {
     public var authorizer: any Authorizer
     /// The DataTransfer vendor handlers (default none: every vendor is unknown).
     public var dataTransferVendors: DataTransferVendors
+    /// Signs station certificates (SignCertificate); default: none configured, all refused.
+    public var certificateSigner: any CertificateSigning = NoCertificateAuthority()
 
     /// Services; every parameter has a working default.
     public init(

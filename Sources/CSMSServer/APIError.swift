@@ -15,6 +15,8 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
 
         /// No or a wrong bearer token (401).
         public static let unauthorized = Code(rawValue: "unauthorized")
+        /// The token is valid but its scope does not allow the request (403).
+        public static let forbidden = Code(rawValue: "forbidden")
         /// No such resource (404).
         public static let notFound = Code(rawValue: "not_found")
         /// The request is malformed: body, parameter or path (400).
@@ -58,6 +60,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var status: HTTPResponse.Status {
         switch code {
         case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
         case .notFound: .notFound
         case .invalidRequest: .badRequest
         case .methodNotAllowed: .methodNotAllowed

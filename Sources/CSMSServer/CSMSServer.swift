@@ -26,6 +26,8 @@ public struct CSMSServer: Service, CustomStringConvertible {
     private let onListening: @Sendable (Int) async -> Void
     private let metrics: PrometheusExposition?
     private let externalAuthorizer: WebhookAuthorizer?
+    private let onTLSListening: @Sendable (Int) async -> Void
+    private let securityMetrics: SecurityMetrics
 
     /// The live station connections (the API's `connected`; the operator commands' way to a station).
     public let registry: ConnectionRegistry
@@ -40,7 +42,9 @@ public struct CSMSServer: Service, CustomStringConvertible {
         configuration: ServerConfiguration, store: any CSMSStore, processor: any InboundMessageHandling,
         tracker: (any OutboundCallTracking)? = nil, registry: ConnectionRegistry = ConnectionRegistry(),
         clock: any WallClock = SystemWallClock(), logger: Logger, metrics: PrometheusExposition? = nil,
-        onListening: @escaping @Sendable (Int) async -> Void = { _ in }, externalAuthorizer: WebhookAuthorizer? = nil
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in },
+        onTLSListening: @escaping @Sendable (Int) async -> Void = { _ in },
+        externalAuthorizer: WebhookAuthorizer? = nil
     ) {
         self.metrics = metrics
         self.externalAuthorizer = externalAuthorizer
@@ -55,6 +59,8 @@ public struct CSMSServer: Service, CustomStringConvertible {
         self.clock = clock
         self.logger = logger
         self.onListening = onListening
+        self.onTLSListening = onTLSListening
+        securityMetrics = SecurityMetrics()
     }
 
     /// `CSMSServer(host:port)`, for service-lifecycle log lines (no settings, no secrets).
@@ -66,23 +72,42 @@ public struct CSMSServer: Service, CustomStringConvertible {
             logger.warning("security profile 0: charge points connect without any authentication (development only)")
         }
         if configuration.apiToken == nil {
-            logger.warning("no API token configured (--api-token, CSMS_API_TOKEN): the operator API answers 401")
+            logger.warning(
+                "no API token configured (--api-token, CSMS_API_TOKEN): only named tokens (csms api-tokens add) open the operator API"
+            )
         }
+        let endpoint = makeEndpoint()
+        let router = apiRouter()
         let application = Application(
-            router: apiRouter(), server: webSocketServer(),
+            router: router, server: webSocketServer(endpoint, tls: nil),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "csms",
                 backlog: configuration.listenBacklog),
             onServerRunning: { channel in await listening(on: channel.localAddress?.port ?? configuration.port) },
             logger: logger)
-        let drainer = ConnectionDrainer(
-            registry: registry, gracePeriod: configuration.shutdownGracePeriod, logger: logger)
-        let spill = SpillReplayService(processor: processor, interval: .seconds(1))
-        let timeouts = CommandTimeoutService(engine: commands, tick: .milliseconds(50))
+        var services: [any Service] = [
+            SpillReplayService(processor: processor, interval: .seconds(1)),
+            CommandTimeoutService(engine: commands, tick: .milliseconds(50)), application,
+        ]
+        if let settings = configuration.tls {
+            // Profiles 2 and 3: the same endpoint and API behind TLS on a port of its own.
+            let context = try ReloadableTLSContext(settings: settings)
+            services.append(
+                Application(
+                    router: router, server: webSocketServer(endpoint, tls: context),
+                    configuration: ApplicationConfiguration(
+                        address: .hostname(configuration.host, port: settings.port), serverName: "csms",
+                        backlog: configuration.listenBacklog),
+                    onServerRunning: { channel in await tlsListening(on: channel.localAddress?.port ?? settings.port) },
+                    logger: logger))
+            services.append(TLSReloadService(context: context, logger: logger))
+        }
+        services.append(
+            CertificateExpiryMonitor(store: store, clock: clock, metrics: securityMetrics, logger: logger))
+        services.append(
+            ConnectionDrainer(registry: registry, gracePeriod: configuration.shutdownGracePeriod, logger: logger))
         // Graceful shutdown runs in reverse order: the drainer closes the stations first.
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [spill, timeouts, application, drainer], logger: logger))
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
         try await group.run()
     }
 
@@ -99,12 +124,26 @@ public struct CSMSServer: Service, CustomStringConvertible {
         await onListening(port)
     }
 
+    private func tlsListening(on port: Int) async {
+        logger.info(
+            "listening (TLS)", metadata: ["host": .string(configuration.host), "port": .stringConvertible(port)])
+        if let path = configuration.tls?.portFile {
+            do {
+                try Data("\(port)\n".utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                logger.error("could not write the port file", metadata: ["path": .string(path), "error": "\(error)"])
+            }
+        }
+        await onTLSListening(port)
+    }
+
     private func apiRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
         OperationalRoutes.add(to: router, store: store, externalAuthorizer: externalAuthorizer)
         if let metrics { MetricsRoutes(exposition: metrics).add(to: router) }
-        let api = router.group("api/v1").add(middleware: BearerTokenMiddleware(token: configuration.apiToken))
+        let api = router.group("api/v1").add(
+            middleware: APITokenMiddleware(token: configuration.apiToken, store: store))
         ChargePointRoutes(store: store, registry: registry, clock: clock).add(to: api)
         DeadLetterRoutes(store: store, processor: processor).add(to: api)
         MessageLogRoutes(store: store).add(to: api)
@@ -113,13 +152,21 @@ public struct CSMSServer: Service, CustomStringConvertible {
         ReportRoutes(store: store).add(to: api)
         TransactionRoutes(store: store).add(to: api)
         IdTokenRoutes(store: store, clock: clock).add(to: api)
+        SecurityRoutes(store: store, clock: clock, configuredProfile: configuration.securityProfile.rawValue).add(
+            to: api)
         return router
     }
 
-    private func webSocketServer() -> HTTPServerBuilder {
-        let endpoint = OCPPWebSocketEndpoint(
+    private func makeEndpoint() -> OCPPWebSocketEndpoint {
+        OCPPWebSocketEndpoint(
             configuration: configuration, store: store, processor: processor, tracker: tracker, registry: registry,
-            clock: clock, logger: logger)
+            clock: clock,
+            authenticator: StationAuthenticator(configuration: configuration, store: store, metrics: securityMetrics),
+            events: SecurityEventLog(store: store, clock: clock, metrics: securityMetrics, logger: logger),
+            logger: logger)
+    }
+
+    private func webSocketServer(_ endpoint: OCPPWebSocketEndpoint, tls: ReloadableTLSContext?) -> HTTPServerBuilder {
         let size = configuration.webSocket.maxMessageSize
         let webSocket = WebSocketServerConfiguration(
             maxFrameSize: size,
@@ -127,10 +174,15 @@ public struct CSMSServer: Service, CustomStringConvertible {
             autoPing: configuration.webSocket.pingInterval.map { .enabled(timePeriod: $0) } ?? .disabled,
             closeTimeout: .seconds(10),
             validateUTF8: true)
-        return .http1WebSocketUpgrade(
-            configuration: .init(http1: .init(idleTimeout: .seconds(60)), ws: webSocket)
-        ) { head, channel, _ in
-            await endpoint.shouldUpgrade(head, channel: channel)
+        return HTTPServerBuilder { responder in
+            StationListenerChannel(
+                base: HTTP1WebSocketUpgradeChannel(
+                    responder: responder,
+                    configuration: .init(http1: .init(idleTimeout: .seconds(60)), ws: webSocket)
+                ) { head, channel, _ in
+                    await endpoint.shouldUpgrade(head, channel: channel)
+                },
+                tls: tls)
         }
     }
 }

@@ -10,8 +10,9 @@ struct ChargePointRoutes: Sendable {
     let registry: ConnectionRegistry
     let clock: any WallClock
 
+    static let minPasswordLength = 16
     /// The longest password accepted.
-    static let maxPasswordLength = 128
+    static let maxPasswordLength = 40
 
     /// Adds the routes to `group` (which already requires the bearer token).
     func add<Context: RequestContext>(to group: RouterGroup<Context>) {
@@ -86,7 +87,7 @@ struct ChargePointRoutes: Sendable {
         return response
     }
 
-    /// Reads a PUT body strictly: a JSON object with only `password` (a string of 1 to 128
+    /// Reads a PUT body strictly: a JSON object with only `password` (a string of 16 to 40
     /// characters, returned apart to be hashed) and `registrationStatus` (`Accepted`,
     /// `Pending`, `Rejected`). An empty body changes nothing.
     static func parseUpdate(
@@ -105,8 +106,11 @@ struct ChargePointRoutes: Sendable {
         for (key, member) in object {
             switch key {
             case "password":
-                guard case .string(let text) = member, (1...maxPasswordLength).contains(text.count) else {
-                    throw APIError(.invalidRequest, "password must be a string of 1 to \(maxPasswordLength) characters")
+                guard case .string(let text) = member, (minPasswordLength...maxPasswordLength).contains(text.count)
+                else {
+                    throw APIError(
+                        .invalidRequest,
+                        "password must be a string of \(minPasswordLength) to \(maxPasswordLength) characters")
                 }
                 password = text
             case "registrationStatus":

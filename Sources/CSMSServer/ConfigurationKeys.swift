@@ -102,6 +102,10 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
             .authorizationAllowNoAuthorization, .authorizationConcurrentTransactions, .authorizationExternalURL,
             .authorizationExternalTimeout, .authorizationExternalConcurrency, .authorizationBreakerThreshold,
             .authorizationBreakerCoolDown, .authorizationCacheTTL, .authorizationDefaultStatus,
+            // security.*, tls.* (SecuritySettings.swift)
+            .securityPlainWebSocket, .securityOperatorName, .securityAuthFailureBurst,
+            .securityAuthFailureRefillSeconds, .securityCACertificate, .securityCAKey, .securityCertificateValidityDays,
+            .tlsPort, .tlsPortFile, .tlsCertificate, .tlsPrivateKey, .tlsClientCA, .tlsReloadInterval,
         ] + SettingKey.processing + SettingKey.observability
 
     /// The settings whose values are secrets.

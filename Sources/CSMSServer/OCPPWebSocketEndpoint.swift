@@ -12,9 +12,11 @@ import OCPP
 /// handshake and runs the accepted connections.
 ///
 /// Handshake (OCPP 2.0.1 Part 4 §3.1-3.2, which 1.6J and 2.1 share):
-/// - the id is the percent-decoded last path segment; an invalid id, a wrong path or failed
-///   Basic authentication refuses the upgrade (HTTP 400: hummingbird-websocket answers every
-///   refused upgrade with 400, see docs/operations.md);
+/// - the id is the percent-decoded last path segment; an invalid id or a wrong path refuses
+///   the upgrade with HTTP 400;
+/// - the station's security profile is checked by `StationAuthenticator` (docs/security.md):
+///   failed Basic authentication is answered 401 with `WWW-Authenticate: Basic`, a downgrade
+///   or certificate mismatch 403, too many failures 429 (`UpgradeRefusalRewriter`);
 /// - the first subprotocol in the client's list that the server has enabled wins;
 /// - when none is acceptable the specification requires the CSMS to "complete the WebSocket
 ///   handshake with a response without a Sec-WebSocket-Protocol header and then immediately
@@ -28,6 +30,8 @@ struct OCPPWebSocketEndpoint: Sendable {
     let tracker: any OutboundCallTracking
     let registry: ConnectionRegistry
     let clock: any WallClock
+    let authenticator: StationAuthenticator
+    let events: SecurityEventLog
     let logger: Logger
 
     /// The close reason sent when no offered subprotocol is acceptable.
@@ -47,12 +51,37 @@ struct OCPPWebSocketEndpoint: Sendable {
         let id: ChargePointID
         do {
             id = try request.chargePointId()
-            logger[metadataKey: LogKey.chargePointId] = .string(id.rawValue)
-            try await authenticate(request, id: id)
         } catch {
             logger.notice("WebSocket upgrade refused", metadata: ["reason": .string(error.description)])
             return .dontUpgrade
         }
+        logger[metadataKey: LogKey.chargePointId] = .string(id.rawValue)
+        let transport = await TransportSecurity.of(channel)
+        let station: AuthenticatedStation
+        do {
+            station = try await authenticator.authenticate(
+                request, id: id, address: remoteAddress, transport: transport)
+        } catch {
+            // Rate-limited attempts at debug level: a flood must not flood the log too.
+            logger.log(
+                level: error.failure == .rateLimited ? .debug : .notice, "WebSocket upgrade refused",
+                metadata: ["reason": .string(error.failure.rawValue)])
+            if error.failure.isSecurityEvent {
+                let detail =
+                    error.failure == .certificateMismatch
+                    ? transport.clientCertificate?.mismatchDescription(
+                        id: id, operatorName: configuration.security.operatorName)
+                    : transport.isTLS ? "over TLS" : "over plain ws"
+                await events.record(
+                    "connection_refused." + error.failure.rawValue, chargePointId: id, techInfo: detail,
+                    remoteAddress: remoteAddress)
+            }
+            // hummingbird-websocket answers the refusal with 400; this turns it into the answer
+            // the failure calls for (401 + WWW-Authenticate, 403, 429, 503).
+            try? await channel.triggerUserOutboundEvent(error.response).get()
+            return .dontUpgrade
+        }
+        logger[metadataKey: "ocpp.security_profile"] = .stringConvertible(station.profile)
 
         guard let version = request.negotiatedVersion(enabled: configuration.ocppVersions) else {
             logger.notice(
@@ -69,39 +98,35 @@ struct OCPPWebSocketEndpoint: Sendable {
         let session = StationSession(chargePointId: id, version: version, remoteAddress: remoteAddress)
         let connectionLogger = logger
         return .upgrade([.secWebSocketProtocol: version.subprotocol]) { inbound, outbound, _ in
-            try await run(session: session, inbound: inbound, outbound: outbound, logger: connectionLogger)
+            try await run(
+                session: session, station: station, inbound: inbound, outbound: outbound, logger: connectionLogger)
         }
     }
 
-    /// Security profile 1: a charge point with a stored password must present it with HTTP
-    /// Basic authentication, user name = charge point id. Profile 0 checks nothing.
-    private func authenticate(_ request: UpgradeRequest, id: ChargePointID) async throws(UpgradeRequest.Refusal) {
-        guard configuration.securityProfile == .basicAuthWhenPasswordSet else { return }
-        let chargePoint: ChargePoint?
-        do {
-            chargePoint = try await store.chargePoint(id)
-        } catch {
-            throw .storeUnavailable
+    /// The processor for one session: on profile 3, behind the certificate binding check.
+    private func processor(
+        for session: StationSession, station: AuthenticatedStation, outbound: WebSocketOutboundWriter, logger: Logger
+    ) -> any InboundMessageHandling {
+        guard let identity = station.certificate else { return processor }
+        let events = events
+        return CertificateBindingProcessor(base: processor, identity: identity) { serial in
+            logger.warning("BootNotification serial number is not in the certificate CN; closing")
+            await events.record(
+                "boot_serial_mismatch", chargePointId: session.chargePointId,
+                techInfo: "serialNumber '\(serial.prefix(64))' not in certificate CN",
+                remoteAddress: session.remoteAddress)
+            try? await outbound.close(.policyViolation, reason: "serial number does not match the certificate")
         }
-        guard let stored = chargePoint?.passwordHash else { return }
-        guard let credentials = request.basicCredentials(), credentials.user == id.rawValue else {
-            throw .unauthorized
-        }
-        let matches: Bool
-        do {
-            matches = try await PasswordHash.verifyOffPool(password: credentials.password, against: stored)
-        } catch {
-            throw .unauthorized  // the thread pool is shutting down
-        }
-        guard matches else { throw .unauthorized }
     }
 
     /// Runs one accepted connection until it ends.
     private func run(
-        session: StationSession, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger
+        session: StationSession, station: AuthenticatedStation, inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter, logger: Logger
     ) async throws {
         let connection = StationConnection(
-            session: session, connectedAt: clock.now(), outbound: outbound, processor: processor, tracker: tracker,
+            session: session, connectedAt: clock.now(), outbound: outbound,
+            processor: processor(for: session, station: station, outbound: outbound, logger: logger), tracker: tracker,
             maxMessageSize: configuration.webSocket.maxMessageSize, logger: logger)
         switch registry.register(connection) {
         case .draining:
@@ -110,6 +135,10 @@ struct OCPPWebSocketEndpoint: Sendable {
         case .registered(let replaced):
             if let replaced {
                 replaced.logger.notice("replaced by a new connection of the same charge point")
+                await events.record(
+                    "duplicate_connection", chargePointId: session.chargePointId,
+                    techInfo: "replaced the connection from \(replaced.session.remoteAddress ?? "unknown")",
+                    remoteAddress: session.remoteAddress)
                 await replaced.close(code: .normalClosure, reason: "replaced by a new connection")
             }
         }

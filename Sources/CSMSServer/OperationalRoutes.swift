@@ -5,33 +5,6 @@ import Foundation
 import Hummingbird
 import OCPP
 
-/// Requires `Authorization: Bearer TOKEN` with the configured API token; answers 401
-/// otherwise (and for every request when no token is configured). The comparison takes the
-/// same time whatever the token (both sides hashed, then compared in constant time).
-struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
-    private let expectedDigest: [UInt8]?
-
-    init(token: String?) {
-        expectedDigest = token.map { Array(SHA256.hash(data: Array($0.utf8))) }
-    }
-
-    func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        guard let expectedDigest else {
-            throw APIError(.unauthorized, "the operator API is disabled: no API token is configured")
-        }
-        guard let header = request.headers[.authorization], header.count > 7,
-            header.prefix(7).lowercased() == "bearer "
-        else { throw APIError(.unauthorized, "missing bearer token") }
-        let presented = Array(SHA256.hash(data: Array(header.dropFirst(7).utf8)))
-        guard PasswordHash.constantTimeEqual(presented, expectedDigest) else {
-            throw APIError(.unauthorized, "invalid bearer token")
-        }
-        return try await next(request, context)
-    }
-}
-
 /// Routes that need no token: liveness, readiness, and the OpenAPI document.
 enum OperationalRoutes {
     /// The OpenAPI 3.1 document of the operator API (Resources/openapi.json), read once.

@@ -83,16 +83,13 @@ extension ServerConfiguration {
         transactions.supersedeStale = try r.bool(.transactionsSupersedeStale) ?? transactions.supersedeStale
         transactions.clockSkew = try r.seconds(.transactionsClockSkew, in: 0...86_400) ?? transactions.clockSkew
         try readAuthorizationSettings(r)
+        try readSecurity(r)
     }
 
-    /// Refuses what `csms serve` cannot run (security profiles 2 and 3 need TLS, which this
-    /// build does not have yet).
+    /// Refuses what `csms serve` cannot run: security profiles 2 and 3 need the TLS listener
+    /// (`tls.certificate`, `tls.privateKey`), profile 3 also the client CA bundle (`tls.clientCa`).
     public func validateForServing() throws(ConfigurationError) {
-        guard securityProfile.isAvailable else {
-            throw ConfigurationError(
-                "security profile \(securityProfile.rawValue) needs TLS, which this version of csms does not support yet;"
-                    + " use --security-profile 1 (Basic authentication) or 0 (none, development only)")
-        }
+        try validateSecurityForServing()
     }
 }
 

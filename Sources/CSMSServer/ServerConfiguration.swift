@@ -52,6 +52,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var transactions = TransactionServerSettings()
     /// The authorization service's settings (`authorization.*`).
     public var authorization = AuthorizationSettings()
+    /// Charge point security: plain `ws://` on or off, certificate O, failed-login limits.
+    public var security: SecuritySettings
+    /// The TLS listener for profiles 2 and 3; `nil` (the default) runs none.
+    public var tls: TLSSettings?
 
     /// A configuration with the documented defaults.
     public init() {
@@ -74,6 +78,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         logLevel = "info"
         processing = ProcessingSettings()
         observability = ObservabilitySettings()
+        security = SecuritySettings()
+        tls = nil
     }
 
     /// WebSocket settings of the OCPP endpoint.
@@ -103,13 +109,10 @@ public struct ServerConfiguration: Sendable, Equatable {
         /// Profile 1: HTTP Basic authentication, checked for every charge point that has a
         /// password; charge points without one connect unauthenticated.
         case basicAuthWhenPasswordSet = 1
-        /// Profile 2: TLS with Basic authentication. Not available yet (no TLS).
+        /// Profile 2: TLS (the `tls` listener) with Basic authentication.
         case tlsWithBasicAuth = 2
-        /// Profile 3: TLS with client certificates. Not available yet (no TLS).
+        /// Profile 3: TLS with client certificates (`tls.clientCa`).
         case tlsWithClientCertificates = 3
-
-        /// Whether this build can serve the profile.
-        public var isAvailable: Bool { self == .none || self == .basicAuthWhenPasswordSet }
     }
 
     /// What a BootNotification of a charge point id that is not registered gets.
@@ -164,7 +167,7 @@ extension ServerConfiguration: CustomStringConvertible, CustomDebugStringConvert
         return "ServerConfiguration(host: \(host), port: \(port), database: \(database), "
             + "securityProfile: \(securityProfile.rawValue), unknownChargePoints: \(unknownChargePoints.rawValue), "
             + "apiToken: \(apiToken == nil ? "none" : "<redacted>"), ocppVersions: \(versions), "
-            + "maxMessageSize: \(webSocket.maxMessageSize))"
+            + "maxMessageSize: \(webSocket.maxMessageSize), tlsPort: \(tls.map { String($0.port) } ?? "none"))"
     }
 
     /// Same as `description` (redacted).

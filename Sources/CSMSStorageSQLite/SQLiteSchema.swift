@@ -116,6 +116,7 @@ enum SQLiteSchema {
         registerTransactionMigrations(&migrator)
         registerIdTokenMigrations(&migrator)
         registerCommandMigrations(&migrator)
+        registerSecurityMigrations(&migrator)
         registerMessageLogMigrations(&migrator)
         return migrator
     }

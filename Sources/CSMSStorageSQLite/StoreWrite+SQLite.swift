@@ -102,6 +102,11 @@ extension StoreWrite {
         case .upsertIdToken(let record): try Self.upsertIdToken(record, db)
         case .deleteIdToken(let idToken): try Self.deleteIdToken(idToken, db)
         case .recordLocalList(let list): try Self.recordLocalList(list, db)
+        case .setSecurityProfile(let id, let profile, let at): try Self.setSecurityProfile(id, profile, at, db)
+        case .addSecurityEvent(let event): try Self.addSecurityEvent(event, db)
+        case .recordStationCertificate(let certificate): try Self.recordStationCertificate(certificate, db)
+        case .putAPIToken(let token): try Self.putAPIToken(token, db)
+        case .deleteAPIToken(let name): try Self.deleteAPIToken(name, db)
         }
     }
 

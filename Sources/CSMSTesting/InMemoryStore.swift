@@ -135,6 +135,8 @@ public final class InMemoryStore: CSMSStore {
     func withCommandState<T>(_ body: (CommandMemoryState) -> T) -> T { state.withLock { body($0.commandState) } }
     /// Reads the id token registry state (InMemoryStore+IdTokens.swift).
     func withIdTokenState<T>(_ body: (IdTokenMemoryState) -> T) -> T { state.withLock { body($0.idTokenState) } }
+    /// Reads the security feature's state (InMemoryStore+Security.swift).
+    func withSecurityState<T>(_ body: (MemorySecurityState) -> T) -> T { state.withLock { body($0.security) } }
 }
 
 /// Key of a current connector status within one station: 1.6 connectors (`evseId` nil) and
@@ -168,6 +170,7 @@ struct MemoryState {
     var commandState = CommandMemoryState()
     var transactions = TransactionMemory()
     var idTokenState = IdTokenMemoryState()
+    var security = MemorySecurityState()
 
     mutating func apply(_ write: StoreWrite) throws(StoreError) {
         switch write {
@@ -248,6 +251,8 @@ struct MemoryState {
             try idTokenState.apply(write, isRegistered: chargePoints[list.chargePointId] != nil)
         case .upsertIdToken, .deleteIdToken:
             try idTokenState.apply(write, isRegistered: true)
+        case .setSecurityProfile, .addSecurityEvent, .recordStationCertificate, .putAPIToken, .deleteAPIToken:
+            security.apply(write)
         }
     }
 }

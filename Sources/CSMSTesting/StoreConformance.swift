@@ -87,6 +87,11 @@ public enum StoreConformance {
         Check("idTokenUpsertReplacesAndKeepsCreatedAt", idTokenUpsertReplacesAndKeepsCreatedAt),
         Check("idTokensDeleteAndPage", idTokensDeleteAndPage),
         Check("localListReplacedAndNeedsStation", localListReplacedAndNeedsStation),
+        Check("securityProfileSetReplacedCleared", securityProfileSetReplacedCleared),
+        Check("securityEventsGetIncreasingIdsAndPage", securityEventsGetIncreasingIdsAndPage),
+        Check("stationCertificatesByExpiry", stationCertificatesByExpiry),
+        Check("apiTokensPutReplaceDelete", apiTokensPutReplaceDelete),
+        Check("securityWritesRollBackWithFailedCommit", securityWritesRollBackWithFailedCommit),
     ]
 
     /// Runs every check in order, each on a new store.

@@ -16,7 +16,7 @@ struct CSMS: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, ChargePointsCommand.self, IdTokensCommand.self, DeadLettersCommand.self,
-            MessagesCommand.self,
+            MessagesCommand.self, CACommand.self, APITokensCommand.self,
         ])
 }
 

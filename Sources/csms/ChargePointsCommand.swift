@@ -48,8 +48,8 @@ struct ChargePointsCommand: AsyncParsableCommand {
                 _ = bootstrapLogging(configuration, toStandardError: true)
                 var secret = password
                 if passwordStdin { secret = readLine(strippingNewline: true) }
-                if let secret, !(1...128).contains(secret.count) {
-                    throw Failure.configuration("the password must have 1 to 128 characters")
+                if let secret, !(16...40).contains(secret.count) {
+                    throw Failure.configuration("the password must have 16 to 40 characters (OCPP AuthorizationKey)")
                 }
                 let chargePointId = ChargePointID(id)!
                 let store = try Runtime.openStore(configuration.database)

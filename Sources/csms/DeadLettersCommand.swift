@@ -103,7 +103,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
                 let logger = bootstrapLogging(configuration, toStandardError: true)
                 let store = try Runtime.openStore(configuration.database)
                 let letter = try await DeadLettersCommand.letter(id, in: store)
-                let processor = Runtime.processor(store: store, configuration: configuration, logger: logger)
+                let processor = try Runtime.processor(store: store, configuration: configuration, logger: logger)
                 switch await processor.replay(letter) {
                 case .processed(let answer):
                     print(

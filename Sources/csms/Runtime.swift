@@ -47,10 +47,11 @@ enum Runtime {
     static func processor(
         store: any CSMSStore, configuration: ServerConfiguration, services: HandlerServices = HandlerServices(),
         logger: Logger, messageLog: MessageLogRecorder? = nil
-    ) -> any InboundMessageHandling {
+    ) throws(Failure) -> any InboundMessageHandling {
         let vendors: [any DataTransferVendor] = configuration.dataTransferEchoVendor ? [EchoDataTransferVendor()] : []
         var services = services
         services.dataTransferVendors = DataTransferVendors(vendors)
+        if let signer = try certificateSigner(configuration) { services.certificateSigner = signer }
         var processorConfiguration = configuration.processing.processorConfiguration(
             unknownChargePoints: configuration.unknownChargePoints, database: configuration.database)
         processorConfiguration.transactions.supersedeStaleTransactions = configuration.transactions.supersedeStale
@@ -82,5 +83,22 @@ enum Runtime {
         }
         if !factories.isEmpty { MetricsSystem.bootstrap(MultiplexMetricsHandler(factories: factories)) }
         return (prometheus, services)
+    }
+}
+
+extension Runtime {
+    /// The built-in CA's signer when `security.caCertificate` and `security.caKey` are set.
+    static func certificateSigner(_ configuration: ServerConfiguration) throws(Failure) -> CertificateAuthoritySigner? {
+        guard let certificatePath = configuration.security.caCertificatePath,
+            let keyPath = configuration.security.caKeyPath
+        else { return nil }
+        do {
+            let authority = try CertificateAuthority(certificatePath: certificatePath, privateKeyPath: keyPath)
+            return CertificateAuthoritySigner(
+                authority: authority, operatorName: configuration.security.operatorName,
+                validityDays: configuration.security.certificateValidityDays)
+        } catch {
+            throw .configuration("cannot load the CA (\(certificatePath), \(keyPath)): \(error)")
+        }
     }
 }

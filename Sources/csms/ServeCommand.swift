@@ -44,7 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
                 observability.messageLogMode == .off ? nil : MessageLogRecorder(mode: observability.messageLogMode)
             let server = CSMSServer(
                 configuration: configuration, store: store,
-                processor: Runtime.processor(
+                processor: try Runtime.processor(
                     store: store, configuration: configuration,
                     services: HandlerServices(authorizer: authorization.authorizer), logger: logger,
                     messageLog: messageLog),

@@ -21,7 +21,7 @@ struct SettingOptions: ParsableArguments {
     var database: String?
 
     @Option(
-        help: "OCPP security profile 0-3; 2 and 3 need TLS, not available yet (env CSMS_SECURITY_PROFILE; default 1).")
+        help: "OCPP security profile 0-3; 2 and 3 need the TLS listener (env CSMS_SECURITY_PROFILE; default 1).")
     var securityProfile: Int?
 
     @Option(
@@ -125,6 +125,8 @@ struct SettingOptions: ParsableArguments {
     )
     var transactionsClockSkew: Int?
 
+    @OptionGroup var security: SecurityOptions
+
     /// The flags that were given, keyed by setting.
     var commandLineValues: [SettingKey: ConfigValue] {
         var values: [SettingKey: ConfigValue] = [:]
@@ -154,6 +156,7 @@ struct SettingOptions: ParsableArguments {
 
         put(.transactionsSupersedeStale, transactionsSupersedeStale.map { .bool($0) })
         put(.transactionsClockSkew, transactionsClockSkew.map { .int($0) })
+        values.merge(security.commandLineValues) { given, _ in given }
         for (key, text) in (try? assignedValues()) ?? [:] { put(key, .string(text)) }
         return values
     }

@@ -94,6 +94,28 @@ final class FaultInjectingStore: CSMSStore {
         return await base.isReachable()
     }
 
+    func securityProfile(of id: ChargePointID) async throws(StoreError) -> Int? {
+        try checkRead()
+        return try await base.securityProfile(of: id)
+    }
+
+    func securityEvents(chargePointId: ChargePointID?, after: Int64?, limit: Int) async throws(StoreError)
+        -> [SecurityEvent]
+    {
+        try checkRead()
+        return try await base.securityEvents(chargePointId: chargePointId, after: after, limit: limit)
+    }
+
+    func stationCertificates(of id: ChargePointID?) async throws(StoreError) -> [StationCertificate] {
+        try checkRead()
+        return try await base.stationCertificates(of: id)
+    }
+
+    func apiTokens() async throws(StoreError) -> [APITokenRecord] {
+        try checkRead()
+        return try await base.apiTokens()
+    }
+
     // MARK: Test conveniences (bypass the injected faults)
 
     /// The charge point as stored.

@@ -81,7 +81,8 @@ struct OperatorAPITests {
     @Test(
         "PUT bodies are read strictly",
         arguments: [
-            "not json", "[]", #"{"password": 5}"#, #"{"password": ""}"#, #"{"registrationStatus": "Maybe"}"#,
+            "not json", "[]", #"{"password": 5}"#, #"{"password": ""}"#, #"{"password": "fifteen-chars15"}"#,
+            #"{"password": "forty-one-characters-are-one-too-many-xyz"}"#, #"{"registrationStatus": "Maybe"}"#,
             #"{"passw0rd": "x"}"#, #"{"password": "a", "password": "b"}"#,
         ])
     func invalidBodies(body: String) async throws {
@@ -162,7 +163,8 @@ struct OperatorAPITests {
                 "/health/live", "/health/ready", "/api/v1/charge-points", "/api/v1/charge-points/{id}",
                 "/api/v1/charge-points/{id}/shadow", "/api/v1/openapi.json", "/api/v1/dead-letters",
                 "/api/v1/dead-letters/{id}", "/api/v1/dead-letters/{id}/replay", "/api/v1/transactions",
-                "/api/v1/transactions/{id}",
+                "/api/v1/transactions/{id}", "/api/v1/charge-points/{id}/security-profile", "/api/v1/security-events",
+                "/api/v1/certificates",
             ] {
                 #expect(paths?[path] != nil, "\(path)")
             }

@@ -142,9 +142,9 @@ struct WebSocketEndpointTests {
                 ).status
             }
             func basic(_ text: String) -> String { "Basic " + Data(text.utf8).base64EncodedString() }
-            #expect(try await handshake(nil) == 400)
-            #expect(try await handshake(basic("CP-PW:wrong-password")) == 400)
-            #expect(try await handshake(basic("CP-OTHER:0123456789abcdef")) == 400)
+            #expect(try await handshake(nil) == 401)
+            #expect(try await handshake(basic("CP-PW:wrong-password")) == 401)
+            #expect(try await handshake(basic("CP-OTHER:0123456789abcdef")) == 401)
             #expect(try await handshake(basic("CP-PW:0123456789abcdef")) == 101)
             // A charge point without a password connects without credentials.
             #expect(

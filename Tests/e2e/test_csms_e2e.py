@@ -280,7 +280,7 @@ def test_cli_charge_points_add_and_list(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CSMS_")}
     add = subprocess.run(
         [str(csms_binary()), "charge-points", "add", "CLI-1", "--password-stdin", "--database", database],
-        input="s3cret-password\n", capture_output=True, text=True, env=env, timeout=60,
+        input="s3cret-password-0001\n", capture_output=True, text=True, env=env, timeout=60,
     )
     assert add.returncode == 0, add.stderr
     assert "registered CLI-1" in add.stdout
@@ -294,7 +294,7 @@ def test_cli_charge_points_add_and_list(tmp_path):
         {"id": "CLI-1", "registrationStatus": None, "bootStatus": None, "protocol": None, "lastSeen": None,
          "hasPassword": True}
     ]
-    assert "s3cret-password" not in listed.stdout + listed.stderr
+    assert "s3cret-password-0001" not in listed.stdout + listed.stderr
 
 
 if shutil.which("swift") is None and not os.environ.get("CSMS_BIN_PATH"):

@@ -37,6 +37,7 @@ extension ActionRouter {
         router.register(AuthorizeHandler16(), for: .v16)
         router.register(AuthorizeHandler201(), for: .v201)
         router.register(AuthorizeHandler21(), for: .v21)
+        router.registerSecurityHandlers()
         return router
     }
 }

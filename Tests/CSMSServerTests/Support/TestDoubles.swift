@@ -52,6 +52,28 @@ final class TestStore: CSMSStore {
         return try await store.pruneStoredResponses(olderThan: date)
     }
 
+    func securityProfile(of id: ChargePointID) async throws(StoreError) -> Int? {
+        try check()
+        return try await store.securityProfile(of: id)
+    }
+
+    func securityEvents(chargePointId: ChargePointID?, after: Int64?, limit: Int) async throws(StoreError)
+        -> [SecurityEvent]
+    {
+        try check()
+        return try await store.securityEvents(chargePointId: chargePointId, after: after, limit: limit)
+    }
+
+    func stationCertificates(of id: ChargePointID?) async throws(StoreError) -> [StationCertificate] {
+        try check()
+        return try await store.stationCertificates(of: id)
+    }
+
+    func apiTokens() async throws(StoreError) -> [APITokenRecord] {
+        try check()
+        return try await store.apiTokens()
+    }
+
     func deadLetters(chargePointId: ChargePointID?, after: Int64?, limit: Int) async throws(StoreError) -> [DeadLetter]
     {
         try check()
