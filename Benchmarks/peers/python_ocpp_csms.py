@@ -69,26 +69,26 @@ class Station16(ChargePoint16):
     store: Store
 
     @on("BootNotification")
-    def boot(self, charge_point_vendor, charge_point_model, **_):
+    def on_boot(self, charge_point_vendor, charge_point_model, **_):
         self.store.seen(self.id, charge_point_vendor, charge_point_model)
         return result16.BootNotification(current_time=now(), interval=300, status="Accepted")
 
     @on("Heartbeat")
-    def heartbeat(self):
+    def on_heartbeat(self):
         self.store.seen(self.id)
         return result16.Heartbeat(current_time=now())
 
     @on("StatusNotification")
-    def status(self, connector_id, error_code, status, **_):
+    def on_status(self, connector_id, error_code, status, **_):
         self.store.write("INSERT INTO statuses VALUES (?, NULL, ?, ?, ?)", (self.id, connector_id, status, now()))
         return result16.StatusNotification()
 
     @on("Authorize")
-    def authorize(self, id_tag):
+    def on_authorize(self, id_tag):
         return result16.Authorize(id_tag_info={"status": "Accepted"})
 
     @on("StartTransaction")
-    def start(self, connector_id, id_tag, meter_start, timestamp, **_):
+    def on_start(self, connector_id, id_tag, meter_start, timestamp, **_):
         tx = self.store.write(
             "INSERT INTO transactions (charge_point, connector, id_tag, meter_start, started_at, status) "
             "VALUES (?, ?, ?, ?, ?, 'Active')",
@@ -97,7 +97,7 @@ class Station16(ChargePoint16):
         return result16.StartTransaction(transaction_id=tx, id_tag_info={"status": "Accepted"})
 
     @on("StopTransaction")
-    def stop(self, meter_stop, timestamp, transaction_id, **_):
+    def on_stop(self, meter_stop, timestamp, transaction_id, **_):
         self.store.write(
             "UPDATE transactions SET meter_stop = ?, stopped_at = ?, status = 'Completed' WHERE id = ? AND charge_point = ?",
             (meter_stop, timestamp, transaction_id, self.id),
@@ -105,7 +105,7 @@ class Station16(ChargePoint16):
         return result16.StopTransaction()
 
     @on("MeterValues")
-    def meter_values(self, connector_id, meter_value, transaction_id=None, **_):
+    def on_meter_values(self, connector_id, meter_value, transaction_id=None, **_):
         self.store.write(
             "INSERT INTO meter_values VALUES (?, ?, ?, ?)", (self.id, transaction_id, now(), json.dumps(meter_value))
         )
@@ -116,28 +116,28 @@ class Station201(ChargePoint201):
     store: Store
 
     @on("BootNotification")
-    def boot(self, charging_station, reason, **_):
+    def on_boot(self, charging_station, reason, **_):
         self.store.seen(self.id, charging_station.get("vendor_name"), charging_station.get("model"))
         return result201.BootNotification(current_time=now(), interval=300, status="Accepted")
 
     @on("Heartbeat")
-    def heartbeat(self, **_):
+    def on_heartbeat(self, **_):
         self.store.seen(self.id)
         return result201.Heartbeat(current_time=now())
 
     @on("StatusNotification")
-    def status(self, timestamp, connector_status, evse_id, connector_id, **_):
+    def on_status(self, timestamp, connector_status, evse_id, connector_id, **_):
         self.store.write(
             "INSERT INTO statuses VALUES (?, ?, ?, ?, ?)", (self.id, evse_id, connector_id, connector_status, now())
         )
         return result201.StatusNotification()
 
     @on("Authorize")
-    def authorize(self, id_token, **_):
+    def on_authorize(self, id_token, **_):
         return result201.Authorize(id_token_info={"status": "Accepted"})
 
     @on("TransactionEvent")
-    def transaction_event(self, event_type, timestamp, trigger_reason, seq_no, transaction_info, **extra):
+    def on_transaction_event(self, event_type, timestamp, trigger_reason, seq_no, transaction_info, **extra):
         tx = transaction_info["transaction_id"]
         if event_type == "Started":
             self.store.write(
@@ -160,7 +160,7 @@ class Station201(ChargePoint201):
         return result201.TransactionEvent()
 
     @on("MeterValues")
-    def meter_values(self, evse_id, meter_value, **_):
+    def on_meter_values(self, evse_id, meter_value, **_):
         self.store.write("INSERT INTO meter_values VALUES (?, NULL, ?, ?)", (self.id, now(), json.dumps(meter_value)))
         return result201.MeterValues()
 
