@@ -77,6 +77,26 @@ extension LoadReport {
         for phase in phases {
             row(phase.name, phase.offeredRate, phase.overall, phase.errors.values.reduce(0, +), phase.server ?? server)
         }
+        lines.append("")
+        var facts = ["\(label): \(setup.accepted)/\(setup.stations) stations Accepted"]
+        if let seconds = setup.secondsUntilAllAccepted { facts.append("all Accepted after \(Self.number(seconds)) s") }
+        if !setup.failures.isEmpty { facts.append("setup failures: \(Self.kinds(setup.failures))") }
+        if let server {
+            facts.append("server peak RSS \(Self.number(server.peakRSSMiB)) MiB")
+            if let perConnection = server.kibPerConnection(setup.accepted) {
+                facts.append("\(Self.number(perConnection)) KiB RSS per connection")
+            }
+        }
+        if let knee {
+            facts.append(
+                "knee (p99 > \(Self.number(knee.thresholdMs)) ms) at "
+                    + (knee.kneeRate.map { Self.number($0) + "/s" } ?? "none of the rates"))
+        }
+        for phase in phases where !phase.counters.isEmpty {
+            facts.append("\(phase.name): \(Self.kinds(phase.counters))")
+        }
+        for check in checks { facts.append("check \(check.name): \(check.status.rawValue) (\(check.detail))") }
+        lines.append(facts.joined(separator: "; ") + ".")
         return lines.joined(separator: "\n")
     }
 

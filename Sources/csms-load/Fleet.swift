@@ -134,7 +134,8 @@ struct Fleet {
             let seconds = Double(monotonic() - clientStartTime) / 1e9
             report.client = ProcessUsage(from: clientStart, to: clientEnd, seconds: seconds)
             if progress.open > 0 {
-                report.clientKiBPerConnection = Double(clientEnd.rssBytes) / 1024 / Double(progress.open)
+                let added = Double(clientEnd.rssBytes) - Double(clientStart.rssBytes)
+                report.clientKiBPerConnection = added / 1024 / Double(progress.open)
             }
         }
         if let pid = options.serverPid, let end = ProcessSample.read(pid: pid), let serverBaseline {
