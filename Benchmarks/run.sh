@@ -12,7 +12,8 @@
 #   --no-build   use the existing release build
 #   everything else goes to csms-load (e.g. --stations 1000 --rates 1000,2000 --duration 10)
 # Environment: CSMS_BENCH_LOG_LEVEL (csms --log-level, default notice), PYTHON (default python3),
-#   CSMS_BENCH_NO_TASKSET=1 to run unpinned.
+#   CSMS_BENCH_NO_TASKSET=1 to run unpinned, CSMS_BENCH_CONFIGURATION=debug to use the debug build
+#   (only to try the script: debug numbers mean nothing).
 
 set -euo pipefail
 
@@ -51,11 +52,12 @@ if (($(ulimit -n) < 65536)); then
     echo "warning: open-file limit is $(ulimit -n); idle-hold with many stations needs more (docs/benchmarks.md)" >&2
 fi
 
+CONFIGURATION="${CSMS_BENCH_CONFIGURATION:-release}"
 if ((BUILD)); then
-    echo "==> swift build -c release"
-    swift build -c release
+    echo "==> swift build -c $CONFIGURATION"
+    swift build -c "$CONFIGURATION"
 fi
-BIN="$(swift build -c release --show-bin-path)"
+BIN="$(swift build -c "$CONFIGURATION" --show-bin-path)"
 for tool in csms csms-load csms-echo; do
     [[ -x "$BIN/$tool" ]] || { echo "run.sh: $BIN/$tool is missing (run without --no-build)" >&2; exit 1; }
 done
@@ -144,7 +146,7 @@ COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --qu
 {
     echo "# $SCENARIO — $STAMP"
     echo
-    echo "- commit: $COMMIT"
+    echo "- commit: $COMMIT ($CONFIGURATION build)"
     echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
     echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- pinning: server ${SERVER_CPU[*]:-none}, load tool ${LOAD_CPU[*]:-none}"

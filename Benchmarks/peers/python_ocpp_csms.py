@@ -9,11 +9,16 @@ Answers BootNotification (Accepted), Heartbeat, StatusNotification, Authorize (A
 StartTransaction / StopTransaction, MeterValues (OCPP 1.6) and BootNotification, Heartbeat,
 StatusNotification, Authorize, TransactionEvent, MeterValues (OCPP 2.0.1).
 
+`GET /api/v1/transactions` lists the stored transactions in the shape swift-csms uses
+(`{"items": [{"transactionId", "chargePointId", "status"}], "nextCursor": null}`), so that the
+`sessions` scenario can check the peer's storage the same way.
+
     python python_ocpp_csms.py --port 9200 --database /tmp/peer.sqlite [--port-file FILE]
 """
 
 import argparse
 import asyncio
+import http
 import json
 import logging
 import sqlite3
@@ -185,9 +190,22 @@ async def main() -> None:
         except websockets.exceptions.ConnectionClosed:
             pass
 
+    def api(connection, request):
+        """Plain HTTP requests (no upgrade): the transactions listing; anything else 404."""
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return None
+        if request.path.split("?")[0] != "/api/v1/transactions":
+            return connection.respond(http.HTTPStatus.NOT_FOUND, "{}")
+        rows = store.db.execute("SELECT id, station_tx, charge_point, status FROM transactions").fetchall()
+        items = [
+            {"transactionId": station_tx or str(row_id), "chargePointId": charge_point, "status": status}
+            for row_id, station_tx, charge_point, status in rows
+        ]
+        return connection.respond(http.HTTPStatus.OK, json.dumps({"items": items, "nextCursor": None}))
+
     async with websockets.serve(
         serve, args.host, args.port, subprotocols=["ocpp1.6", "ocpp2.0.1"], backlog=8192, ping_interval=None,
-        max_size=1 << 18,
+        max_size=1 << 18, process_request=api,
     ) as server:
         if args.port_file:
             port = next(iter(server.sockets)).getsockname()[1]

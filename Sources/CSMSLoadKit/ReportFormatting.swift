@@ -24,7 +24,7 @@ extension LoadReport {
                 "phase \(phase.name): \(Self.number(phase.throughput)) answered/s over \(Self.number(phase.seconds)) s"
             if let rate = phase.offeredRate { head += " (offered \(Self.number(rate))/s)" }
             if !phase.errors.isEmpty { head += ", errors: \(Self.kinds(phase.errors))" }
-            if !phase.counters.isEmpty { head += ", \(Self.kinds(phase.counters))" }
+            if !phase.counters.isEmpty { head += "; counters: \(Self.kinds(phase.counters))" }
             if let server = phase.server {
                 head += ", server CPU \(Self.number(server.cpuPercent))% RSS \(Self.number(server.rssMiB)) MiB"
             }

@@ -108,7 +108,7 @@ struct Fleet {
             report.phases.append(
                 PhaseReport(phase: phase, recorder: recorder, seconds: phase.durationSeconds, server: usage))
         }
-        report.knee = KneeReport.find(report.phases)
+        if plan.scenario == .telemetry { report.knee = KneeReport.find(report.phases) }
 
         // Checks.
         var started: [String] = []

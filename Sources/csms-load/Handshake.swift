@@ -110,12 +110,13 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler, @u
             done = true
             do {
                 let pipeline = context.pipeline.syncOperations
-                try pipeline.addHandlers(
-                    [
-                        ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 1 << 20)), WebSocketFrameEncoder(),
-                        station,
-                    ],
-                    position: ChannelPipeline.SynchronousOperations.Position.after(self))
+                // In this order (head to tail): the station's writes pass the encoder.
+                typealias Position = ChannelPipeline.SynchronousOperations.Position
+                let decoder = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 1 << 20))
+                let encoder = WebSocketFrameEncoder()
+                try pipeline.addHandler(decoder, position: Position.after(self))
+                try pipeline.addHandler(encoder, position: Position.after(decoder))
+                try pipeline.addHandler(station, position: Position.after(encoder))
             } catch {
                 fail(context, "pipeline")
                 return

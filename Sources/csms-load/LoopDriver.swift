@@ -198,7 +198,8 @@ final class LoopDriver: @unchecked Sendable {
         guard plan.heartbeatSeconds > 0, heartbeats else { return }
         let interval = UInt64(plan.heartbeatSeconds * 1_000_000_000)
         for (position, station) in stations.enumerated() where nextHeartbeat[position] <= now {
-            if station.state == .ready { station.enqueue(.heartbeat, due: nextHeartbeat[position]) }
+            // Due now, not at the planned instant: the sweep runs every 100 ms, and that lag is the tool's.
+            if station.state == .ready { station.enqueue(.heartbeat, due: now) }
             nextHeartbeat[position] = max(nextHeartbeat[position] + interval, now)
         }
     }

@@ -269,7 +269,7 @@ final class Station: ChannelInboundHandler, @unchecked Sendable {
 
     /// The outstanding CALL got no answer in time: count it and go on with the queue.
     func checkTimeout(now: UInt64, timeout: UInt64) {
-        guard let current = pending, now &- current.sent > timeout else { return }
+        guard let current = pending, now > current.sent, now - current.sent > timeout else { return }
         pending = nil
         driver.recordError(current.action, kind: "timeout", due: current.due)
         failedStep(current.step)
