@@ -200,6 +200,13 @@ for name, phase in rows:
         else:
             cells.append("-")
     print(f"| {name} | " + " | ".join(cells) + " |")
+    if phase is not None and "sessions completed" in phase.get("counters", {}):
+        ratios = []
+        for other in reports[1:]:
+            match = next((p for p in other["phases"] if p["name"] == name), None)
+            theirs = (match or {}).get("counters", {}).get("sessions completed", 0)
+            ratios.append(f"{phase['counters']['sessions completed'] / theirs:.2f}" if theirs else "-")
+        print(f"| {name}: sessions completed | " + " | ".join(ratios) + " |")
 print()
 PY
 fi
