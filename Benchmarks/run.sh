@@ -46,10 +46,12 @@ while (($#)); do
     shift
 done
 
-# 20,000 connections need 20,000+ descriptors on each side.
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# 20,000 connections need 20,000+ descriptors on each side: try a high limit (root may raise the
+# hard one, unless the container forbids it), else take the hard limit.
+ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 if (($(ulimit -n) < 65536)); then
-    echo "warning: open-file limit is $(ulimit -n); idle-hold with many stations needs more (docs/benchmarks.md)" >&2
+    echo "warning: open-file limit is $(ulimit -n) (hard $(ulimit -Hn)); a server holds at most about that many" \
+        "connections (docs/benchmarks.md, kernel settings)" >&2
 fi
 
 CONFIGURATION="${CSMS_BENCH_CONFIGURATION:-release}"
@@ -149,7 +151,7 @@ COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --qu
     echo "- commit: $COMMIT ($CONFIGURATION build)"
     echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
     echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "- pinning: server ${SERVER_CPU[*]:-none}, load tool ${LOAD_CPU[*]:-none}"
+    echo "- pinning: server ${SERVER_CPU[*]:-none}, load tool ${LOAD_CPU[*]:-none}; open-file limit $(ulimit -n)"
     echo "- command: Benchmarks/run.sh $SCENARIO --against $AGAINST ${LOAD_ARGS[*]:-}"
     echo
 } >"$MARKDOWN"
