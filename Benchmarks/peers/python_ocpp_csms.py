@@ -22,6 +22,7 @@ import http
 import json
 import logging
 import sqlite3
+import ssl
 from datetime import datetime, timezone
 
 import websockets
@@ -176,7 +177,13 @@ async def main() -> None:
     parser.add_argument("--port", type=int, default=9200)
     parser.add_argument("--database", default="peer.sqlite")
     parser.add_argument("--port-file")
+    parser.add_argument("--tls-cert", help="PEM certificate chain: serve wss (with --tls-key)")
+    parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
     args = parser.parse_args()
+    tls = None
+    if args.tls_cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
     logging.basicConfig(level=logging.WARNING)
     store = Store(args.database)
 
@@ -205,7 +212,7 @@ async def main() -> None:
 
     async with websockets.serve(
         serve, args.host, args.port, subprotocols=["ocpp1.6", "ocpp2.0.1"], backlog=8192, ping_interval=None,
-        max_size=1 << 18, process_request=api,
+        max_size=1 << 18, process_request=api, ssl=tls,
     ) as server:
         if args.port_file:
             port = next(iter(server.sockets)).getsockname()[1]
