@@ -44,14 +44,9 @@ struct TargetConfiguration: Sendable {
     func handshake(for station: Station) -> String {
         var key = [UInt8](repeating: 0, count: 16)
         for index in key.indices { key[index] = UInt8.random(in: 0...255) }
-        var request = "GET \(pathPrefix)\(station.id) HTTP/1.1\r\nHost: \(host):\(port)\r\n"
-        request += "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-        request += "Sec-WebSocket-Key: \(Data(key).base64EncodedString())\r\n"
-        request += "Sec-WebSocket-Protocol: \(station.version.subprotocol)\r\n"
-        if let password {
-            request += "Authorization: Basic \(Data("\(station.id):\(password)".utf8).base64EncodedString())\r\n"
-        }
-        return request + "\r\n"
+        return WebSocketHandshake.request(
+            host: host, port: port, path: pathPrefix + station.id, subprotocol: station.version.subprotocol, key: key,
+            basicAuth: password.map { (station.id, $0) })
     }
 }
 
@@ -103,51 +98,33 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler, @u
         }
         let head = String(decoding: view.prefix(end), as: UTF8.self)
         buffer.moveReaderIndex(forwardBy: end + 4)
-        switch Self.check(head: head, subprotocol: station.version.subprotocol) {
-        case .failure(let refusal):
-            fail(context, refusal.reason)
-        case .success:
-            done = true
-            do {
-                let pipeline = context.pipeline.syncOperations
-                // In this order (head to tail): the station's writes pass the encoder.
-                typealias Position = ChannelPipeline.SynchronousOperations.Position
-                let decoder = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 1 << 20))
-                let encoder = WebSocketFrameEncoder()
-                try pipeline.addHandler(decoder, position: Position.after(self))
-                try pipeline.addHandler(encoder, position: Position.after(decoder))
-                try pipeline.addHandler(station, position: Position.after(encoder))
-            } catch {
-                fail(context, "pipeline")
-                return
-            }
-            if buffer.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(buffer)) }
-            received = nil
-            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        if let refusal = WebSocketHandshake.refusal(head: head, subprotocol: station.version.subprotocol) {
+            fail(context, refusal)
+            return
         }
+        done = true
+        do {
+            let pipeline = context.pipeline.syncOperations
+            // In this order (head to tail): the station's writes pass the encoder.
+            typealias Position = ChannelPipeline.SynchronousOperations.Position
+            let decoder = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 1 << 20))
+            let encoder = WebSocketFrameEncoder()
+            try pipeline.addHandler(decoder, position: Position.after(self))
+            try pipeline.addHandler(encoder, position: Position.after(decoder))
+            try pipeline.addHandler(station, position: Position.after(encoder))
+        } catch {
+            fail(context, "pipeline")
+            return
+        }
+        if buffer.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(buffer)) }
+        received = nil
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
     private func fail(_ context: ChannelHandlerContext, _ reason: String) {
         done = true
         station.driver.stationFailed(station, reason: reason)
         context.close(promise: nil)
-    }
-
-    struct Refusal: Error {
-        let reason: String
-    }
-
-    /// Checks the response head: status 101 and the station's subprotocol.
-    static func check(head: String, subprotocol: String) -> Result<Void, Refusal> {
-        let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
-        let status = lines.first?.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-        guard status == 101 else { return .failure(Refusal(reason: "handshake HTTP \(status)")) }
-        let accepted = lines.dropFirst().contains { line in
-            let parts = line.split(separator: ":", maxSplits: 1)
-            return parts.count == 2 && parts[0].lowercased() == "sec-websocket-protocol"
-                && parts[1].trimmingCharacters(in: .whitespaces) == subprotocol
-        }
-        return accepted ? .success(()) : .failure(Refusal(reason: "subprotocol not accepted"))
     }
 
     /// The offset of `\r\n\r\n` in `bytes`, if there.

@@ -182,3 +182,36 @@ struct PlanAndMessageTests {
         #expect(bad.detail.contains("1 stored that no station started"))
     }
 }
+
+@Suite("csms-load: WebSocket handshake")
+struct HandshakeTests {
+    @Test("the request offers the station's subprotocol, with Basic authentication when given")
+    func request() {
+        let key: [UInt8] = Array(0..<16)
+        let text = WebSocketHandshake.request(
+            host: "127.0.0.1", port: 9000, path: "/ocpp/load-1-000001", subprotocol: "ocpp1.6", key: key,
+            basicAuth: ("load-1-000001", "pw"))
+        let lines = text.components(separatedBy: "\r\n")
+        #expect(lines.first == "GET /ocpp/load-1-000001 HTTP/1.1")
+        #expect(lines.contains("Sec-WebSocket-Protocol: ocpp1.6"))
+        #expect(lines.contains("Sec-WebSocket-Key: AAECAwQFBgcICQoLDA0ODw=="))
+        #expect(lines.contains("Authorization: Basic bG9hZC0xLTAwMDAwMTpwdw=="))
+        #expect(text.hasSuffix("\r\n\r\n"))
+        let anonymous = WebSocketHandshake.request(
+            host: "h", port: 1, path: "/ocpp/x", subprotocol: "ocpp2.0.1", key: key)
+        #expect(!anonymous.contains("Authorization"))
+    }
+
+    @Test("only 101 with the offered subprotocol opens the session")
+    func answers() {
+        let accepted = "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nsec-websocket-protocol: ocpp2.0.1"
+        #expect(WebSocketHandshake.refusal(head: accepted, subprotocol: "ocpp2.0.1") == nil)
+        #expect(WebSocketHandshake.refusal(head: accepted, subprotocol: "ocpp1.6") == "subprotocol not accepted")
+        let bare = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket"
+        #expect(WebSocketHandshake.refusal(head: bare, subprotocol: "ocpp1.6") == "subprotocol not accepted")
+        #expect(
+            WebSocketHandshake.refusal(head: "HTTP/1.1 400 Bad Request", subprotocol: "ocpp1.6") == "handshake HTTP 400"
+        )
+        #expect(WebSocketHandshake.refusal(head: "garbage", subprotocol: "ocpp1.6") == "handshake HTTP 0")
+    }
+}
