@@ -14,6 +14,7 @@ struct RunOptions: Sendable {
     var apiPort: Int
     var apiToken: String?
     var progressSeconds: Double
+    var allRates: Bool
     var seed: UInt64
     var parameters: [String: String]
 }
@@ -107,6 +108,14 @@ struct Fleet {
             }
             report.phases.append(
                 PhaseReport(phase: phase, recorder: recorder, seconds: phase.durationSeconds, server: usage))
+            if plan.scenario == .telemetry, !options.allRates, KneeReport.find(report.phases)?.kneeRate != nil {
+                let skipped = plan.phases.drop { $0.name != phase.name }.dropFirst().map(\.name)
+                if !skipped.isEmpty {
+                    report.notes.append(
+                        "knee reached: skipped \(skipped.joined(separator: ", ")) (--all-rates runs them)")
+                }
+                break
+            }
         }
         if plan.scenario == .telemetry { report.knee = KneeReport.find(report.phases) }
 

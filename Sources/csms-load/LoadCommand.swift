@@ -97,6 +97,9 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Append the markdown table to this file.")
     var markdown: String?
 
+    @Flag(help: "telemetry: run every rate, also those above the knee (by default the run stops at the knee).")
+    var allRates = false
+
     @Option(help: "Seconds between progress lines on stderr (0: none).")
     var progress: Double = 1
 
@@ -160,7 +163,7 @@ struct LoadCommand: AsyncParsableCommand {
         let runOptions = RunOptions(
             label: label, targetURL: url, threads: threads, serverPid: serverPid, apiHost: api?.host ?? host,
             apiPort: api?.port ?? port, apiToken: apiToken ?? ProcessInfo.processInfo.environment["CSMS_API_TOKEN"],
-            progressSeconds: progress, seed: seed, parameters: parameters)
+            progressSeconds: progress, allRates: allRates, seed: seed, parameters: parameters)
         let report = try await Fleet(plan: plan, target: target, options: runOptions).run()
 
         print(report.text())
