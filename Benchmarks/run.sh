@@ -3,8 +3,9 @@
 #   builds release, starts each server under test (csms on SQLite, the csms-echo transport
 #   limit, the Python `ocpp` peer), pins it to CPU 0 and the load tool to CPU 1 (taskset, when
 #   there), runs `csms-load SCENARIO` against each in turn, stops it, and writes
-#   Benchmarks/results/DATE-SCENARIO-LABEL.json per server plus Benchmarks/results/DATE-SCENARIO.md
-#   (the markdown tables, the machine, the commit and the ratios between the servers).
+#   Benchmarks/results/DATE-SCENARIO-LABEL.json (and .server.log) per server plus
+#   Benchmarks/results/DATE-SCENARIO.md (the markdown tables, the machine, the commit and the
+#   ratios between the servers).
 #
 # Usage: Benchmarks/run.sh SCENARIO [--against csms,echo,python] [--no-build] [csms-load options...]
 #   SCENARIO     idle-hold | boot-storm | boot-storm-jittered | telemetry | sessions | commands | mixed | status-loop
@@ -96,7 +97,7 @@ wait_for_port_file() {
     local file="$1" i
     for i in $(seq 1 300); do
         if [[ -s "$file" ]]; then cat "$file"; return 0; fi
-        kill -0 "$SERVER_PID" 2>/dev/null || { echo "run.sh: the server exited; log:" >&2; cat "$WORK/server.log" >&2; return 1; }
+        kill -0 "$SERVER_PID" 2>/dev/null || { echo "run.sh: the server exited; log:" >&2; cat "$SERVER_LOG" >&2; return 1; }
         sleep 0.1
     done
     echo "run.sh: the server wrote no port file in 30 s" >&2
@@ -118,24 +119,25 @@ peer_python() {
 
 start_server() {
     local label="$1" port_file="$WORK/$1.port"
-    rm -f "$port_file" "$WORK/server.log"
+    SERVER_LOG="$RESULTS/$STAMP-$SCENARIO-$label.server.log"
+    rm -f "$port_file"
     case "$label" in
         csms)
             rm -rf "$WORK/csms-data"
             CSMS_API_TOKEN="$TOKEN" "${SERVER_CPU[@]}" "$BIN/csms" serve --host 127.0.0.1 --port 0 \
                 --port-file "$port_file" --database "sqlite:$WORK/csms-data/csms.sqlite" --security-profile 0 \
                 --unknown-charge-points accept --log-format json --log-level "${CSMS_BENCH_LOG_LEVEL:-notice}" \
-                --websocket-ping-interval 0 >"$WORK/server.log" 2>&1 &
+                --websocket-ping-interval 0 >"$SERVER_LOG" 2>&1 &
             ;;
         echo)
             "${SERVER_CPU[@]}" "$BIN/csms-echo" --host 127.0.0.1 --port 0 --port-file "$port_file" \
-                >"$WORK/server.log" 2>&1 &
+                >"$SERVER_LOG" 2>&1 &
             ;;
         python)
             local python
             python="$(peer_python)"
             "${SERVER_CPU[@]}" "$python" Benchmarks/peers/python_ocpp_csms.py --host 127.0.0.1 --port 0 \
-                --port-file "$port_file" --database "$WORK/peer.sqlite" >"$WORK/server.log" 2>&1 &
+                --port-file "$port_file" --database "$WORK/peer.sqlite" >"$SERVER_LOG" 2>&1 &
             ;;
         *) echo "run.sh: unknown server '$label' (csms, echo, python)" >&2; exit 2 ;;
     esac
@@ -194,7 +196,8 @@ for name, phase in rows:
         if phase is None:
             mine = base["setup"].get("secondsUntilAllAccepted")
             theirs = other["setup"].get("secondsUntilAllAccepted")
-            cells.append(f"time to all Accepted {mine} s vs {theirs} s")
+            fmt = lambda seconds: "-" if seconds is None else f"{seconds:.3f} s"
+            cells.append(f"time to all Accepted {fmt(mine)} vs {fmt(theirs)}")
             continue
         match = next((p for p in other["phases"] if p["name"] == name), None)
         if match and match["throughput"] > 0:

@@ -73,7 +73,8 @@ extension LoadReport {
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
         let setupErrors = setup.failures.values.reduce(0, +)
-        row("setup (\(setup.accepted)/\(setup.stations) Accepted)", nil, setup.actions.first, setupErrors, nil)
+        let setupUsage = phases.isEmpty ? server : nil  // a boot storm: the run is the setup
+        row("setup (\(setup.accepted)/\(setup.stations) Accepted)", nil, setup.actions.first, setupErrors, setupUsage)
         for phase in phases {
             row(phase.name, phase.offeredRate, phase.overall, phase.errors.values.reduce(0, +), phase.server ?? server)
         }
