@@ -212,6 +212,10 @@ for name, phase in rows:
             theirs = (match or {}).get("counters", {}).get("sessions completed", 0)
             ratios.append(f"{phase['counters']['sessions completed'] / theirs:.2f}" if theirs else "-")
         print(f"| {name}: sessions completed | " + " | ".join(ratios) + " |")
+if len(base["phases"]) > 1:
+    best = lambda report: max((p["throughput"] for p in report["phases"]), default=0)
+    cells = [f"{best(base) / best(other):.2f}" if best(other) else "-" for other in reports[1:]]
+    print("| highest answered/s of any phase | " + " | ".join(cells) + " |")
 print()
 PY
 fi
