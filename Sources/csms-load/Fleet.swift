@@ -63,11 +63,11 @@ struct Fleet {
         for driver in drivers { setupRecorder.merge(try await driver.loop.submit { driver.takeSetup() }.get()) }
         report.setup.stations = plan.stations
         report.setup.accepted = progress.booted
-        report.setup.seconds = Double(setupEnd - setupStart) / 1e9
+        report.setup.seconds = Double(max(setupEnd, setupStart) - setupStart) / 1e9
         report.setup.failures = setupRecorder.actions["setup"]?.errors ?? [:]
         let notReady = plan.stations - progress.ready - progress.failed
         if notReady > 0 { report.setup.failures["not ready in time", default: 0] += notReady }
-        if progress.booted == plan.stations {
+        if progress.booted == plan.stations, progress.booted > 0, progress.lastBootedAt >= setupStart {
             report.setup.secondsUntilAllAccepted = Double(progress.lastBootedAt - setupStart) / 1e9
         }
         report.setup.actions = ActionReport.list(

@@ -106,6 +106,13 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Seed of the jitter and workload choices.")
     var seed: UInt64 = 1
 
+    func validate() throws {
+        if let stations, stations < 1 { throw ValidationError("--stations must be at least 1") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if timeout <= 0 { throw ValidationError("--timeout must be positive") }
+        if let share201, !(0...1).contains(share201) { throw ValidationError("--share201 must be within 0...1") }
+    }
+
     func run() async throws {
         var options = ScenarioOptions()
         options.stations = stations

@@ -112,7 +112,8 @@ final class LoopDriver: @unchecked Sendable {
             case .closed: snapshot.closed += 1
             }
             if station.isBusy { snapshot.inFlight += 1 }
-            snapshot.queued += station.queued
+            // A closed station's queue is never sent: it does not hold up the drain.
+            if station.state != .closed && station.state != .failed { snapshot.queued += station.queued }
         }
         return snapshot
     }

@@ -59,7 +59,7 @@ final class Station: ChannelInboundHandler, @unchecked Sendable {
     private var seqNo = 0
     private var meterValuesLeft = 0
     private var energyWh = 0
-    /// The step of the current session to send next (sessions are closed loop per station).
+    /// MeterValues (2.0.1: TransactionEvent Updated) of the current session.
     private var sessionMeterValues = 10
 
     init(index: Int, id: String, version: StationProtocol, driver: LoopDriver) {
