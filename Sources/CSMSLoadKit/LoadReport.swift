@@ -123,6 +123,8 @@ public struct PhaseReport: Sendable, Codable, Equatable {
     public var actions: [ActionReport]
     /// The server's CPU and memory in this phase.
     public var server: ProcessUsage?
+    /// The load tool's own CPU and memory in this phase (near 100%: the tool is the limit).
+    public var client: ProcessUsage?
 
     /// The report of `phase` from its recorder.
     public init(phase: Phase, recorder: PhaseRecorder, seconds: Double, server: ProcessUsage?) {

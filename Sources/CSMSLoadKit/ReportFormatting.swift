@@ -28,6 +28,7 @@ extension LoadReport {
             if let server = phase.server {
                 head += ", server CPU \(Self.number(server.cpuPercent))% RSS \(Self.number(server.rssMiB)) MiB"
             }
+            if let client = phase.client { head += ", load tool CPU \(Self.number(client.cpuPercent))%" }
             lines.append(head)
             lines += Self.table(phase.actions).map { "  " + $0 }
         }
@@ -95,6 +96,11 @@ extension LoadReport {
         }
         for phase in phases where !phase.counters.isEmpty {
             facts.append("\(phase.name): \(Self.kinds(phase.counters))")
+        }
+        for phase in phases {
+            if let client = phase.client {
+                facts.append("\(phase.name): load tool CPU \(Self.number(client.cpuPercent))%")
+            }
         }
         for check in checks { facts.append("check \(check.name): \(check.status.rawValue) (\(check.detail))") }
         lines.append(facts.joined(separator: "; ") + ".")

@@ -91,8 +91,10 @@ struct Fleet {
             }
             try await sleep(until: windowStart, drivers: drivers, label: phase.name, since: start)
             let serverAtStart = options.serverPid.flatMap { ProcessSample.read(pid: $0) }
+            let clientAtStart = ProcessSample.read(pid: "self")
             try await sleep(until: windowEnd, drivers: drivers, label: phase.name, since: start)
             let serverAtEnd = options.serverPid.flatMap { ProcessSample.read(pid: $0) }
+            let clientAtEnd = ProcessSample.read(pid: "self")
             for driver in drivers { try await driver.loop.submit { driver.stopGenerating() }.get() }
             let apiRecorder = await apiTask.value
             // Let what was sent in the window be answered (or time out).
@@ -106,8 +108,12 @@ struct Fleet {
                 usage = ProcessUsage(
                     from: serverAtStart, to: serverAtEnd, seconds: phase.durationSeconds, baseline: serverBaseline)
             }
-            report.phases.append(
-                PhaseReport(phase: phase, recorder: recorder, seconds: phase.durationSeconds, server: usage))
+            var phaseReport = PhaseReport(
+                phase: phase, recorder: recorder, seconds: phase.durationSeconds, server: usage)
+            if let clientAtStart, let clientAtEnd {
+                phaseReport.client = ProcessUsage(from: clientAtStart, to: clientAtEnd, seconds: phase.durationSeconds)
+            }
+            report.phases.append(phaseReport)
             if plan.scenario == .telemetry, !options.allRates, KneeReport.find(report.phases)?.kneeRate != nil {
                 let skipped = plan.phases.drop { $0.name != phase.name }.dropFirst().map(\.name)
                 if !skipped.isEmpty {
