@@ -215,3 +215,45 @@ for target in package.targets where ["CSMSServer", "CSMSServerTests"].contains(t
         ]
     }
 }
+
+// Load testing (issue #10): the pure parts of the fleet simulator (CSMSLoadKit), the `csms-load`
+// tool on swift-nio (one channel handler per station, no task per connection), and `csms-echo`,
+// the transport limit: the same WebSocket stack as the server, answering every CALL with `{}`.
+package.dependencies += [
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+]
+package.targets += [
+    .target(
+        name: "CSMSLoadKit",
+        dependencies: ["OCPP", "OCPP16", "OCPP201", .product(name: "Histogram", package: "hdrhistogram-swift")],
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "csms-load",
+        dependencies: [
+            "CSMSLoadKit", "OCPP", "OCPP16", "OCPP201",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "csms-echo",
+        dependencies: [
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "CSMSLoadTests",
+        dependencies: ["CSMSLoadKit", "OCPP", .product(name: "Histogram", package: "hdrhistogram-swift")],
+        swiftSettings: swiftSettings
+    ),
+]

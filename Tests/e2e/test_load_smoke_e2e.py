@@ -1,0 +1,103 @@
+"""Smoke test of the load tool (issue #10): `csms-load` drives a live `csms` and the
+`csms-echo` transport limit for about two seconds each with a handful of stations.
+
+It checks that the tool, the scenario presets and the JSON report work end to end, not
+speed: boot-storm (5 stations, every boot Accepted) and status-loop (StatusNotification in
+a closed loop, answered without errors, and the stations visible in the operator API).
+Every run is bounded by the tool's own options and by a subprocess timeout.
+"""
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from test_csms_e2e import API_TOKEN, csms_binary, server  # noqa: F401 (server is a fixture)
+
+
+def tool(name: str) -> Path:
+    binary = csms_binary().parent / name
+    if not binary.exists():
+        pytest.fail(f"{binary} does not exist: run `swift build` first")
+    return binary
+
+
+def run_load(tmp_path: Path, scenario: str, url: str, *options: str, label: str = "csms", pid=None) -> dict:
+    report = tmp_path / f"{scenario}-{label}.json"
+    command = [
+        str(tool("csms-load")), scenario, "--url", url, "--label", label, "--json", str(report),
+        "--progress", "0", "--timeout", "5", *options,
+    ]
+    if pid is not None:
+        command += ["--server-pid", str(pid)]
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=60, env={"CSMS_API_TOKEN": API_TOKEN, "PATH": "/usr/bin:/bin"}
+    )
+    assert result.returncode == 0, f"csms-load {scenario} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+    return json.loads(report.read_text())
+
+
+def actions(report_part: dict) -> dict:
+    return {action["action"]: action for action in report_part["actions"]}
+
+
+def test_boot_storm_and_status_loop_against_csms(server, tmp_path):
+    url = f"ws://127.0.0.1:{server.port}/ocpp"
+    boot = run_load(
+        tmp_path, "boot-storm", url, "--stations", "5", "--duration", "10", "--id-prefix", "smoke-boot",
+        "--share201", "0.4", pid=server.process.pid,
+    )
+    assert boot["setup"]["stations"] == 5
+    assert boot["setup"]["accepted"] == 5, boot["setup"]
+    assert boot["setup"]["failures"] == {}
+    assert boot["setup"]["secondsUntilAllAccepted"] < 10
+    setup = actions(boot["setup"])
+    assert setup["BootNotification"]["count"] == 5
+    assert setup["connect"]["count"] == 5
+    assert setup["StatusNotification"]["count"] == 10  # two connectors each
+    assert boot["server"]["rssMiB"] > 0  # read from /proc with --server-pid
+
+    loop = run_load(
+        tmp_path, "status-loop", url, "--stations", "5", "--warmup", "0.5", "--duration", "1.5",
+        "--id-prefix", "smoke-loop",
+    )
+    assert loop["setup"]["accepted"] == 5
+    (phase,) = loop["phases"]
+    status = actions(phase)["StatusNotification"]
+    assert status["count"] > 5 and status["errors"] == {}
+    assert phase["errors"] == {}
+    assert 0 < status["p50"] <= status["p99"] <= status["max"]
+
+    status_code, listing = server.api("/api/v1/charge-points")
+    assert status_code == 200
+    ids = {item["id"] for item in listing["items"]}
+    assert {f"smoke-loop-00000{i}" for i in range(5)} <= ids
+    assert {f"smoke-boot-00000{i}" for i in range(5)} <= ids
+
+
+def test_status_loop_against_the_echo_server(tmp_path):
+    port_file = tmp_path / "echo.port"
+    echo = subprocess.Popen(
+        [str(tool("csms-echo")), "--port", "0", "--port-file", str(port_file)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not (port_file.exists() and port_file.read_text().strip()):
+            assert echo.poll() is None, "csms-echo exited"
+            assert time.monotonic() < deadline, "csms-echo wrote no port file"
+            time.sleep(0.05)
+        url = f"ws://127.0.0.1:{port_file.read_text().strip()}/ocpp"
+        report = run_load(
+            tmp_path, "status-loop", url, "--stations", "3", "--warmup", "0.2", "--duration", "1",
+            "--lenient-answers", label="echo",
+        )
+        assert report["setup"]["accepted"] == 3
+        (phase,) = report["phases"]
+        assert actions(phase)["StatusNotification"]["count"] > 3
+        assert phase["errors"] == {}
+    finally:
+        echo.terminate()
+        echo.wait(timeout=10)
