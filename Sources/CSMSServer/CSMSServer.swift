@@ -108,6 +108,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
         ConfigurationRoutes(store: store, registry: registry, engine: commands, clock: clock).add(to: api)
         ReportRoutes(store: store).add(to: api)
         TransactionRoutes(store: store).add(to: api)
+        RemoteStartRoutes(store: store, registry: registry, engine: commands).add(to: api)
         return router
     }
 

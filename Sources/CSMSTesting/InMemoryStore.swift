@@ -165,6 +165,7 @@ struct MemoryState {
     var nextMessageLogId: Int64 = 1
     var commandState = CommandMemoryState()
     var transactions = TransactionMemory()
+    var nextRemoteStartId = 1
 
     mutating func apply(_ write: StoreWrite) throws(StoreError) {
         switch write {

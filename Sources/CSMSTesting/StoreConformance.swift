@@ -84,6 +84,9 @@ public enum StoreConformance {
         Check("activeTransactionCountByToken", activeTransactionCountByToken),
         Check("concurrentEventsForOneTransactionSerialized", concurrentEventsForOneTransactionSerialized),
         Check("transactionChangesBumpStateVersion", transactionChangesBumpStateVersion),
+        Check("reservedRemoteStartIdsNeverRepeat", reservedRemoteStartIdsNeverRepeat),
+        Check("transactionFoundByRemoteStartId", transactionFoundByRemoteStartId),
+        Check("firstTransaction16AfterTime", firstTransaction16AfterTime),
     ]
 
     /// Runs every check in order, each on a new store.
