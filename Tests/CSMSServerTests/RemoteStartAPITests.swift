@@ -255,4 +255,15 @@ struct RemoteStartAPITests {
             #expect(try CommandAPITests.json(failedResponse)["error"]?["code"] == "NotSupported")
         }
     }
+
+    @Test("the OpenAPI document describes remote start and stop")
+    func openAPI() async throws {
+        try await LiveServer.with { server in
+            let document = try CommandAPITests.json(try await server.api("GET", "/api/v1/openapi.json", token: ""))
+            for path in ["/api/v1/charge-points/{id}/remote-start", "/api/v1/charge-points/{id}/remote-stop"] {
+                #expect(document["paths"]?[path]?["post"] != nil, "\(path)")
+            }
+            #expect(document["components"]?["schemas"]?["RemoteStartAnswer"] != nil)
+        }
+    }
 }
