@@ -21,6 +21,12 @@ struct RemoteStartAPITests {
     ) async throws {
         try await LiveServer.with(realProcessor: ProcessorConfiguration()) { server in
             try await CommandAPITests.withStation(server, id, subprotocol: subprotocol) { station in
+                let boot: JSONValue =
+                    subprotocol == "ocpp1.6"
+                    ? ["chargePointVendor": "Swift", "chargePointModel": "Test"]
+                    : ["chargingStation": ["model": "Test", "vendorName": "Swift"], "reason": "PowerUp"]
+                let answer = try await call(&station, "boot", "BootNotification", boot)
+                #expect(answer["status"] == "Accepted")
                 try await body(server, &station)
             }
         }
