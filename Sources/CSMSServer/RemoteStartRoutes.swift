@@ -73,8 +73,9 @@ struct RemoteStartRoutes: Sendable {
             answer["waiting"] = "timeout"
             return JSONResponse.make(.object(answer), status: .accepted)
         }
+        let anomalies = try await store.transactionAnomalies(chargePointId: id, transactionId: found.transactionId)
         answer["transactionId"] = .string(found.transactionId)
-        answer["transaction"] = .object(TransactionView.item(found, anomalies: []))
+        answer["transaction"] = .object(TransactionView.item(found, anomalies: anomalies))
         return JSONResponse.make(.object(answer))
     }
 
@@ -113,8 +114,8 @@ struct RemoteStartRoutes: Sendable {
     }
 
     /// Asks `lookup` at once and then every `pollInterval` until it finds something or
-    /// `seconds` have passed (one last look at the deadline). Throws when the request is
-    /// cancelled (the client went away).
+    /// `seconds` have passed (one last look at the deadline). Throws `CancellationError` when
+    /// the request's task is cancelled (server shutdown).
     private func poll(
         seconds: Int, _ lookup: () async throws(StoreError) -> Transaction?
     ) async throws -> Transaction? {

@@ -148,9 +148,11 @@ struct RemoteStartAPITests {
         }
     }
 
-    @Test("2.0.1: accepted, TransactionEvent with the remoteStartId -> 200 with its id; stop waits for Ended")
-    func accepted201() async throws {
-        try await Self.withStation("CP-RS2", subprotocol: "ocpp2.0.1") { server, station in
+    @Test(
+        "2.0.1 / 2.1: accepted, TransactionEvent with the remoteStartId -> 200 with its id; stop waits for Ended",
+        arguments: ["ocpp2.0.1", "ocpp2.1"])
+    func accepted2x(subprotocol: String) async throws {
+        try await Self.withStation("CP-RS2", subprotocol: subprotocol) { server, station in
             async let answer = server.api(
                 "POST", "/api/v1/charge-points/CP-RS2/remote-start",
                 body: #"{"evseId": 1, "idToken": "TOKEN-1", "waitForTransaction": 20}"#)
