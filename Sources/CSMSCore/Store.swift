@@ -133,7 +133,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 /// `stateVersion` and sets its `updatedAt` to the write's time; a `limit` of zero or less
 /// lists nothing.
 public protocol CSMSStore: Sendable, MessageLogStoreReading, CommandStoreReading, TransactionStoreReading,
-    IdTokenStoreReading, SecurityStoreReading
+    IdTokenStoreReading, SecurityStoreReading, RemoteStartStoreReading
 {
     /// Applies `writes` atomically and durably, in order.
     func commit(_ writes: [StoreWrite]) async throws(StoreError)

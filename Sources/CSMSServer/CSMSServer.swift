@@ -154,6 +154,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
         IdTokenRoutes(store: store, clock: clock).add(to: api)
         SecurityRoutes(store: store, clock: clock, configuredProfile: configuration.securityProfile.rawValue).add(
             to: api)
+        RemoteStartRoutes(store: store, registry: registry, engine: commands).add(to: api)
         return router
     }
 

@@ -171,6 +171,7 @@ struct MemoryState {
     var transactions = TransactionMemory()
     var idTokenState = IdTokenMemoryState()
     var security = MemorySecurityState()
+    var nextRemoteStartId = 1
 
     mutating func apply(_ write: StoreWrite) throws(StoreError) {
         switch write {

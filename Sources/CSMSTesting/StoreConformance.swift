@@ -92,6 +92,9 @@ public enum StoreConformance {
         Check("stationCertificatesByExpiry", stationCertificatesByExpiry),
         Check("apiTokensPutReplaceDelete", apiTokensPutReplaceDelete),
         Check("securityWritesRollBackWithFailedCommit", securityWritesRollBackWithFailedCommit),
+        Check("reservedRemoteStartIdsNeverRepeat", reservedRemoteStartIdsNeverRepeat),
+        Check("transactionFoundByRemoteStartId", transactionFoundByRemoteStartId),
+        Check("firstTransaction16AfterTime", firstTransaction16AfterTime),
     ]
 
     /// Runs every check in order, each on a new store.

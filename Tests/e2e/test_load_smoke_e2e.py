@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from test_csms_e2e import API_TOKEN, csms_binary, server  # noqa: F401 (server is a fixture)
+from test_csms_e2e import API_TOKEN, Server, csms_binary
 
 
 def tool(name: str) -> Path:
@@ -43,7 +43,18 @@ def actions(report_part: dict) -> dict:
     return {action["action"]: action for action in report_part["actions"]}
 
 
-def test_boot_storm_and_status_loop_against_csms(server, tmp_path):
+@pytest.fixture
+def unlimited_server(tmp_path):
+    """A csms without per-station rate limits: a closed loop sends as fast as answers come,
+    which the default limits (docs/processor.md, "Rate limiting") would refuse."""
+    srv = Server(tmp_path, tmp_path / "data" / "csms.sqlite", extra_args=("--set", "rateLimit.rate=0"))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def test_boot_storm_and_status_loop_against_csms(unlimited_server, tmp_path):
+    server = unlimited_server
     url = f"ws://127.0.0.1:{server.port}/ocpp"
     boot = run_load(
         tmp_path, "boot-storm", url, "--stations", "5", "--duration", "10", "--id-prefix", "smoke-boot",
