@@ -220,7 +220,7 @@ for target in package.targets where ["CSMSServer", "CSMSServerTests"].contains(t
 // tool on swift-nio (one channel handler per station, no task per connection), and `csms-echo`,
 // the transport limit: the same WebSocket stack as the server, answering every CALL with `{}`.
 package.dependencies += [
-    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0")
 ]
 package.targets += [
     .target(

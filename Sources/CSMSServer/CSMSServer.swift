@@ -155,6 +155,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
         SecurityRoutes(store: store, clock: clock, configuredProfile: configuration.securityProfile.rawValue).add(
             to: api)
         RemoteStartRoutes(store: store, registry: registry, engine: commands).add(to: api)
+        LocalListSyncRoutes(store: store, registry: registry, engine: commands, clock: clock).add(to: api)
         return router
     }
 
