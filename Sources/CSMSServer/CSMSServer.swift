@@ -105,6 +105,9 @@ public struct CSMSServer: Service, CustomStringConvertible {
         services.append(
             CertificateExpiryMonitor(store: store, clock: clock, metrics: securityMetrics, logger: logger))
         services.append(
+            CertificateDeliveryService(
+                store: store, registry: registry, engine: commands, clock: clock, logger: logger))
+        services.append(
             ConnectionDrainer(registry: registry, gracePeriod: configuration.shutdownGracePeriod, logger: logger))
         // Graceful shutdown runs in reverse order: the drainer closes the stations first.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
