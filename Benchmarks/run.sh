@@ -56,11 +56,17 @@ if (($(ulimit -n) < 65536)); then
 fi
 
 CONFIGURATION="${CSMS_BENCH_CONFIGURATION:-release}"
+# CSMS_BENCH_SCRATCH: a build folder of its own (e.g. .build-release), so that a benchmark
+# build does not lock the debug build folder.
+SCRATCH_ARGS=()
+[[ -n "${CSMS_BENCH_SCRATCH:-}" ]] && SCRATCH_ARGS=(--scratch-path "$CSMS_BENCH_SCRATCH")
 if ((BUILD)); then
-    echo "==> swift build -c $CONFIGURATION"
-    swift build -c "$CONFIGURATION"
+    echo "==> swift build -c $CONFIGURATION ${SCRATCH_ARGS[*]}"
+    swift build -c "$CONFIGURATION" "${SCRATCH_ARGS[@]}" --product csms
+    swift build -c "$CONFIGURATION" "${SCRATCH_ARGS[@]}" --product csms-load
+    swift build -c "$CONFIGURATION" "${SCRATCH_ARGS[@]}" --product csms-echo
 fi
-BIN="$(swift build -c "$CONFIGURATION" --show-bin-path)"
+BIN="$(swift build -c "$CONFIGURATION" "${SCRATCH_ARGS[@]}" --show-bin-path)"
 for tool in csms csms-load csms-echo; do
     [[ -x "$BIN/$tool" ]] || { echo "run.sh: $BIN/$tool is missing (run without --no-build)" >&2; exit 1; }
 done
