@@ -7,99 +7,18 @@ import Synchronization
 
 /// The project's `InMemoryStore` with a switch that makes it unreachable (readiness and
 /// error-mapping tests): while off, every call fails with `StoreError.unavailable`.
-final class TestStore: CSMSStore {
-    let store = InMemoryStore()
+final class TestStore: ForwardingStore, @unchecked Sendable {
     private let reachable = Mutex(true)
+
+    init() { super.init(base: InMemoryStore()) }
 
     func setReachable(_ value: Bool) { reachable.withLock { $0 = value } }
 
-    func check() throws(StoreError) {
+    override func checkRead() throws(StoreError) {
         if !reachable.withLock({ $0 }) { throw StoreError(.unavailable, "test store switched off") }
     }
 
-    func commit(_ writes: [StoreWrite]) async throws(StoreError) {
-        try check()
-        try await store.commit(writes)
-    }
-
-    func chargePoint(_ id: ChargePointID) async throws(StoreError) -> ChargePoint? {
-        try check()
-        return try await store.chargePoint(id)
-    }
-
-    func chargePoints(after: ChargePointID?, limit: Int) async throws(StoreError) -> [ChargePoint] {
-        try check()
-        return try await store.chargePoints(after: after, limit: limit)
-    }
-
-    func connectorStatuses(of id: ChargePointID) async throws(StoreError) -> [ConnectorStatus] {
-        try check()
-        return try await store.connectorStatuses(of: id)
-    }
-
-    func statusHistory(of id: ChargePointID, limit: Int) async throws(StoreError) -> [ConnectorStatus] {
-        try check()
-        return try await store.statusHistory(of: id, limit: limit)
-    }
-
-    func storedResponse(chargePointId: ChargePointID, messageId: String) async throws(StoreError) -> StoredResponse? {
-        try check()
-        return try await store.storedResponse(chargePointId: chargePointId, messageId: messageId)
-    }
-
-    func pruneStoredResponses(olderThan date: Date) async throws(StoreError) -> Int {
-        try check()
-        return try await store.pruneStoredResponses(olderThan: date)
-    }
-
-    func securityProfile(of id: ChargePointID) async throws(StoreError) -> Int? {
-        try check()
-        return try await store.securityProfile(of: id)
-    }
-
-    func securityEvents(chargePointId: ChargePointID?, after: Int64?, limit: Int) async throws(StoreError)
-        -> [SecurityEvent]
-    {
-        try check()
-        return try await store.securityEvents(chargePointId: chargePointId, after: after, limit: limit)
-    }
-
-    func stationCertificates(of id: ChargePointID?) async throws(StoreError) -> [StationCertificate] {
-        try check()
-        return try await store.stationCertificates(of: id)
-    }
-
-    func apiTokens() async throws(StoreError) -> [APITokenRecord] {
-        try check()
-        return try await store.apiTokens()
-    }
-
-    func deadLetters(chargePointId: ChargePointID?, after: Int64?, limit: Int) async throws(StoreError) -> [DeadLetter]
-    {
-        try check()
-        return try await store.deadLetters(chargePointId: chargePointId, after: after, limit: limit)
-    }
-
-    func messageLog(chargePointId: ChargePointID, action: String?, after: Int64?, limit: Int)
-        async throws(StoreError) -> [MessageLogEntry]
-    {
-        try check()
-        return try await store.messageLog(chargePointId: chargePointId, action: action, after: after, limit: limit)
-    }
-
-    func pruneMessageLog(olderThan date: Date, maxPerStation: Int) async throws(StoreError) -> Int {
-        try await store.pruneMessageLog(olderThan: date, maxPerStation: maxPerStation)
-    }
-
-    func deadLetter(id: Int64) async throws(StoreError) -> DeadLetter? {
-        try check()
-        return try await store.deadLetter(id: id)
-    }
-
-    func isReachable() async -> Bool {
-        guard reachable.withLock({ $0 }) else { return false }
-        return await store.isReachable()
-    }
+    override func checkCommit(_ writes: [StoreWrite]) throws(StoreError) { try checkRead() }
 }
 
 /// A processor double: answers every CALL with `[3, id, {"echo": action, "n": index}]`,
