@@ -33,10 +33,7 @@ struct APITokensCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await reportingFailures {
-                let configuration = try await settings.load()
-                _ = bootstrapLogging(configuration, toStandardError: true)
-                let store = try Runtime.openStore(configuration.database)
+            try await settings.withStore { configuration, store in
                 let (token, record) = APIToken.generate(name: name, scope: APITokenRecord.Scope(rawValue: scope)!)
                 do {
                     try await store.commit([.putAPIToken(record)])
@@ -55,10 +52,7 @@ struct APITokensCommand: AsyncParsableCommand {
         @OptionGroup var settings: SettingOptions
 
         func run() async throws {
-            try await reportingFailures {
-                let configuration = try await settings.load()
-                _ = bootstrapLogging(configuration, toStandardError: true)
-                let store = try Runtime.openStore(configuration.database)
+            try await settings.withStore { configuration, store in
                 let records: [APITokenRecord]
                 do {
                     records = try await store.apiTokens()
@@ -82,10 +76,7 @@ struct APITokensCommand: AsyncParsableCommand {
         @OptionGroup var settings: SettingOptions
 
         func run() async throws {
-            try await reportingFailures {
-                let configuration = try await settings.load()
-                _ = bootstrapLogging(configuration, toStandardError: true)
-                let store = try Runtime.openStore(configuration.database)
+            try await settings.withStore { configuration, store in
                 do {
                     try await store.commit([.deleteAPIToken(name: name)])
                 } catch {

@@ -77,10 +77,7 @@ struct ChargePointsCommand: AsyncParsableCommand {
         @OptionGroup var settings: SettingOptions
 
         func run() async throws {
-            try await reportingFailures {
-                let configuration = try await settings.load()
-                _ = bootstrapLogging(configuration, toStandardError: true)
-                let store = try Runtime.openStore(configuration.database)
+            try await settings.withStore { configuration, store in
                 var rows: [ChargePoint] = []
                 do {
                     var after: ChargePointID?

@@ -32,10 +32,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await reportingFailures {
-                let configuration = try await settings.load()
-                _ = bootstrapLogging(configuration, toStandardError: true)
-                let store = try Runtime.openStore(configuration.database)
+            try await settings.withStore { configuration, store in
                 var letters: [DeadLetter] = []
                 do {
                     var after: Int64?
@@ -77,10 +74,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @OptionGroup var settings: SettingOptions
 
         func run() async throws {
-            try await reportingFailures {
-                let configuration = try await settings.load()
-                _ = bootstrapLogging(configuration, toStandardError: true)
-                let store = try Runtime.openStore(configuration.database)
+            try await settings.withStore { configuration, store in
                 print(DeadLetterView.json(try await DeadLettersCommand.letter(id, in: store)).jsonText)
             }
         }
@@ -126,10 +120,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @OptionGroup var settings: SettingOptions
 
         func run() async throws {
-            try await reportingFailures {
-                let configuration = try await settings.load()
-                _ = bootstrapLogging(configuration, toStandardError: true)
-                let store = try Runtime.openStore(configuration.database)
+            try await settings.withStore { configuration, store in
                 _ = try await DeadLettersCommand.letter(id, in: store)
                 do {
                     try await store.commit([.deleteDeadLetter(id: id)])

@@ -37,10 +37,7 @@ struct MessagesCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await reportingFailures {
-                let configuration = try await settings.load()
-                _ = bootstrapLogging(configuration, toStandardError: true)
-                let store = try Runtime.openStore(configuration.database)
+            try await settings.withStore { configuration, store in
                 let station = ChargePointID(id)!
                 var last: Int64?
                 var newest: [MessageLogEntry] = []

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSMSCore
 import CSMSServer
 import Configuration
 
@@ -169,6 +170,19 @@ struct SettingOptions: ParsableArguments {
             return try ServerConfiguration(reader: reader)
         } catch {
             throw Failure.configuration(error.message)
+        }
+    }
+}
+
+extension SettingOptions {
+    /// What every database command does first: loads the settings, logs to standard error,
+    /// opens (and migrates) the configured store, then runs `body`; a `Failure` becomes its
+    /// message and exit status.
+    func withStore(_ body: (ServerConfiguration, any CSMSStore) async throws -> Void) async throws {
+        try await reportingFailures {
+            let configuration = try await load()
+            _ = bootstrapLogging(configuration, toStandardError: true)
+            try await body(configuration, try Runtime.openStore(configuration.database))
         }
     }
 }
