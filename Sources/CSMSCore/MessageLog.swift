@@ -33,11 +33,14 @@ public struct MessageLogEntry: Sendable, Equatable {
     public var processingMicros: Int?
     /// The frame itself, when the log keeps payloads (`MessageLogMode.full`).
     public var payload: String?
+    /// For a CALLERROR / CALLRESULTERROR: its error code.
+    public var errorCode: String?
 
     /// An entry.
     public init(
         id: Int64? = nil, chargePointId: ChargePointID, at: Date, direction: Direction, messageType: Int,
-        action: String?, messageId: String, size: Int, processingMicros: Int? = nil, payload: String? = nil
+        action: String?, messageId: String, size: Int, processingMicros: Int? = nil, payload: String? = nil,
+        errorCode: String? = nil
     ) {
         self.id = id
         self.chargePointId = chargePointId
@@ -49,6 +52,7 @@ public struct MessageLogEntry: Sendable, Equatable {
         self.size = size
         self.processingMicros = processingMicros
         self.payload = payload
+        self.errorCode = errorCode
     }
 }
 

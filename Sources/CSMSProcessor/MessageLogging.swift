@@ -26,12 +26,16 @@ enum MessageLogging {
         case .reply(let bytes), .replyAndClose(let bytes, _): reply = bytes
         case .outboundReply, .none: return
         }
+        var errorCode: String?
+        if case .callError(let error)? = try? RPCFrame.decode(reply, version: session.version) {
+            errorCode = error.code.rawValue
+        }
         let micros = Int(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
         recorder.record(
             MessageLogEntry(
                 chargePointId: session.chargePointId, at: receivedAt.addingTimeInterval(Double(micros) / 1e6),
-                direction: .outbound, messageType: reply.starts(with: Array("[3".utf8)) ? 3 : 4, action: action,
+                direction: .outbound, messageType: errorCode == nil ? 3 : 4, action: action,
                 messageId: messageId, size: reply.count, processingMicros: micros,
-                payload: keepsPayload ? String(decoding: reply, as: UTF8.self) : nil))
+                payload: keepsPayload ? String(decoding: reply, as: UTF8.self) : nil, errorCode: errorCode))
     }
 }

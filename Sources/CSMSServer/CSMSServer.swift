@@ -150,6 +150,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
         ChargePointRoutes(store: store, registry: registry, clock: clock).add(to: api)
         DeadLetterRoutes(store: store, processor: processor).add(to: api)
         MessageLogRoutes(store: store).add(to: api)
+        StationStatsRoutes(store: store, clock: clock).add(to: api)
         CommandRoutes(store: store, registry: registry, engine: commands).add(to: api)
         ConfigurationRoutes(store: store, registry: registry, engine: commands, clock: clock).add(to: api)
         ReportRoutes(store: store).add(to: api)

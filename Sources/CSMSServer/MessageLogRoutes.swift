@@ -36,7 +36,7 @@ struct MessageLogRoutes: Sendable {
 /// The JSON form of a message log entry, shared by the API and the CLI.
 public enum MessageLogView {
     /// An entry as JSON: `{"id", "at", "direction", "messageType", "action", "messageId", "size",
-    /// "processingMicros", "payload"}` (`null` where absent).
+    /// "processingMicros", "payload", "errorCode"}` (`null` where absent).
     public static func json(_ entry: MessageLogEntry) -> JSONValue {
         var o = JSONObject()
         o["id"] = entry.id.map { .number(JSONNumber(Int($0))) } ?? .null
@@ -48,6 +48,7 @@ public enum MessageLogView {
         o["size"] = .number(JSONNumber(entry.size))
         o["processingMicros"] = entry.processingMicros.map { .number(JSONNumber($0)) } ?? .null
         o["payload"] = ChargePointView.text(entry.payload)
+        o["errorCode"] = ChargePointView.text(entry.errorCode)
         return .object(o)
     }
 }

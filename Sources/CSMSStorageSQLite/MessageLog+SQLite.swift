@@ -19,7 +19,8 @@ extension SQLiteSchema {
                         message_id TEXT NOT NULL,
                         size INTEGER NOT NULL,
                         processing_micros INTEGER,
-                        payload TEXT
+                        payload TEXT,
+                        error_code TEXT
                     ) STRICT;
                     CREATE INDEX message_log_by_station ON message_log(charge_point_id, id);
                     CREATE INDEX message_log_by_age ON message_log(at);
@@ -34,13 +35,14 @@ extension StoreWrite {
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO message_log
-                    (charge_point_id, at, direction, message_type, action, message_id, size, processing_micros, payload)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    (charge_point_id, at, direction, message_type, action, message_id, size, processing_micros, payload,
+                     error_code)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         for entry in entries {
             try statement.execute(arguments: [
                 entry.chargePointId.rawValue, entry.at.unixMilliseconds, entry.direction.rawValue, entry.messageType,
-                entry.action, entry.messageId, entry.size, entry.processingMicros, entry.payload,
+                entry.action, entry.messageId, entry.size, entry.processingMicros, entry.payload, entry.errorCode,
             ])
         }
     }
