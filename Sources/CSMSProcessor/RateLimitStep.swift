@@ -1,4 +1,4 @@
-public import CSMSCore
+import CSMSCore
 import Foundation
 import Logging
 import OCPP

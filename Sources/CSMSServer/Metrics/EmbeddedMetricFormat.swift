@@ -241,7 +241,7 @@ public struct EMFEmitter: Service, CustomStringConvertible {
         case .file(let path):
             do {
                 if !FileManager.default.fileExists(atPath: path) {
-                    FileManager.default.createFile(atPath: path, contents: nil)
+                    _ = FileManager.default.createFile(atPath: path, contents: nil)
                 }
                 let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
                 defer { try? handle.close() }

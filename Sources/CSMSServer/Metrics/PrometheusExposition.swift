@@ -1,4 +1,4 @@
-public import CoreMetrics
+import CoreMetrics
 import Foundation
 import Hummingbird
 public import Prometheus
@@ -61,9 +61,17 @@ struct ProcessMetrics: Sendable {
     private let fds: Prometheus.Gauge
 
     init(registry: PrometheusCollectorRegistry) {
-        rss = registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident set size in bytes.")
-        cpu = registry.makeGauge(name: "process_cpu_seconds_total", help: "User and system CPU time in seconds.")
-        fds = registry.makeGauge(name: "process_open_fds", help: "Open file descriptors.")
+        rss = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "process", metricName: "resident_memory", unitName: "bytes",
+                helpText: "Resident set size in bytes."))
+        cpu = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "process", metricName: "cpu_seconds", unitName: "total",
+                helpText: "User and system CPU time in seconds."))
+        fds = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "process", metricName: "open", unitName: "fds", helpText: "Open file descriptors."))
     }
 
     func update() {
