@@ -67,6 +67,8 @@ public enum StoreWrite: Sendable, Equatable {
     case saveConfigurationValues([ConfigurationValue])
     /// A transaction event or meter values, applied with `TransactionLedger` (docs/transactions.md).
     case transaction(TransactionWrite)
+    /// Appends a connected/offline transition to the availability history (id assigned by the store).
+    case recordAvailability(AvailabilityEvent)
 }
 
 /// A storage failure, with a code the server maps to OCPP errors and HTTP statuses in one place.
@@ -113,7 +115,9 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 /// `recordConnectorStatus` that changes the current status adds one to the charge point's
 /// `stateVersion` and sets its `updatedAt` to the write's time; a `limit` of zero or less
 /// lists nothing.
-public protocol CSMSStore: Sendable, MessageLogStoreReading, CommandStoreReading, TransactionStoreReading {
+public protocol CSMSStore: Sendable, MessageLogStoreReading, CommandStoreReading, TransactionStoreReading,
+    AvailabilityStoreReading
+{
     /// Applies `writes` atomically and durably, in order.
     func commit(_ writes: [StoreWrite]) async throws(StoreError)
 

@@ -73,6 +73,9 @@ struct CallOutcome: Sendable {
     /// Set when the connection must be closed (policy violation) after the answer is sent:
     /// the reason, for the close frame and the log.
     var closeConnection: String? = nil
+    /// Set when nothing of the message could be stored, not even its dead letter (the spill
+    /// replay then keeps the message in the spill file).
+    var nothingStored = false
 
     /// A CALLERROR with no writes.
     static func error(_ code: OCPPErrorCode, _ description: String, messageId: String) -> CallOutcome {

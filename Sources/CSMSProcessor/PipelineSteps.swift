@@ -83,8 +83,13 @@ struct CommitStep: CallStep {
             try await store.commit(internalFailure.writes)
         } catch {
             call.logger.critical(
-                "dead letter could not be stored; the message is lost",
+                call.maySpill
+                    ? "dead letter could not be stored; the message is lost"
+                    : "dead letter could not be stored; the message stays where it came from",
                 metadata: ["error": "\(error)", "raw_frame_bytes": "\(call.rawFrame.count)"])
+            var outcome = CallOutcome(answer: internalFailure.answer, writes: [])
+            outcome.nothingStored = true
+            return outcome
         }
         return CallOutcome(answer: internalFailure.answer, writes: [])
     }

@@ -72,13 +72,14 @@ public struct CSMSServer: Service, CustomStringConvertible {
             onServerRunning: { channel in await listening(on: channel.localAddress?.port ?? configuration.port) },
             logger: logger)
         let drainer = ConnectionDrainer(
-            registry: registry, gracePeriod: configuration.shutdownGracePeriod, logger: logger)
+            registry: registry, gracePeriod: configuration.shutdownGracePeriod, logger: logger, commands: commands)
+        let liveness = makeLivenessMonitor()
         let spill = SpillReplayService(processor: processor, interval: .seconds(1))
         let timeouts = CommandTimeoutService(engine: commands, tick: .milliseconds(50))
         // Graceful shutdown runs in reverse order: the drainer closes the stations first.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [spill, timeouts, application, drainer], logger: logger))
+                services: [spill, timeouts, liveness, application, drainer], logger: logger))
         try await group.run()
     }
 
@@ -108,6 +109,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
         ConfigurationRoutes(store: store, registry: registry, engine: commands, clock: clock).add(to: api)
         ReportRoutes(store: store).add(to: api)
         TransactionRoutes(store: store).add(to: api)
+        AvailabilityRoutes(store: store).add(to: api)
         return router
     }
 
@@ -119,7 +121,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
         let webSocket = WebSocketServerConfiguration(
             maxFrameSize: size,
             extensions: configuration.webSocket.compression ? [.perMessageDeflate(maxDecompressedFrameSize: size)] : [],
-            autoPing: configuration.webSocket.pingInterval.map { .enabled(timePeriod: $0) } ?? .disabled,
+            autoPing: .disabled,  // LivenessMonitor pings, with a pong timeout
             closeTimeout: .seconds(10),
             validateUTF8: true)
         return .http1WebSocketUpgrade(
@@ -138,6 +140,7 @@ struct ConnectionDrainer: Service, CustomStringConvertible {
     let registry: ConnectionRegistry
     let gracePeriod: Duration
     let logger: Logger
+    var commands: CommandEngine?
 
     func run() async throws {
         do {
@@ -145,14 +148,16 @@ struct ConnectionDrainer: Service, CustomStringConvertible {
         } catch {
             return  // cancelled: nothing to drain gracefully
         }
+        let deadline = ContinuousClock.now.advanced(by: gracePeriod)
         let open = registry.beginDraining()
+        if let commands { await commands.awaitCallsAnswered(until: deadline, logger: logger) }
         logger.info("shutting down: closing station connections", metadata: ["connections": "\(open.count)"])
         await withTaskGroup(of: Void.self) { group in
             for connection in open {
+                connection.liveness.markClosing(.shutdown)
                 group.addTask { await connection.close(code: .goingAway, reason: "server shutting down") }
             }
         }
-        let deadline = ContinuousClock.now.advanced(by: gracePeriod)
         while registry.count > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
@@ -179,5 +184,17 @@ struct SpillReplayService: Service, CustomStringConvertible {
             }
         }
         _ = await processor.replaySpilled()
+    }
+}
+
+extension CSMSServer {
+    fileprivate func makeLivenessMonitor() -> LivenessMonitor {
+        let silence = configuration.processing.heartbeatInterval * configuration.reliability.heartbeatTolerance
+        return LivenessMonitor(
+            registry: registry,
+            tick: LivenessMonitor.tick(
+                pingInterval: configuration.webSocket.pingInterval, pongTimeout: configuration.reliability.pongTimeout,
+                silenceLimit: silence),
+            logger: logger)
     }
 }

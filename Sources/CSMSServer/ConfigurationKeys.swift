@@ -98,7 +98,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
             .ocppVersions, .webSocketMaxMessageSize, .webSocketPingInterval, .webSocketCompression, .listenBacklog,
             .shutdownGracePeriod, .logFormat, .logLevel, .commandsActionTimeouts, .commandsQueueSize,
             .dataTransferEchoVendor, .transactionsSupersedeStale, .transactionsClockSkew,
-        ] + SettingKey.processing + SettingKey.observability
+        ] + SettingKey.processing + SettingKey.observability + SettingKey.reliability
 
     /// The settings whose values are secrets.
     public static let secrets: Set<SettingKey> = [.apiToken]

@@ -66,10 +66,12 @@ struct OCPPWebSocketEndpoint: Sendable {
             }
         }
 
+        guard let liveness = await installLiveness(on: channel) else { return .dontUpgrade }
         let session = StationSession(chargePointId: id, version: version, remoteAddress: remoteAddress)
         let connectionLogger = logger
         return .upgrade([.secWebSocketProtocol: version.subprotocol]) { inbound, outbound, _ in
-            try await run(session: session, inbound: inbound, outbound: outbound, logger: connectionLogger)
+            try await run(
+                session: session, liveness: liveness, inbound: inbound, outbound: outbound, logger: connectionLogger)
         }
     }
 
@@ -98,21 +100,13 @@ struct OCPPWebSocketEndpoint: Sendable {
 
     /// Runs one accepted connection until it ends.
     private func run(
-        session: StationSession, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger
+        session: StationSession, liveness: ConnectionLiveness, inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter, logger: Logger
     ) async throws {
         let connection = StationConnection(
             session: session, connectedAt: clock.now(), outbound: outbound, processor: processor, tracker: tracker,
-            maxMessageSize: configuration.webSocket.maxMessageSize, logger: logger)
-        switch registry.register(connection) {
-        case .draining:
-            await connection.close(code: .goingAway, reason: "server shutting down")
-            return
-        case .registered(let replaced):
-            if let replaced {
-                replaced.logger.notice("replaced by a new connection of the same charge point")
-                await replaced.close(code: .normalClosure, reason: "replaced by a new connection")
-            }
-        }
+            maxMessageSize: configuration.webSocket.maxMessageSize, logger: logger, liveness: liveness)
+        guard await admit(connection) else { return }
         connection.logger.info("station connected")
         defer { registry.unregister(connection) }
         do {
@@ -121,8 +115,10 @@ struct OCPPWebSocketEndpoint: Sendable {
         } catch {
             connection.logger.info("station connection ended", metadata: ["reason": "\(error)"])
             await tracker.sessionEnded(session)
+            await ended(connection, failed: true)
             throw error
         }
         await tracker.sessionEnded(session)
+        await ended(connection, failed: false)
     }
 }

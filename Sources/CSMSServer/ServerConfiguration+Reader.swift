@@ -82,6 +82,7 @@ extension ServerConfiguration {
         observability = try ObservabilitySettings(r)
         transactions.supersedeStale = try r.bool(.transactionsSupersedeStale) ?? transactions.supersedeStale
         transactions.clockSkew = try r.seconds(.transactionsClockSkew, in: 0...86_400) ?? transactions.clockSkew
+        reliability = try ReliabilitySettings(r)
     }
 
     /// Refuses what `csms serve` cannot run (security profiles 2 and 3 need TLS, which this

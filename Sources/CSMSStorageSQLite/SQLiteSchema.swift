@@ -116,6 +116,7 @@ enum SQLiteSchema {
         registerTransactionMigrations(&migrator)
         registerCommandMigrations(&migrator)
         registerMessageLogMigrations(&migrator)
+        registerAvailabilityMigrations(&migrator)
         return migrator
     }
 }

@@ -99,6 +99,7 @@ extension StoreWrite {
         case .addStationReport(let report): try Self.addStationReport(report, db)
         case .saveConfigurationValues(let values): try Self.saveConfigurationValues(values, db)
         case .transaction(let write): try Self.applyTransaction(write, db)
+        case .recordAvailability(let event): try Self.recordAvailability(event, db)
         }
     }
 

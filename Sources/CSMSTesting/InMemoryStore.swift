@@ -165,6 +165,7 @@ struct MemoryState {
     var nextMessageLogId: Int64 = 1
     var commandState = CommandMemoryState()
     var transactions = TransactionMemory()
+    var availability: [AvailabilityEvent] = []
 
     mutating func apply(_ write: StoreWrite) throws(StoreError) {
         switch write {
@@ -241,6 +242,7 @@ struct MemoryState {
         case .saveConfigurationValues(let values): commandState.save(values)
         case .transaction(let write):
             try applyTransaction(write)
+        case .recordAvailability(let event): recordAvailability(event)
         }
     }
 }

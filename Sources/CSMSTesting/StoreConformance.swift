@@ -84,6 +84,7 @@ public enum StoreConformance {
         Check("activeTransactionCountByToken", activeTransactionCountByToken),
         Check("concurrentEventsForOneTransactionSerialized", concurrentEventsForOneTransactionSerialized),
         Check("transactionChangesBumpStateVersion", transactionChangesBumpStateVersion),
+        Check("availabilityHistoryAppendsAndPages", availabilityHistoryAppendsAndPages),
     ]
 
     /// Runs every check in order, each on a new store.

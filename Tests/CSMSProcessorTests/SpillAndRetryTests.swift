@@ -67,6 +67,11 @@ struct SpillAndRetryTests {
         h.store.setFailingReads(true)
         #expect(await h.processor.replaySpilled() == 0, "nothing moves while the database is unreachable")
         #expect(!spill.isEmpty)
+        h.store.setFailingReads(false)
+        #expect(await h.processor.replaySpilled() == 0, "nor while reads work but writes still fail")
+        #expect(!spill.isEmpty, "the message stays in the spill file")
+        #expect(await h.store.letters().isEmpty)
+        h.store.setFailingReads(true)
 
         h.store.setFailingCommits(0)
         h.store.setFailingReads(false)
