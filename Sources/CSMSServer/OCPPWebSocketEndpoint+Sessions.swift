@@ -106,13 +106,13 @@ extension OCPPWebSocketEndpoint {
 
     /// Books the end of an admitted connection: its reason, metrics and the address count.
     func ended(_ connection: StationConnection, failed: Bool) async {
+        let reason = connection.liveness.closeReason ?? (failed ? .protocolError : .closedByStation)
+        if connection.liveness.claimOfflineRecord() { await record([offline(connection, reason)], connection) }
         registry.unregister(connection)
         releaseAddress(of: connection)
-        let reason = connection.liveness.closeReason ?? (failed ? .protocolError : .closedByStation)
         Counter(label: ConnectionMetric.closed, dimensions: [("reason", reason.rawValue)]).increment()
         Gauge(label: ConnectionMetric.active).record(registry.count)
         connection.logger.info("station offline", metadata: ["reason": .string(reason.rawValue)])
-        if connection.liveness.claimOfflineRecord() { await record([offline(connection, reason)], connection) }
     }
 
     private func offline(_ connection: StationConnection, _ reason: ConnectionCloseReason) -> StoreWrite {

@@ -28,8 +28,14 @@ struct ReliabilityTests {
         return try await condition()
     }
 
-    static func history(_ server: LiveServer, _ id: String) async throws -> [AvailabilityEvent] {
-        try await server.store.availabilityHistory(chargePointId: ChargePointID(id)!, after: nil, limit: 100)
+    /// The station's availability history, once it holds at least `count` transitions (the
+    /// server writes the offline one after the client saw the close), or after 5 s.
+    static func history(_ server: LiveServer, _ id: String, count: Int = 2) async throws -> [AvailabilityEvent] {
+        let read = {
+            try await server.store.availabilityHistory(chargePointId: ChargePointID(id)!, after: nil, limit: 100)
+        }
+        _ = try await eventually { try await read().count >= count }
+        return try await read()
     }
 
     @Test("a half-open connection (raw socket, silent, not reading) is closed within interval + timeout")
@@ -86,7 +92,7 @@ struct ReliabilityTests {
     func missedHeartbeats() async throws {
         let configuration = Self.configuration {
             $0.webSocket.pingInterval = nil
-            $0.processing.heartbeatInterval = .milliseconds(200)
+            $0.processing.heartbeatInterval = .milliseconds(500)
             $0.reliability.heartbeatTolerance = 2
         }
         try await LiveServer.with(configuration) { server in
@@ -98,7 +104,7 @@ struct ReliabilityTests {
             // A neighbour sending a Heartbeat every 100 ms stays online meanwhile.
             _ = try await server.station("CP-CHATTY") { inbound, outbound in
                 var frames = inbound.messages(maxSize: 1 << 16).makeAsyncIterator()
-                for n in 0..<10 {
+                for n in 0..<15 {
                     try await outbound.write(.text(#"[2,"hb\#(n)","Heartbeat",{}]"#))
                     _ = try await frames.next()
                     try await Task.sleep(for: .milliseconds(100))
@@ -133,7 +139,7 @@ struct ReliabilityTests {
                 }
             }
             #expect(server.logLines.all.contains { $0.contains("duplicate_connection") && $0.contains("refused_new") })
-            let events = try await Self.history(server, "CP-DUP")
+            let events = try await Self.history(server, "CP-DUP", count: 2)
             #expect(events.filter { $0.state == .connected }.count == 1, "the newcomer never counted as connected")
         }
     }
@@ -157,7 +163,7 @@ struct ReliabilityTests {
             #expect(closed, "the old TCP connection was closed")
             #expect(bytes.contains(0x88), "after a close frame")
             #expect(server.logLines.all.contains { $0.contains("duplicate_connection") && $0.contains("replaced_old") })
-            let events = try await Self.history(server, "CP-DUP2")
+            let events = try await Self.history(server, "CP-DUP2", count: 4)
             #expect(events.map(\.state) == [.connected, .offline, .connected, .offline])
             #expect(events[1].reason == "replaced" && events[1].sessionId == events[0].sessionId)
         }
@@ -179,7 +185,7 @@ struct ReliabilityTests {
                 }
             }
             #expect(first?.closeCode == .normalClosure)
-            let events = try await Self.history(server, "CP-REPL")
+            let events = try await Self.history(server, "CP-REPL", count: 4)
             #expect(events.first(where: { $0.state == .offline })?.reason == "replaced")
         }
     }
