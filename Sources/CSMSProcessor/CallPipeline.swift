@@ -29,6 +29,9 @@ struct InboundCall: Sendable {
     var replayOf: Int64? = nil
     /// Whether a failed commit may put the message into the spill file (not for replays).
     var maySpill = true
+    /// Whether the call is a message being moved out of the spill file (it stays there while
+    /// the database takes no writes, rather than becoming a dead letter).
+    var fromSpill = false
 
     /// Whether a reply may be sent (a SEND never gets one).
     var expectsReply: Bool { messageType == .call }

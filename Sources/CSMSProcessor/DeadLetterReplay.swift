@@ -76,6 +76,7 @@ extension MessageProcessor {
             logger: logger.withSession(session))
         inbound.replayOf = replayOf
         inbound.maySpill = false
+        inbound.fromSpill = replayOf == nil
         if let replayOf { inbound.logger[metadataKey: "dead_letter_id"] = .stringConvertible(replayOf) }
         let outcome = await chain(inbound)
         switch outcome.answer {

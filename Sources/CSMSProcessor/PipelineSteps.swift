@@ -79,6 +79,12 @@ struct CommitStep: CallStep {
         call.logger.error("commit failed", metadata: ["error": "\(failure)"])
         if spilled(call, outcome) { return CallOutcome(answer: outcome.answer, writes: []) }
         let internalFailure = CallOutcome.internalFailure(call, reason: "commit_failed", error: "\(failure)")
+        if call.fromSpill, failure.code == .unavailable {
+            // Still in the spill file, moved on a later try: not a dead letter for this.
+            var kept = CallOutcome(answer: internalFailure.answer, writes: [])
+            kept.nothingStored = true
+            return kept
+        }
         do {
             try await store.commit(internalFailure.writes)
         } catch {

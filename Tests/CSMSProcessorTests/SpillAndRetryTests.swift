@@ -71,6 +71,11 @@ struct SpillAndRetryTests {
         #expect(await h.processor.replaySpilled() == 0, "nor while reads work but writes still fail")
         #expect(!spill.isEmpty, "the message stays in the spill file")
         #expect(await h.store.letters().isEmpty)
+        h.store.setFailingCommits(3)
+        #expect(await h.processor.replaySpilled() == 0, "writes fail for all 3 attempts, the next would work")
+        #expect(!spill.isEmpty, "still in the spill file, not turned into a dead letter")
+        #expect(await h.store.letters().isEmpty)
+        h.store.setFailingCommits(1000)
         h.store.setFailingReads(true)
 
         h.store.setFailingCommits(0)
