@@ -239,4 +239,31 @@ struct ReliabilityTests {
             #expect(events.last?.reason == "shutdown")
         }
     }
+
+    @Test("GET /charge-points/{id}/availability lists the transitions with reasons, paged by cursor")
+    func availabilityAPI() async throws {
+        try await LiveServer.with(Self.configuration()) { server in
+            _ = try await server.station("CP-AV") { _, _ in }
+            _ = try await Self.history(server, "CP-AV")
+            let page = try await server.api("GET", "/api/v1/charge-points/CP-AV/availability?limit=1")
+            #expect(page.status == 200)
+            let first = try page.json()
+            let items = try #require(first["items"] as? [[String: Any]])
+            #expect(items.count == 1)
+            #expect(items.first?["state"] as? String == "connected")
+            #expect(items.first?["reason"] is NSNull)
+            #expect(items.first?["sessionId"] as? String != nil && items.first?["at"] as? String != nil)
+            let cursor = try #require(first["nextCursor"] as? String)
+            let second = try await server.api("GET", "/api/v1/charge-points/CP-AV/availability?cursor=\(cursor)").json()
+            let rest = try #require(second["items"] as? [[String: Any]])
+            #expect(rest.map { $0["state"] as? String } == ["offline"])
+            #expect(rest.first?["reason"] as? String == "closed_by_station")
+            #expect(second["nextCursor"] is NSNull)
+            #expect(try await server.api("GET", "/api/v1/charge-points/CP-AV/availability?cursor=x").status == 400)
+            #expect(try await server.api("GET", "/api/v1/charge-points/bad%20id/availability").status == 400)
+            #expect(try await server.api("GET", "/api/v1/charge-points/CP-AV/availability", token: "").status == 401)
+            let empty = try await server.api("GET", "/api/v1/charge-points/CP-NONE/availability").json()
+            #expect((empty["items"] as? [Any])?.isEmpty == true)
+        }
+    }
 }
