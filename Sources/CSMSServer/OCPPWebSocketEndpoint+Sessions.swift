@@ -108,8 +108,8 @@ extension OCPPWebSocketEndpoint {
     func ended(_ connection: StationConnection, failed: Bool) async {
         let reason = connection.liveness.closeReason ?? (failed ? .protocolError : .closedByStation)
         if connection.liveness.claimOfflineRecord() { await record([offline(connection, reason)], connection) }
+        releaseAddress(of: connection)  // before unregistering: whoever sees the count drop may reconnect
         registry.unregister(connection)
-        releaseAddress(of: connection)
         Counter(label: ConnectionMetric.closed, dimensions: [("reason", reason.rawValue)]).increment()
         Gauge(label: ConnectionMetric.active).record(registry.count)
         connection.logger.info("station offline", metadata: ["reason": .string(reason.rawValue)])
