@@ -9,7 +9,9 @@
 #   lint          swift format lint --strict over Package.swift, Sources/, Tests/, Benchmarks/
 #                 (not */Generated/*, not .build*)
 #   build         swift build --build-tests --enable-code-coverage -Xswiftc -warnings-as-errors
-#   test          swift test with the same flags, so nothing is built twice
+#   test          swift test with the same flags, so nothing is built twice; one test at a time
+#                 (--no-parallel: the parallel run hung intermittently at the end of session 2,
+#                 cause not found yet — see docs/development.md)
 #   coverage      line coverage per Sources/<Target> (llvm-cov); floors in scripts/coverage-floors.txt
 #   differential  Tools/conformance/differential.py against the built ocpp-schema-check
 #   e2e           every executable Tests/e2e/*.sh, then pytest over Tests/e2e
@@ -35,7 +37,7 @@ declare -A DESCRIPTION=(
     [codegen]="generated code is current (Tools/codegen/generate.py --check)"
     [lint]="swift format lint --strict (.swift-format)"
     [build]="swift build --build-tests --enable-code-coverage -Xswiftc -warnings-as-errors"
-    [test]="swift test --enable-code-coverage -Xswiftc -warnings-as-errors"
+    [test]="swift test --enable-code-coverage -Xswiftc -warnings-as-errors --no-parallel"
     [coverage]="line coverage per target (scripts/coverage.py, scripts/coverage-floors.txt)"
     [differential]="differential conformance test (Tools/conformance/differential.py)"
     [e2e]="end-to-end suites under Tests/e2e"

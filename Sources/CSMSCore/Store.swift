@@ -86,6 +86,8 @@ public enum StoreWrite: Sendable, Equatable {
     case putAPIToken(APITokenRecord)
     /// Deletes the API token with this name (no error when absent).
     case deleteAPIToken(name: String)
+    /// Appends a connected/offline transition to the availability history (id assigned by the store).
+    case recordAvailability(AvailabilityEvent)
 }
 
 /// A storage failure, with a code the server maps to OCPP errors and HTTP statuses in one place.
@@ -133,7 +135,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 /// `stateVersion` and sets its `updatedAt` to the write's time; a `limit` of zero or less
 /// lists nothing.
 public protocol CSMSStore: Sendable, MessageLogStoreReading, CommandStoreReading, TransactionStoreReading,
-    IdTokenStoreReading, SecurityStoreReading, RemoteStartStoreReading
+    IdTokenStoreReading, SecurityStoreReading, RemoteStartStoreReading, AvailabilityStoreReading
 {
     /// Applies `writes` atomically and durably, in order.
     func commit(_ writes: [StoreWrite]) async throws(StoreError)

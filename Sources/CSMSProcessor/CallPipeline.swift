@@ -29,6 +29,9 @@ struct InboundCall: Sendable {
     var replayOf: Int64? = nil
     /// Whether a failed commit may put the message into the spill file (not for replays).
     var maySpill = true
+    /// Whether the call is a message being moved out of the spill file (it stays there while
+    /// the database takes no writes, rather than becoming a dead letter).
+    var fromSpill = false
 
     /// Whether a reply may be sent (a SEND never gets one).
     var expectsReply: Bool { messageType == .call }
@@ -73,6 +76,9 @@ struct CallOutcome: Sendable {
     /// Set when the connection must be closed (policy violation) after the answer is sent:
     /// the reason, for the close frame and the log.
     var closeConnection: String? = nil
+    /// Set when nothing of the message could be stored, not even its dead letter (the spill
+    /// replay then keeps the message in the spill file).
+    var nothingStored = false
 
     /// A CALLERROR with no writes.
     static func error(_ code: OCPPErrorCode, _ description: String, messageId: String) -> CallOutcome {

@@ -36,7 +36,7 @@ extension MessageProcessor {
             return await failReplay(id, "frame_ignored: \(reason)")
         case .reply:
             return await failReplay(id, "a reply to an outbound call cannot be replayed")
-        case .failed(let error):
+        case .failed(let error), .notStored(let error):
             return .failed(error: error)
         case .processed(let answer):
             return .processed(answer: answer)
@@ -48,6 +48,8 @@ extension MessageProcessor {
         case undecodable(String)
         case reply
         case failed(String)
+        /// Failed, and not even a dead letter could be stored (the database takes no writes).
+        case notStored(String)
         case processed([UInt8]?)
     }
 
@@ -74,9 +76,12 @@ extension MessageProcessor {
             logger: logger.withSession(session))
         inbound.replayOf = replayOf
         inbound.maySpill = false
+        inbound.fromSpill = replayOf == nil
         if let replayOf { inbound.logger[metadataKey: "dead_letter_id"] = .stringConvertible(replayOf) }
         let outcome = await chain(inbound)
         switch outcome.answer {
+        case .error(let error) where outcome.nothingStored:
+            return .notStored("\(error.code.rawValue): \(error.description)")
         case .error(let error):
             return .failed("\(error.code.rawValue): \(error.description)")
         case .result(let payload):
@@ -111,6 +116,9 @@ extension MessageProcessor {
                     case .failed:
                         // The pipeline kept it as a dead letter, unless the database went away again.
                         return await store.isReachable()
+                    case .notStored:
+                        // Reads work but writes do not (locked, read-only, full): keep it.
+                        return false
                     case .undecodable(let reason):
                         return await keep(entry, reason: "spill_unreadable", error: reason)
                     case .reply:

@@ -82,13 +82,24 @@ struct CommitStep: CallStep {
         call.logger.error("commit failed", metadata: ["error": "\(failure)"])
         if spilled(call, outcome) { return CallOutcome(answer: outcome.answer, writes: []) }
         let internalFailure = CallOutcome.internalFailure(call, reason: "commit_failed", error: "\(failure)")
+        if call.fromSpill, failure.code == .unavailable {
+            // Still in the spill file, moved on a later try: not a dead letter for this.
+            var kept = CallOutcome(answer: internalFailure.answer, writes: [])
+            kept.nothingStored = true
+            return kept
+        }
         do {
             try await store.commit(internalFailure.writes)
             metrics?.deadLettersStored(internalFailure.writes)
         } catch {
             call.logger.critical(
-                "dead letter could not be stored; the message is lost",
+                call.maySpill
+                    ? "dead letter could not be stored; the message is lost"
+                    : "dead letter could not be stored; the message stays where it came from",
                 metadata: ["error": "\(error)", "raw_frame_bytes": "\(call.rawFrame.count)"])
+            var outcome = CallOutcome(answer: internalFailure.answer, writes: [])
+            outcome.nothingStored = true
+            return outcome
         }
         return CallOutcome(answer: internalFailure.answer, writes: [])
     }

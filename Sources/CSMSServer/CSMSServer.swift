@@ -87,7 +87,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
             logger: logger)
         var services: [any Service] = [
             SpillReplayService(processor: processor, interval: .seconds(1)),
-            CommandTimeoutService(engine: commands, tick: .milliseconds(50)), application,
+            CommandTimeoutService(engine: commands, tick: .milliseconds(50)), makeLivenessMonitor(), application,
         ]
         if let settings = configuration.tls {
             // Profiles 2 and 3: the same endpoint and API behind TLS on a port of its own.
@@ -108,7 +108,8 @@ public struct CSMSServer: Service, CustomStringConvertible {
             CertificateDeliveryService(
                 store: store, registry: registry, engine: commands, clock: clock, logger: logger))
         services.append(
-            ConnectionDrainer(registry: registry, gracePeriod: configuration.shutdownGracePeriod, logger: logger))
+            ConnectionDrainer(
+                registry: registry, gracePeriod: configuration.shutdownGracePeriod, logger: logger, commands: commands))
         // Graceful shutdown runs in reverse order: the drainer closes the stations first.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
         try await group.run()
@@ -160,6 +161,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
             to: api)
         RemoteStartRoutes(store: store, registry: registry, engine: commands).add(to: api)
         LocalListSyncRoutes(store: store, registry: registry, engine: commands, clock: clock).add(to: api)
+        AvailabilityRoutes(store: store).add(to: api)
         return router
     }
 
@@ -177,7 +179,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
         let webSocket = WebSocketServerConfiguration(
             maxFrameSize: size,
             extensions: configuration.webSocket.compression ? [.perMessageDeflate(maxDecompressedFrameSize: size)] : [],
-            autoPing: configuration.webSocket.pingInterval.map { .enabled(timePeriod: $0) } ?? .disabled,
+            autoPing: .disabled,  // LivenessMonitor pings, with a pong timeout
             closeTimeout: .seconds(10),
             validateUTF8: true)
         return HTTPServerBuilder { responder in
@@ -201,6 +203,7 @@ struct ConnectionDrainer: Service, CustomStringConvertible {
     let registry: ConnectionRegistry
     let gracePeriod: Duration
     let logger: Logger
+    var commands: CommandEngine?
 
     func run() async throws {
         do {
@@ -208,14 +211,16 @@ struct ConnectionDrainer: Service, CustomStringConvertible {
         } catch {
             return  // cancelled: nothing to drain gracefully
         }
+        let deadline = ContinuousClock.now.advanced(by: gracePeriod)
         let open = registry.beginDraining()
+        if let commands { await commands.awaitCallsAnswered(until: deadline, logger: logger) }
         logger.info("shutting down: closing station connections", metadata: ["connections": "\(open.count)"])
         await withTaskGroup(of: Void.self) { group in
             for connection in open {
+                connection.liveness.markClosing(.shutdown)
                 group.addTask { await connection.close(code: .goingAway, reason: "server shutting down") }
             }
         }
-        let deadline = ContinuousClock.now.advanced(by: gracePeriod)
         while registry.count > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
@@ -242,5 +247,17 @@ struct SpillReplayService: Service, CustomStringConvertible {
             }
         }
         _ = await processor.replaySpilled()
+    }
+}
+
+extension CSMSServer {
+    fileprivate func makeLivenessMonitor() -> LivenessMonitor {
+        let silence = configuration.processing.heartbeatInterval * configuration.reliability.heartbeatTolerance
+        return LivenessMonitor(
+            registry: registry,
+            tick: LivenessMonitor.tick(
+                pingInterval: configuration.webSocket.pingInterval, pongTimeout: configuration.reliability.pongTimeout,
+                silenceLimit: silence),
+            logger: logger)
     }
 }

@@ -95,11 +95,13 @@ struct OCPPWebSocketEndpoint: Sendable {
             }
         }
 
+        guard let liveness = await installLiveness(on: channel) else { return .dontUpgrade }
         let session = StationSession(chargePointId: id, version: version, remoteAddress: remoteAddress)
         let connectionLogger = logger
         return .upgrade([.secWebSocketProtocol: version.subprotocol]) { inbound, outbound, _ in
             try await run(
-                session: session, station: station, inbound: inbound, outbound: outbound, logger: connectionLogger)
+                session: session, station: station, liveness: liveness, inbound: inbound, outbound: outbound,
+                logger: connectionLogger)
         }
     }
 
@@ -121,27 +123,14 @@ struct OCPPWebSocketEndpoint: Sendable {
 
     /// Runs one accepted connection until it ends.
     private func run(
-        session: StationSession, station: AuthenticatedStation, inbound: WebSocketInboundStream,
-        outbound: WebSocketOutboundWriter, logger: Logger
+        session: StationSession, station: AuthenticatedStation, liveness: ConnectionLiveness,
+        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger
     ) async throws {
         let connection = StationConnection(
             session: session, connectedAt: clock.now(), outbound: outbound,
             processor: processor(for: session, station: station, outbound: outbound, logger: logger), tracker: tracker,
-            maxMessageSize: configuration.webSocket.maxMessageSize, logger: logger)
-        switch registry.register(connection) {
-        case .draining:
-            await connection.close(code: .goingAway, reason: "server shutting down")
-            return
-        case .registered(let replaced):
-            if let replaced {
-                replaced.logger.notice("replaced by a new connection of the same charge point")
-                await events.record(
-                    "duplicate_connection", chargePointId: session.chargePointId,
-                    techInfo: "replaced the connection from \(replaced.session.remoteAddress ?? "unknown")",
-                    remoteAddress: session.remoteAddress)
-                await replaced.close(code: .normalClosure, reason: "replaced by a new connection")
-            }
-        }
+            maxMessageSize: configuration.webSocket.maxMessageSize, logger: logger, liveness: liveness)
+        guard await admit(connection) else { return }
         connection.logger.info("station connected")
         defer { registry.unregister(connection) }
         do {
@@ -150,8 +139,10 @@ struct OCPPWebSocketEndpoint: Sendable {
         } catch {
             connection.logger.info("station connection ended", metadata: ["reason": "\(error)"])
             await tracker.sessionEnded(session)
+            await ended(connection, failed: true)
             throw error
         }
         await tracker.sessionEnded(session)
+        await ended(connection, failed: false)
     }
 }

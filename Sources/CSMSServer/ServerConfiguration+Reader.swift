@@ -84,6 +84,7 @@ extension ServerConfiguration {
         transactions.clockSkew = try r.seconds(.transactionsClockSkew, in: 0...86_400) ?? transactions.clockSkew
         try readAuthorizationSettings(r)
         try readSecurity(r)
+        reliability = try ReliabilitySettings(r)
     }
 
     /// Refuses what `csms serve` cannot run: security profiles 2 and 3 need the TLS listener

@@ -56,6 +56,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var security: SecuritySettings
     /// The TLS listener for profiles 2 and 3; `nil` (the default) runs none.
     public var tls: TLSSettings?
+    /// Liveness, duplicate sessions and connection limits (`websocket.pongTimeout`, `liveness.*`,
+    /// `sessions.*`, `limits.*`).
+    public var reliability = ReliabilitySettings()
 
     /// A configuration with the documented defaults.
     public init() {
@@ -87,14 +90,15 @@ public struct ServerConfiguration: Sendable, Equatable {
         /// The largest message accepted, in bytes (after decompression); a larger one closes
         /// the connection with 1009. Default 256 KiB.
         public var maxMessageSize: Int
-        /// How often the server pings each station; a station that does not answer before
-        /// the next ping is disconnected. `nil` (configured as 0) turns pings off. Default 60 s.
+        /// How long a station may be silent before the server pings it; a ping that stays
+        /// unanswered for `ReliabilitySettings.pongTimeout` closes the connection as half-open.
+        /// `nil` (configured as 0) turns pings off. Default 30 s.
         public var pingInterval: Duration?
         /// Whether permessage-deflate (RFC 7692) is offered; default on.
         public var compression: Bool
 
         /// The defaults.
-        public init(maxMessageSize: Int = 256 * 1024, pingInterval: Duration? = .seconds(60), compression: Bool = true)
+        public init(maxMessageSize: Int = 256 * 1024, pingInterval: Duration? = .seconds(30), compression: Bool = true)
         {
             self.maxMessageSize = maxMessageSize
             self.pingInterval = pingInterval

@@ -20,15 +20,19 @@ public final class StationConnection: Sendable {
     /// A logger with the session's metadata.
     public let logger: Logger
 
-    private let outbound: WebSocketOutboundWriter
+    let outbound: WebSocketOutboundWriter
     private let processor: any InboundMessageHandling
     private let tracker: any OutboundCallTracking
     private let maxMessageSize: Int
+    /// Inbound traffic, processing state and close reason (docs/reliability.md, "Liveness").
+    let liveness: ConnectionLiveness
 
     init(
         session: StationSession, connectedAt: Date, outbound: WebSocketOutboundWriter,
-        processor: any InboundMessageHandling, tracker: any OutboundCallTracking, maxMessageSize: Int, logger: Logger
+        processor: any InboundMessageHandling, tracker: any OutboundCallTracking, maxMessageSize: Int, logger: Logger,
+        liveness: ConnectionLiveness = .disabled()
     ) {
+        self.liveness = liveness
         self.session = session
         self.connectedAt = connectedAt
         self.outbound = outbound
@@ -64,6 +68,9 @@ public final class StationConnection: Sendable {
         for try await message in inbound.messages(maxSize: maxMessageSize) {
             switch message {
             case .text(let text):
+                // A replaced connection processes nothing more (one live session per station).
+                guard liveness.beginProcessing() else { return }
+                defer { liveness.endProcessing() }
                 let result = await processor.handle(Array(text.utf8), session: session)
                 switch result {
                 case .reply(let frame):
@@ -75,12 +82,14 @@ public final class StationConnection: Sendable {
                 case .replyAndClose(let frame, let reason):
                     try await send(frame)
                     logger.warning("closing the connection (policy violation)", metadata: ["reason": .string(reason)])
+                    liveness.markClosing(.rateLimit)
                     await close(code: .policyViolation, reason: "rate limit exceeded")
                     return
                 }
             case .binary:
                 // OCPP-J carries JSON text only (2.0.1 Part 4 §4.1.3).
                 logger.warning("binary WebSocket message refused; closing")
+                liveness.markClosing(.protocolError)
                 await close(code: .unacceptableData, reason: "OCPP-J uses text frames")
                 return
             }

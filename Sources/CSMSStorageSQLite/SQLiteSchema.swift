@@ -118,6 +118,7 @@ enum SQLiteSchema {
         registerCommandMigrations(&migrator)
         registerSecurityMigrations(&migrator)
         registerMessageLogMigrations(&migrator)
+        registerAvailabilityMigrations(&migrator)
         registerRemoteStartMigrations(&migrator)
         return migrator
     }

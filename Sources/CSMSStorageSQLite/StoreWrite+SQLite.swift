@@ -107,6 +107,7 @@ extension StoreWrite {
         case .recordStationCertificate(let certificate): try Self.recordStationCertificate(certificate, db)
         case .putAPIToken(let token): try Self.putAPIToken(token, db)
         case .deleteAPIToken(let name): try Self.deleteAPIToken(name, db)
+        case .recordAvailability(let event): try Self.recordAvailability(event, db)
         }
     }
 

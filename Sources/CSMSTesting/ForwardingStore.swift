@@ -257,4 +257,12 @@ open class ForwardingStore: CSMSStore, @unchecked Sendable {
         try checkRead()
         return try await base.activeTransactionCount(token: token, excludingTransactionId: excludingTransactionId)
     }
+
+    /// Forwarded to `base` after `checkRead()`.
+    open func availabilityHistory(chargePointId: ChargePointID, after: Int64?, limit: Int)
+        async throws(StoreError) -> [AvailabilityEvent]
+    {
+        try checkRead()
+        return try await base.availabilityHistory(chargePointId: chargePointId, after: after, limit: limit)
+    }
 }

@@ -172,6 +172,7 @@ struct MemoryState {
     var idTokenState = IdTokenMemoryState()
     var security = MemorySecurityState()
     var nextRemoteStartId = 1
+    var availability: [AvailabilityEvent] = []
 
     mutating func apply(_ write: StoreWrite) throws(StoreError) {
         switch write {
@@ -254,6 +255,7 @@ struct MemoryState {
             try idTokenState.apply(write, isRegistered: true)
         case .setSecurityProfile, .addSecurityEvent, .recordStationCertificate, .putAPIToken, .deleteAPIToken:
             security.apply(write)
+        case .recordAvailability(let event): recordAvailability(event)
         }
     }
 }

@@ -95,6 +95,7 @@ public enum StoreConformance {
         Check("reservedRemoteStartIdsNeverRepeat", reservedRemoteStartIdsNeverRepeat),
         Check("transactionFoundByRemoteStartId", transactionFoundByRemoteStartId),
         Check("firstTransaction16AfterTime", firstTransaction16AfterTime),
+        Check("availabilityHistoryAppendsAndPages", availabilityHistoryAppendsAndPages),
     ]
 
     /// Runs every check in order, each on a new store.

@@ -95,15 +95,21 @@ struct WebhookAuthorizerTests {
     @Test func slowWebhookTimesOutAndFallsBackToTheDefault() async throws {
         let webhook = FakeWebhook()
         try await webhook.run { url in
-            try await withAuthorizer(url, timeout: .milliseconds(500), defaultStatus: .blocked) { authorizer in
-                // A first answer opens the connection (so the slow request below does not time out while connecting).
-                #expect(await authorizer.authorize(request("WARM")).status == .accepted)
-                webhook.mode = .answer("Accepted", delay: .seconds(3))
+            try await withAuthorizer(url, timeout: .seconds(2), defaultStatus: .blocked) { authorizer in
+                // A first answer opens the connection (so the slow request below does not time out while
+                // connecting); on a loaded machine the first connect may itself exceed the timeout, so a few
+                // tries are allowed.
+                var warm = AuthorizationStatus.invalid
+                for attempt in 0..<5 where warm != .accepted {
+                    warm = await authorizer.authorize(request("WARM\(attempt)")).status
+                }
+                #expect(warm == .accepted)
+                webhook.mode = .answer("Accepted", delay: .seconds(15))
                 let start = ContinuousClock.now
                 let decision = await authorizer.authorize(request("SLOW"))
                 let elapsed = ContinuousClock.now - start
                 #expect(decision.status == .blocked)
-                #expect(elapsed < .milliseconds(2500), "answered after \(elapsed), not at the timeout")
+                #expect(elapsed < .seconds(10), "answered after \(elapsed), not at the timeout")
             }
         }
     }

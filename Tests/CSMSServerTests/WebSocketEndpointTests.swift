@@ -155,9 +155,14 @@ struct WebSocketEndpointTests {
         }
     }
 
-    @Test("a second connection of the same charge point replaces the first")
+    @Test("a second connection replaces a first one that does not answer the ping (sessions.duplicatePolicy)")
     func replacement() async throws {
-        try await LiveServer.with { server in
+        var configuration = LiveServer.configuration()
+        configuration.reliability.duplicatePingTimeout = .milliseconds(300)
+        try await LiveServer.with(configuration) { server in
+            // The first client reads nothing while the second connects, so it cannot answer
+            // the server's ping: under `refuse-new` it counts as gone and is replaced (an
+            // answering one would keep its session: ReliabilityTests.duplicateWithOldAlive).
             let first = try await server.station("CP-TWICE") { inbound, _ in
                 let second = try await server.station("CP-TWICE") { _, _ in }
                 #expect(second?.closeCode == .normalClosure)

@@ -96,7 +96,8 @@ import Testing
             names == [
                 "v1_charge_points", "v2_connector_status", "v3_stored_responses", "v4_dead_letters", "v5_transactions",
                 "v5_meter_values", "v5_transaction_anomalies", "v6_id_tokens", "v6_local_lists", "v7_commands",
-                "v7_station_reports", "v7_configuration_values", "v8_security", "v9_message_log", "v11_remote_start",
+                "v7_station_reports", "v7_configuration_values", "v8_security", "v9_message_log", "v10_availability",
+                "v11_remote_start",
             ])
 
         // A database migrated by a newer CSMS (an unknown migration) is refused.
