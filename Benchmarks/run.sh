@@ -133,7 +133,8 @@ start_server() {
             CSMS_API_TOKEN="$TOKEN" "${SERVER_CPU[@]}" "$BIN/csms" serve --host 127.0.0.1 --port 0 \
                 --port-file "$port_file" --database "sqlite:$WORK/csms-data/csms.sqlite" --security-profile 0 \
                 --unknown-charge-points accept --log-format json --log-level "${CSMS_BENCH_LOG_LEVEL:-notice}" \
-                --websocket-ping-interval 0 --set rateLimit.rate=0 >"$SERVER_LOG" 2>&1 &
+                --websocket-ping-interval 0 --set rateLimit.rate=0 --set limits.connectionsPerIP=1000000 \
+                >"$SERVER_LOG" 2>&1 &
             ;;
         echo)
             "${SERVER_CPU[@]}" "$BIN/csms-echo" --host 127.0.0.1 --port 0 --port-file "$port_file" \
