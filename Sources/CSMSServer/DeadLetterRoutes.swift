@@ -38,18 +38,9 @@ struct DeadLetterRoutes: Sendable {
             }
             station = id
         }
-        var after: Int64?
-        if let text = query["cursor"] {
-            guard let value = Int64(String(text)), value >= 0 else { throw APIError(.invalidRequest, "invalid cursor") }
-            after = value
-        }
+        let after = try PageQuery.cursor(query["cursor"].map(String.init))
         let page = try await store.deadLetters(chargePointId: station, after: after, limit: limit + 1)
-        let items = page.prefix(limit)
-        var body = JSONObject()
-        body["items"] = .array(items.map(DeadLetterView.json))
-        body["nextCursor"] =
-            page.count > limit ? items.last?.id.map { .string(String($0)) } ?? .null : .null
-        return JSONResponse.make(.object(body))
+        return PageQuery.response(page, limit: limit, id: \.id, json: DeadLetterView.json)
     }
 
     /// `POST /dead-letters/{id}/replay`: 200 `{"outcome": "processed", "answer": frame|null}`

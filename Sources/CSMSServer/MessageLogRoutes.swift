@@ -15,20 +15,10 @@ struct MessageLogRoutes: Sendable {
             }
             let query = request.uri.queryParameters
             let limit = try PageQuery.limit(query["limit"].map(String.init))
-            var after: Int64?
-            if let text = query["cursor"] {
-                guard let value = Int64(String(text)), value >= 0 else {
-                    throw APIError(.invalidRequest, "invalid cursor")
-                }
-                after = value
-            }
+            let after = try PageQuery.cursor(query["cursor"].map(String.init))
             let action = query["action"].map(String.init)
             let page = try await store.messageLog(chargePointId: id, action: action, after: after, limit: limit + 1)
-            let items = page.prefix(limit)
-            var body = JSONObject()
-            body["items"] = .array(items.map(MessageLogView.json))
-            body["nextCursor"] = page.count > limit ? items.last?.id.map { .string(String($0)) } ?? .null : .null
-            return JSONResponse.make(.object(body))
+            return PageQuery.response(page, limit: limit, id: \.id, json: MessageLogView.json)
         }
     }
 }

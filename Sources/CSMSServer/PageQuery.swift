@@ -1,4 +1,5 @@
 import Hummingbird
+import OCPP
 
 /// Paging parameters shared by the list routes.
 enum PageQuery {
@@ -14,5 +15,24 @@ enum PageQuery {
             throw APIError(.invalidRequest, "limit must be an integer from 1 to \(maxPageSize)")
         }
         return value
+    }
+}
+
+extension PageQuery {
+    /// The `cursor` parameter of the id-ordered lists: the last id of the previous page.
+    static func cursor(_ text: String?) throws -> Int64? {
+        guard let text else { return nil }
+        guard let value = Int64(text), value >= 0 else { throw APIError(.invalidRequest, "invalid cursor") }
+        return value
+    }
+
+    /// `{"items": [...], "nextCursor"}` for a page read with `limit + 1` rows: `nextCursor` is
+    /// the last shown id when there is more, else `null`.
+    static func response<Row>(_ page: [Row], limit: Int, id: (Row) -> Int64?, json: (Row) -> JSONValue) -> Response {
+        let items = page.prefix(limit)
+        var body = JSONObject()
+        body["items"] = .array(items.map(json))
+        body["nextCursor"] = page.count > limit ? items.last.flatMap(id).map { .string(String($0)) } ?? .null : .null
+        return JSONResponse.make(.object(body))
     }
 }
