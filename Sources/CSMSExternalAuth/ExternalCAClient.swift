@@ -168,7 +168,7 @@ public final class ExternalCAClient: Sendable {
 
     /// The PEM chain in an answer body: the body itself, or its JSON `certificateChain`;
     /// `nil` when neither holds a PEM certificate.
-    static func chain(from body: [UInt8]) -> String? {
+    public static func chain(from body: [UInt8]) -> String? {
         var text = String(decoding: body, as: UTF8.self)
         if case .object(let object)? = try? JSONValue(parsing: body) {
             guard case .string(let chain)? = object["certificateChain"] else { return nil }
