@@ -35,7 +35,8 @@ extension BootPolicy {
             }
             if let url = rule.firmwareUrl {
                 guard url.count <= 512, let parsed = URL(string: url), parsed.scheme != nil, parsed.host != nil else {
-                    throw BootPolicyError("rule \(index + 1): firmwareUrl must be an absolute URL (at most 512 characters)")
+                    throw BootPolicyError(
+                        "rule \(index + 1): firmwareUrl must be an absolute URL (at most 512 characters)")
                 }
             }
         }

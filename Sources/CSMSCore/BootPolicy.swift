@@ -72,7 +72,8 @@ public struct BootPolicy: Sendable, Equatable {
     public var bindSerialNumber: Bool
 
     /// A policy; the defaults check nothing.
-    public init(firmwareRules: [FirmwareRule] = [], allowedModels: [ModelMatch]? = nil, bindSerialNumber: Bool = false) {
+    public init(firmwareRules: [FirmwareRule] = [], allowedModels: [ModelMatch]? = nil, bindSerialNumber: Bool = false)
+    {
         self.firmwareRules = firmwareRules
         self.allowedModels = allowedModels
         self.bindSerialNumber = bindSerialNumber
@@ -80,14 +81,18 @@ public struct BootPolicy: Sendable, Equatable {
 
     /// The rule for this vendor and model, if any.
     public func firmwareRule(vendor: String, model: String) -> FirmwareRule? {
-        let matching = firmwareRules.filter { Self.same($0.vendor, vendor) && ($0.model.map { Self.same($0, model) } ?? true) }
+        let matching = firmwareRules.filter {
+            Self.same($0.vendor, vendor) && ($0.model.map { Self.same($0, model) } ?? true)
+        }
         return matching.first { $0.model != nil } ?? matching.first
     }
 
     /// Whether the allow-list lets this vendor and model boot.
     public func isAllowed(vendor: String, model: String) -> Bool {
         guard let allowedModels else { return true }
-        return allowedModels.contains { Self.same($0.vendor, vendor) && ($0.model.map { Self.same($0, model) } ?? true) }
+        return allowedModels.contains {
+            Self.same($0.vendor, vendor) && ($0.model.map { Self.same($0, model) } ?? true)
+        }
     }
 
     private static func same(_ a: String, _ b: String) -> Bool {
@@ -173,10 +178,10 @@ public struct BootPolicy: Sendable, Equatable {
     }
 
     /// Whether UpdateFirmware may be sent to a station whose boot got `status`: when Accepted
-    /// (OCPP 2.0.1 L01, 1.6 §5.16); when Pending only in OCPP 1.6 (§4.2: "the Central System
+    /// (OCPP 2.0.1 L01, 1.6 §5.19); when Pending only in OCPP 1.6 (§4.2: "the Central System
     /// MAY send request messages to retrieve information from the Charge Point or change its
     /// configuration"; RegistrationStatus Pending: "may send messages to retrieve information
-    /// or prepare the Charge Point"). OCPP 2.0.1 B02.FR.01 lets the CSMS send a Pending
+    /// or prepare the Charge Point", §7.38). OCPP 2.0.1 B02.FR.01 lets the CSMS send a Pending
     /// station only the messages of B05-B08 (SetVariables, GetVariables, GetBaseReport,
     /// GetReport) and TriggerMessage, so no UpdateFirmware then.
     public static func mayUpdateFirmware(status: RegistrationStatus, isOCPP16: Bool) -> Bool {

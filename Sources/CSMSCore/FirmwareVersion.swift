@@ -83,7 +83,7 @@ public struct FirmwareVersion: Sendable, Hashable, Comparable, CustomStringConve
         }
         for (x, y) in zip(a.preRelease, b.preRelease) where x != y {
             switch (UInt64(x), UInt64(y)) {
-            case let (m?, n?): if m != n { return m < n }
+            case (let m?, let n?): if m != n { return m < n }
             case (.some, nil): return true
             case (nil, .some): return false
             case (nil, nil): return x < y

@@ -156,7 +156,9 @@ public final class ExternalCAClient: Sendable {
         request.body = .bytes(ByteBuffer(bytes: body.serialized()))
         do {
             let response = try await client.execute(request, timeout: TimeAmount(configuration.timeout))
-            guard (200..<300).contains(response.status.code) else { return .failure(.status(Int(response.status.code))) }
+            guard (200..<300).contains(response.status.code) else {
+                return .failure(.status(Int(response.status.code)))
+            }
             let bytes = Array(buffer: try await response.body.collect(upTo: Self.maxResponseSize))
             guard let chain = Self.chain(from: bytes) else { return .failure(.invalidResponse) }
             return .success(chain)

@@ -53,13 +53,15 @@ extension ServerConfiguration {
         else { throw .invalid(.securityExternalCAURL, "expected an http or https URL") }
         if security.caCertificatePath != nil {
             throw .invalid(
-                .securityExternalCAURL, "the built-in CA (\(SettingKey.securityCACertificate)) and an external CA exclude each other")
+                .securityExternalCAURL,
+                "the built-in CA (\(SettingKey.securityCACertificate)) and an external CA exclude each other")
         }
         var settings = ExternalCAConfiguration(url: url)
         settings.timeout = try r.seconds(.securityExternalCATimeout, in: 1...300) ?? settings.timeout
         settings.breakerFailureThreshold =
             try r.int(.securityExternalCABreakerThreshold, in: 1...1000) ?? settings.breakerFailureThreshold
-        settings.breakerCoolDown = try r.seconds(.securityExternalCABreakerCoolDown, in: 1...3600) ?? settings.breakerCoolDown
+        settings.breakerCoolDown =
+            try r.seconds(.securityExternalCABreakerCoolDown, in: 1...3600) ?? settings.breakerCoolDown
         externalCA = settings
     }
 }

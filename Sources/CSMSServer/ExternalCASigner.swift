@@ -53,7 +53,8 @@ public struct ExternalCASigner: CertificateSigning {
         let failure: String
         switch await client.sign(csr: csr, chargePointId: chargePointId, certificateType: certificateType) {
         case .success(let chain):
-            if let record = Self.record(chain: chain, request: request, chargePointId: chargePointId,
+            if let record = Self.record(
+                chain: chain, request: request, chargePointId: chargePointId,
                 certificateType: certificateType, now: now)
             {
                 metrics.certificateSigning(outcome: "issued")
@@ -86,7 +87,8 @@ public struct ExternalCASigner: CertificateSigning {
             let leaf = try? Certificate(derEncoded: first.derBytes), leaf.publicKey == request.publicKey
         else { return nil }
         return StationCertificate(
-            chargePointId: chargePointId, serialNumber: leaf.serialNumber.bytes.map { String(format: "%02x", $0) }.joined(),
+            chargePointId: chargePointId,
+            serialNumber: leaf.serialNumber.bytes.map { String(format: "%02x", $0) }.joined(),
             certificateType: certificateType, subject: leaf.subject.description, notBefore: leaf.notValidBefore,
             notAfter: leaf.notValidAfter, pem: chain.trimmingCharacters(in: .whitespacesAndNewlines) + "\n",
             issuedAt: now)

@@ -99,11 +99,13 @@ struct FirmwareFollowUpService: Service, CustomStringConvertible {
             do {
                 page = try await store.securityEvents(chargePointId: nil, after: cursor, limit: 500)
             } catch {
-                logger.error("security events could not be read for firmware follow-ups", metadata: ["error": "\(error)"])
+                logger.error(
+                    "security events could not be read for firmware follow-ups", metadata: ["error": "\(error)"])
                 return
             }
             state.withLock { s in
-                for event in page where event.type == Self.eventType && event.occurredAt >= now.addingTimeInterval(-window) {
+                for event in page
+                where event.type == Self.eventType && event.occurredAt >= now.addingTimeInterval(-window) {
                     s.noted[event.chargePointId] = max(s.noted[event.chargePointId] ?? .distantPast, event.occurredAt)
                 }
                 if let last = page.last?.id { s.cursor = last }

@@ -34,9 +34,11 @@ struct BootPolicyHandlerTests {
         -> String
     {
         if version == .v16 {
-            return #"[2,"\#(id)","BootNotification",{"chargePointVendor":"VendorX","chargePointModel":"ModelY","chargePointSerialNumber":"\#(serial)","firmwareVersion":"\#(firmware)"}]"#
+            return
+                #"[2,"\#(id)","BootNotification",{"chargePointVendor":"VendorX","chargePointModel":"ModelY","chargePointSerialNumber":"\#(serial)","firmwareVersion":"\#(firmware)"}]"#
         }
-        return #"[2,"\#(id)","BootNotification",{"reason":"PowerUp","chargingStation":{"vendorName":"VendorX","model":"ModelY","serialNumber":"\#(serial)","firmwareVersion":"\#(firmware)"}}]"#
+        return
+            #"[2,"\#(id)","BootNotification",{"reason":"PowerUp","chargingStation":{"vendorName":"VendorX","model":"ModelY","serialNumber":"\#(serial)","firmwareVersion":"\#(firmware)"}}]"#
     }
 
     private func events(_ h: StandardHarness) async throws -> [SecurityEvent] {
@@ -46,7 +48,8 @@ struct BootPolicyHandlerTests {
     @Test(arguments: [OCPPVersion.v16, .v201, .v21])
     func firmwareBelowTheMinimumIsPendingWithAnEvent(version: OCPPVersion) async throws {
         let policy = BootPolicy(firmwareRules: [
-            .init(vendor: "VendorX", minimumFirmware: "1.10.0", action: .pending, firmwareUrl: "https://fw.example/x.bin")
+            .init(
+                vendor: "VendorX", minimumFirmware: "1.10.0", action: .pending, firmwareUrl: "https://fw.example/x.bin")
         ])
         let h = StandardHarness(configuration: Self.configuration(policy))
         let answer = try #require(await h.send(Self.boot(version, firmware: "v1.9.3"), session(version)).resultPayload)
@@ -69,7 +72,9 @@ struct BootPolicyHandlerTests {
 
     @Test(arguments: [BootPolicy.Action.accept, .reject])
     func otherFirmwareActions(action: BootPolicy.Action) async throws {
-        let policy = BootPolicy(firmwareRules: [.init(vendor: "vendorx", model: "ModelY", minimumFirmware: "2", action: action)])
+        let policy = BootPolicy(firmwareRules: [
+            .init(vendor: "vendorx", model: "ModelY", minimumFirmware: "2", action: action)
+        ])
         let h = StandardHarness(configuration: Self.configuration(policy))
         let answer = try #require(await h.send(Self.boot(.v201), session(.v201)).resultPayload)
         #expect(answer["status"] == (action == .accept ? "Accepted" : "Rejected"))
@@ -90,7 +95,9 @@ struct BootPolicyHandlerTests {
 
         let allowing = StandardHarness(
             configuration: Self.configuration(BootPolicy(allowedModels: [.init(vendor: "VendorX")])))
-        #expect(try #require(await allowing.send(Self.boot(version), session(version)).resultPayload)["status"] == "Accepted")
+        #expect(
+            try #require(await allowing.send(Self.boot(version), session(version)).resultPayload)["status"]
+                == "Accepted")
         #expect(try await allowing.store.securityEvents(chargePointId: nil, after: nil, limit: 5).isEmpty)
     }
 
@@ -102,10 +109,12 @@ struct BootPolicyHandlerTests {
         #expect(try await h.store.serialBinding(of: cp1)?.serialNumber == "SN-A")
         #expect(try await h.store.serialBinding(of: cp1)?.boundAt == h.clock.now())
 
-        let same = try #require(await h.send(Self.boot(version, serial: "SN-A", id: "b2"), session(version)).resultPayload)
+        let same = try #require(
+            await h.send(Self.boot(version, serial: "SN-A", id: "b2"), session(version)).resultPayload)
         #expect(same["status"] == "Accepted")
 
-        let other = try #require(await h.send(Self.boot(version, serial: "SN-B", id: "b3"), session(version)).resultPayload)
+        let other = try #require(
+            await h.send(Self.boot(version, serial: "SN-B", id: "b3"), session(version)).resultPayload)
         #expect(other["status"] == "Pending")
         let stored = try await events(h)
         #expect(stored.map(\.type) == ["csms.boot.serial_mismatch"])
@@ -116,7 +125,8 @@ struct BootPolicyHandlerTests {
         try await h.store.commit([
             .bindSerialNumber(SerialBinding(chargePointId: cp1, serialNumber: "SN-B", boundAt: h.clock.now()))
         ])
-        let rebound = try #require(await h.send(Self.boot(version, serial: "SN-B", id: "b4"), session(version)).resultPayload)
+        let rebound = try #require(
+            await h.send(Self.boot(version, serial: "SN-B", id: "b4"), session(version)).resultPayload)
         #expect(rebound["status"] == "Accepted")
     }
 
@@ -124,7 +134,8 @@ struct BootPolicyHandlerTests {
         let h = StandardHarness(configuration: Self.configuration(BootPolicy(bindSerialNumber: true)))
         _ = await h.send(Self.boot(.v201, serial: "SN-A"), session(.v201))
         try await h.store.commit([.clearSerialBinding(id: cp1)])
-        let answer = try #require(await h.send(Self.boot(.v201, serial: "SN-C", id: "b2"), session(.v201)).resultPayload)
+        let answer = try #require(
+            await h.send(Self.boot(.v201, serial: "SN-C", id: "b2"), session(.v201)).resultPayload)
         #expect(answer["status"] == "Accepted")
         #expect(try await h.store.serialBinding(of: cp1)?.serialNumber == "SN-C")
     }
@@ -132,7 +143,9 @@ struct BootPolicyHandlerTests {
     @Test func stationsWithACertificateAreNotBoundBySerial() async throws {
         let h = StandardHarness(configuration: Self.configuration(BootPolicy(bindSerialNumber: true)))
         let certified = StationSession(chargePointId: cp1, version: .v201, hasClientCertificate: true)
-        #expect(try #require(await h.send(Self.boot(.v201, serial: "SN-A"), certified).resultPayload)["status"] == "Accepted")
+        #expect(
+            try #require(await h.send(Self.boot(.v201, serial: "SN-A"), certified).resultPayload)["status"]
+                == "Accepted")
         #expect(try await h.store.serialBinding(of: cp1) == nil)
     }
 

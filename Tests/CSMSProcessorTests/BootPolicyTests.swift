@@ -106,7 +106,8 @@ struct BootPolicyTests {
         let refused = evaluate(policy, boot(model: "X2"))
         #expect(refused.status == .rejected)
         #expect(refused.findings.map(\.type) == ["csms.boot.model_not_allowed"])
-        #expect(BootPolicy(allowedModels: []).isAllowed(vendor: "ACME", model: "X1") == false, "an empty list allows none")
+        #expect(
+            BootPolicy(allowedModels: []).isAllowed(vendor: "ACME", model: "X1") == false, "an empty list allows none")
     }
 
     @Test func serialBinding() {
@@ -151,11 +152,15 @@ struct BootPolicyTests {
             } catch { return error.message }
         }
         #expect(error("nope").contains("JSON array"))
-        #expect(error(#"[{"vendor":"A","minimumFirmware":"1","action":"maybe"}]"#).contains("invalid value at [1].action"))
+        #expect(
+            error(#"[{"vendor":"A","minimumFirmware":"1","action":"maybe"}]"#).contains("invalid value at [1].action"))
         #expect(error(#"[{"vendor":"A","action":"accept"}]"#).contains("missing [1].minimumFirmware"))
-        #expect(error(#"[{"vendor":" ","minimumFirmware":"1","action":"accept"}]"#).contains("vendor must not be empty"))
+        #expect(
+            error(#"[{"vendor":" ","minimumFirmware":"1","action":"accept"}]"#).contains("vendor must not be empty"))
         #expect(error(#"[{"vendor":"A","minimumFirmware":"new","action":"accept"}]"#).contains("version number"))
-        #expect(error(#"[{"vendor":"A","minimumFirmware":"1","action":"accept","firmwareUrl":"fw.bin"}]"#).contains("absolute URL"))
+        #expect(
+            error(#"[{"vendor":"A","minimumFirmware":"1","action":"accept","firmwareUrl":"fw.bin"}]"#).contains(
+                "absolute URL"))
         #expect(try BootPolicy.parseAllowedModels(#"[{"vendor":"ACME"}]"#) == [.init(vendor: "ACME")])
         #expect(throws: BootPolicyError.self) { try BootPolicy.parseAllowedModels(#"[{"model":"X"}]"#) }
         #expect(throws: BootPolicyError.self) { try BootPolicy.parseAllowedModels(#"[{"vendor":""}]"#) }

@@ -69,8 +69,10 @@ struct BootPolicyServerTests {
                 "CSMS_SECURITY_CA_KEY": "/k.pem",
             ]).contains("exclude each other"))
         #expect(
-            await error(["CSMS_SECURITY_EXTERNAL_CA_URL": "https://ca.example", "CSMS_SECURITY_EXTERNAL_CA_TIMEOUT": "0"])
-                .contains("security.externalCa.timeout"))
+            await error([
+                "CSMS_SECURITY_EXTERNAL_CA_URL": "https://ca.example", "CSMS_SECURITY_EXTERNAL_CA_TIMEOUT": "0",
+            ])
+            .contains("security.externalCa.timeout"))
     }
 
     @Test("GET/PUT /charge-points/{id}/serial-binding shows, rebinds and clears the binding")

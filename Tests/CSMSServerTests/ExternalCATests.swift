@@ -146,7 +146,8 @@ struct ExternalCATests {
             #expect(record.chargePointId == Self.id && record.certificateType == "ChargingStationCertificate")
             #expect(record.subject.contains("CN=CP-EXT-1"))
             #expect(record.pem.contains(ca.caPEM.trimmingCharacters(in: .whitespacesAndNewlines)), "the whole chain")
-            let leafPEM = record.pem.components(separatedBy: "-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----"
+            let leafPEM =
+                record.pem.components(separatedBy: "-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----"
             let leaf = try Certificate(pemEncoded: leafPEM)
             #expect(leaf.serialNumber.bytes.map { String(format: "%02x", $0) }.joined() == record.serialNumber)
             #expect(
