@@ -69,7 +69,9 @@ public struct MessageProcessor: InboundMessageHandling {
         self.spill = spill
 
         var steps: [any CallStep] = [ContextStep(), MetricsStep(metrics: metrics)]
-        if let step = rateLimit ?? configuration.rateLimit.map({ RateLimitStep(settings: $0, metrics: metrics) }) {
+        if let step = rateLimit
+            ?? configuration.rateLimit.map({ RateLimitStep(settings: $0, metrics: metrics, store: store) })
+        {
             steps.append(step)
         }
         steps += [

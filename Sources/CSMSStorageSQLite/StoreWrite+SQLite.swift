@@ -108,6 +108,8 @@ extension StoreWrite {
         case .putAPIToken(let token): try Self.putAPIToken(token, db)
         case .deleteAPIToken(let name): try Self.deleteAPIToken(name, db)
         case .recordAvailability(let event): try Self.recordAvailability(event, db)
+        case .bindSerialNumber(let binding): try Self.bindSerialNumber(binding, db)
+        case .clearSerialBinding(let id): try Self.clearSerialBinding(id, db)
         }
     }
 

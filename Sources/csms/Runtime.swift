@@ -59,6 +59,7 @@ enum Runtime {
             unknownChargePoints: configuration.unknownChargePoints, database: configuration.database)
         processorConfiguration.transactions.supersedeStaleTransactions = configuration.transactions.supersedeStale
         processorConfiguration.transactions.allowedClockSkew = configuration.transactions.clockSkew
+        processorConfiguration.bootPolicy = configuration.bootPolicy
         return MessageProcessor(
             store: store, configuration: processorConfiguration,
             services: services, logger: logger,

@@ -42,11 +42,13 @@ struct ServeCommand: AsyncParsableCommand {
             let observability = configuration.observability
             let messageLog =
                 observability.messageLogMode == .off ? nil : MessageLogRecorder(mode: observability.messageLogMode)
+            var handlerServices = HandlerServices(authorizer: authorization.authorizer)
+            let externalCA = configuration.makeExternalCASigner(logger: logger)
+            if let externalCA { handlerServices.certificateSigner = externalCA }
             let server = CSMSServer(
                 configuration: configuration, store: store,
                 processor: try Runtime.processor(
-                    store: store, configuration: configuration,
-                    services: HandlerServices(authorizer: authorization.authorizer), logger: logger,
+                    store: store, configuration: configuration, services: handlerServices, logger: logger,
                     messageLog: messageLog),
                 logger: logger, metrics: metrics.prometheus, externalAuthorizer: authorization.webhook)
             // Shutdown runs in reverse order: the server drains first, the writers flush last.
@@ -64,6 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
             groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod + .seconds(10)
             try await ServiceGroup(configuration: groupConfiguration).run()
             try? await authorization.webhook?.shutdown()
+            try? await externalCA?.shutdown()
             logger.info("stopped")
         }
     }
