@@ -64,8 +64,10 @@ extension StoreWrite {
         case .storeResponseUnlessAnswered(let response, let notBefore):
             let stored = try Row.fetchOne(
                 db.cachedStatement(
-                    sql: "SELECT request_digest, stored_at FROM stored_responses WHERE charge_point_id = ? AND message_id = ?"
-                ),
+                    sql: """
+                        SELECT request_digest, stored_at FROM stored_responses
+                        WHERE charge_point_id = ? AND message_id = ?
+                        """),
                 arguments: [response.chargePointId.rawValue, response.messageId])
             if let stored, stored["request_digest"] == response.requestDigest,
                 (stored["stored_at"] as Int64) >= notBefore.unixMilliseconds
