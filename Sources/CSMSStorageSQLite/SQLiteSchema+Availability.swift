@@ -26,7 +26,7 @@ extension SQLiteSchema {
 extension StoreWrite {
     /// Appends one transition (ids from AUTOINCREMENT: increasing, never reused).
     static func recordAvailability(_ event: AvailabilityEvent, _ db: Database) throws {
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO availability_events (charge_point_id, at, state, reason, session_id)
                 VALUES (?, ?, ?, ?, ?)

@@ -9,7 +9,7 @@ import OCPP
 extension StoreWrite {
     /// Inserts the record, or replaces the stored one unless that has a higher state rank.
     static func saveCommand(_ record: CommandRecord, _ db: Database) throws {
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO commands (
                     id, charge_point_id, action, protocol_version, message_id, payload, state, state_rank,
@@ -32,7 +32,7 @@ extension StoreWrite {
 
     /// Appends a station report.
     static func addStationReport(_ report: StationReport, _ db: Database) throws {
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO station_reports (
                     charge_point_id, action, protocol_version, message_id, request_id, seq_no, tbc, payload,
@@ -49,7 +49,7 @@ extension StoreWrite {
     /// Upserts each value by (station, key).
     static func saveConfigurationValues(_ values: [ConfigurationValue], _ db: Database) throws {
         for value in values {
-            try db.execute(
+            try db.run(
                 sql: """
                     INSERT INTO configuration_values (charge_point_id, key, value, readonly, updated_at)
                     VALUES (?, ?, ?, ?, ?)

@@ -5,9 +5,11 @@ import GRDB
 extension SQLiteStore {
     /// The registry entry of `idToken`, if any.
     public func idToken(_ idToken: String) async throws(StoreError) -> IdTokenRecord? {
-        try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM id_tokens WHERE id_token = ?", arguments: [idToken])
-                .map(IdTokenRecord.init(row:))
+        try await readStatement { db in
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM id_tokens WHERE id_token = ?"), arguments: [idToken]
+            )
+            .map(IdTokenRecord.init(row:))
         }
     }
 

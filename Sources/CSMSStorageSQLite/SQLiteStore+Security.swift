@@ -57,11 +57,11 @@ extension SQLiteStore {
 extension StoreWrite {
     static func setSecurityProfile(_ id: ChargePointID, _ profile: Int?, _ at: Date, _ db: Database) throws {
         guard let profile else {
-            try db.execute(
+            try db.run(
                 sql: "DELETE FROM station_security_profiles WHERE charge_point_id = ?", arguments: [id.rawValue])
             return
         }
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO station_security_profiles (charge_point_id, security_profile, updated_at) VALUES (?, ?, ?)
                 ON CONFLICT (charge_point_id) DO UPDATE SET
@@ -71,7 +71,7 @@ extension StoreWrite {
     }
 
     static func addSecurityEvent(_ event: SecurityEvent, _ db: Database) throws {
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO security_events
                     (charge_point_id, source, type, tech_info, occurred_at, received_at, remote_address)
@@ -84,7 +84,7 @@ extension StoreWrite {
     }
 
     static func recordStationCertificate(_ certificate: StationCertificate, _ db: Database) throws {
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT OR REPLACE INTO station_certificates
                     (charge_point_id, serial_number, certificate_type, subject, not_before, not_after, pem, issued_at)
@@ -98,7 +98,7 @@ extension StoreWrite {
     }
 
     static func putAPIToken(_ token: APITokenRecord, _ db: Database) throws {
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT OR REPLACE INTO api_tokens (name, lookup_id, hash, scope, created_at) VALUES (?, ?, ?, ?, ?)
                 """,
@@ -106,7 +106,7 @@ extension StoreWrite {
     }
 
     static func deleteAPIToken(_ name: String, _ db: Database) throws {
-        try db.execute(sql: "DELETE FROM api_tokens WHERE name = ?", arguments: [name])
+        try db.run(sql: "DELETE FROM api_tokens WHERE name = ?", arguments: [name])
     }
 }
 

@@ -22,7 +22,7 @@ extension SQLiteStore {
     public func transaction(chargePointId: ChargePointID, transactionId: String) async throws(StoreError)
         -> Transaction?
     {
-        try await read { db in
+        try await readStatement { db in
             try Transaction.fetch(
                 db, where: "charge_point_id = ? AND transaction_id = ?", [chargePointId.rawValue, transactionId]
             ).first
@@ -34,7 +34,7 @@ extension SQLiteStore {
         chargePointId: ChargePointID, connectorId: Int, idTag: String, timestamp: Date, meterStart: Double
     ) async throws(StoreError) -> Transaction? {
         let at = timestamp.unixMilliseconds
-        return try await read { db in
+        return try await readStatement { db in
             try Transaction.fetch(
                 db,
                 where: """
@@ -47,7 +47,7 @@ extension SQLiteStore {
 
     /// Transactions with this id, of any station, in creation order.
     public func transactions(withId transactionId: String) async throws(StoreError) -> [Transaction] {
-        try await read { db in
+        try await readStatement { db in
             try Transaction.fetch(db, where: "transaction_id = ? ORDER BY sequence", [transactionId])
         }
     }

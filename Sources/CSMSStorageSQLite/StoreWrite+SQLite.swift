@@ -177,7 +177,7 @@ extension StoreWrite {
 extension Database {
     /// Runs one statement, compiled once per connection and reused (the writer runs the same
     /// few statements all the time).
-    fileprivate func run(sql: String, arguments: StatementArguments) throws {
+    func run(sql: String, arguments: StatementArguments) throws {
         try cachedStatement(sql: sql).execute(arguments: arguments)
     }
 }

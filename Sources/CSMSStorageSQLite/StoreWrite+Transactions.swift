@@ -60,13 +60,14 @@ extension StoreWrite {
                 ).execute(arguments: [at.unixMilliseconds, cp])
             }
             if outcome.recordsEvent {
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         INSERT INTO transaction_events (
                             charge_point_id, transaction_id, seq_no, event_type, trigger_reason, timestamp,
                             message_id, received_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
+                        """
+                ).execute(
                     arguments: [
                         cp, u.transactionId, u.seqNo, u.kind.rawValue, u.triggerReason, u.timestamp.unixMilliseconds,
                         u.messageId, u.receivedAt.unixMilliseconds,
@@ -91,7 +92,8 @@ extension StoreWrite {
     private static func ocpp16Owner(_ id: Int?, other: ChargePointID, _ db: Database) throws -> ChargePointID? {
         guard let id else { return nil }
         return try String.fetchOne(
-            db, sql: "SELECT charge_point_id FROM transactions WHERE ocpp16_id = ? AND charge_point_id <> ?",
+            db.cachedStatement(
+                sql: "SELECT charge_point_id FROM transactions WHERE ocpp16_id = ? AND charge_point_id <> ?"),
             arguments: [id, other.rawValue]
         ).flatMap { ChargePointID($0) }
     }
@@ -138,28 +140,33 @@ extension StoreWrite {
             t.minSeqNo, t.maxSeqNo, t.eventCount, t.seqNoGaps, t.createdAt.unixMilliseconds,
             t.updatedAt.unixMilliseconds,
         ]
-        let columns = """
-            ocpp16_id, evse_id, connector_id, id_token, id_token_type, authorization_status, state, started_at,
-            stopped_at, meter_start, meter_stop, last_energy_wh, last_energy_at, stop_reason, stop_id_token,
-            stop_id_token_type, remote_start_id, reservation_id, offline, number_of_phases_used, cable_max_current,
-            last_trigger_reason, min_seq_no, max_seq_no, event_count, seq_no_gaps, created_at, updated_at
-            """
         let key: StatementArguments = [t.chargePointId.rawValue, t.transactionId]
         if t.sequence == 0 {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO transactions (charge_point_id, transaction_id, \(columns))
-                    VALUES (\(Array(repeating: "?", count: 30).joined(separator: ", ")))
-                    """
-            ).execute(arguments: key + values)
+            try db.cachedStatement(sql: TransactionSQL.insert).execute(arguments: key + values)
         } else {
-            let assignments = columns.split(separator: ",")
-                .map { "\($0.trimmingCharacters(in: .whitespacesAndNewlines)) = ?" }.joined(separator: ", ")
-            try db.cachedStatement(
-                sql: "UPDATE transactions SET \(assignments) WHERE charge_point_id = ? AND transaction_id = ?"
-            ).execute(arguments: values + key)
+            try db.cachedStatement(sql: TransactionSQL.update).execute(arguments: values + key)
         }
     }
+}
+
+/// The statements that save a transaction row, built once (their text is also the key of the
+/// connection's statement cache).
+private enum TransactionSQL {
+    static let columns = [
+        "ocpp16_id", "evse_id", "connector_id", "id_token", "id_token_type", "authorization_status", "state",
+        "started_at", "stopped_at", "meter_start", "meter_stop", "last_energy_wh", "last_energy_at", "stop_reason",
+        "stop_id_token", "stop_id_token_type", "remote_start_id", "reservation_id", "offline",
+        "number_of_phases_used", "cable_max_current", "last_trigger_reason", "min_seq_no", "max_seq_no",
+        "event_count", "seq_no_gaps", "created_at", "updated_at",
+    ]
+    static let insert = """
+        INSERT INTO transactions (charge_point_id, transaction_id, \(columns.joined(separator: ", ")))
+        VALUES (\(Array(repeating: "?", count: columns.count + 2).joined(separator: ", ")))
+        """
+    static let update = """
+        UPDATE transactions SET \(columns.map { "\($0) = ?" }.joined(separator: ", "))
+        WHERE charge_point_id = ? AND transaction_id = ?
+        """
 }
 
 extension Transaction {
