@@ -12,20 +12,25 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the CSMS: the OCPP WebSocket endpoint, the operator API and the health endpoints.",
         discussion: """
             Stations connect to ws://HOST:PORT/ocpp/{chargePointId}. SIGTERM or SIGINT closes every \
-            station connection with 1001 (going away) and exits with status 0.
+            station connection with 1001 (going away) and exits with status 0. SIGHUP reloads the \
+            config file (the settings that may change live, docs/configuration.md) and the TLS files.
             """)
 
     @OptionGroup var settings: SettingOptions
 
     func run() async throws {
         try await reportingFailures {
-            let configuration = try await settings.load()
+            let (configuration, reader) = try await settings.loadWithReader()
             do {
                 try configuration.validateForServing()
             } catch {
                 throw Failure.configuration("\(error)")
             }
-            let logger = bootstrapLogging(configuration)
+            let live = LiveSettings(configuration)
+            let logger = bootstrapLogging(configuration, levelSwitch: live.logLevel)
+            // SIGHUP reloads the settings that may change live (docs/configuration.md, "Reload").
+            let reloader = ConfigurationReloader(
+                sources: settings.reloadSources, baseline: reader, live: live, logger: logger)
             let metrics = Runtime.bootstrapMetrics(configuration.observability, logger: logger)
             let store = try Runtime.openStore(configuration.database)
             logger.info(
@@ -47,8 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
                 processor: try Runtime.processor(
                     store: store, configuration: configuration,
                     services: HandlerServices(authorizer: authorization.authorizer), logger: logger,
-                    messageLog: messageLog),
-                logger: logger, metrics: metrics.prometheus, externalAuthorizer: authorization.webhook)
+                    messageLog: messageLog, live: live),
+                logger: logger, metrics: metrics.prometheus, externalAuthorizer: authorization.webhook,
+                reloader: reloader)
             // Shutdown runs in reverse order: the server drains first, the writers flush last.
             var services: [any Service] = metrics.services
             if let messageLog {
