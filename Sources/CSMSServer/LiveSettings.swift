@@ -45,7 +45,8 @@ extension ServerConfiguration {
     /// The message processor's configuration: the processing settings, the registration policy
     /// for unknown charge points, the spill file and the transaction settings.
     public var processorConfiguration: ProcessorConfiguration {
-        var configuration = processing.processorConfiguration(unknownChargePoints: unknownChargePoints, database: database)
+        var configuration = processing.processorConfiguration(
+            unknownChargePoints: unknownChargePoints, database: database)
         configuration.transactions.supersedeStaleTransactions = transactions.supersedeStale
         configuration.transactions.allowedClockSkew = transactions.clockSkew
         return configuration

@@ -142,7 +142,8 @@ extension SettingKey {
             """)
     /// `spillFile`: path of the spill file ("" = none).
     public static let spillFile = SettingKey(
-        "spillFile", reload: .restart, defaultValue: "`spill.jsonl` next to the SQLite file; none for `sqlite::memory:`",
+        "spillFile", reload: .restart,
+        defaultValue: "`spill.jsonl` next to the SQLite file; none for `sqlite::memory:`",
         meaning: """
             Append-only file (fsync'd) where transaction messages go when their commit still fails after the
             retries: they are acknowledged and moved into the database once it is back (docs/reliability.md).

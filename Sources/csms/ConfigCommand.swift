@@ -12,7 +12,8 @@ struct ConfigCommand: ParsableCommand {
     struct ReferenceCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "reference",
-            abstract: "Print the Markdown table of every setting (key, environment variable, default, reload, meaning).",
+            abstract:
+                "Print the Markdown table of every setting (key, environment variable, default, reload, meaning).",
             discussion: """
                 The table is generated from the key definitions in the code; docs/configuration.md holds a \
                 copy between its markers, which the tests keep current. --marked adds the markers.

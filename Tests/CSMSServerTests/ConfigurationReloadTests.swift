@@ -145,7 +145,8 @@ struct ConfigurationReloadTests {
                 + #" "transactions": {"supersedeStale": false}, "spillFile": ""}"#,
             environment: ["CSMS_CALL_TIMEOUT": "12", "CSMS_SESSIONS_DUPLICATE_POLICY": "replace-old"])
         let reader = try await ConfigurationSources.reader(
-            commandLine: [:], environment: ["CSMS_CALL_TIMEOUT": "12", "CSMS_SESSIONS_DUPLICATE_POLICY": "replace-old"],
+            commandLine: [:],
+            environment: ["CSMS_CALL_TIMEOUT": "12", "CSMS_SESSIONS_DUPLICATE_POLICY": "replace-old"],
             configFile: f.file.path)
         let direct = try ServerConfiguration(reader: reader)
         let values = ConfigurationReloader.values(of: reader)
