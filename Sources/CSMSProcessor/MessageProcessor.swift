@@ -103,7 +103,9 @@ public struct MessageProcessor: InboundMessageHandling {
     /// Processes one inbound frame of `session` (see `InboundMessageHandling`).
     public func handle(_ frame: [UInt8], session: StationSession) async -> InboundResult {
         let receivedAt = clock.now()
-        guard let messageLog else { return await process(frame, session: session, receivedAt: receivedAt).result }
+        guard let messageLog, messageLog.mode != .off else {
+            return await process(frame, session: session, receivedAt: receivedAt).result
+        }
         let start = ContinuousClock.now
         let (result, decoded) = await process(frame, session: session, receivedAt: receivedAt)
         MessageLogging.record(

@@ -176,10 +176,15 @@ public struct CSMSServer: Service, CustomStringConvertible {
     }
 
     private func makeEndpoint() -> OCPPWebSocketEndpoint {
-        OCPPWebSocketEndpoint(
+        let authenticator = StationAuthenticator(configuration: configuration, store: store, metrics: securityMetrics)
+        live.observe { configuration in
+            authenticator.limiter.update(
+                burst: configuration.security.authFailureBurst,
+                refillSeconds: Double(configuration.security.authFailureRefillSeconds))
+        }
+        return OCPPWebSocketEndpoint(
             live: live, store: store, processor: processor, tracker: tracker, registry: registry,
-            clock: clock,
-            authenticator: StationAuthenticator(configuration: configuration, store: store, metrics: securityMetrics),
+            clock: clock, authenticator: authenticator,
             events: SecurityEventLog(store: store, clock: clock, metrics: securityMetrics, logger: logger),
             logger: logger)
     }

@@ -20,6 +20,7 @@ public final class LiveSettings: Sendable {
     public let commands: LiveValue<CommandEngine.Settings>
     /// The lowest level logged (`logLevel`); `LiveLevelLogHandler`s read it.
     public let logLevel: LogLevelSwitch
+    private let observers = Mutex<[@Sendable (ServerConfiguration) -> Void]>([])
 
     /// Live settings starting at `configuration`.
     public init(_ configuration: ServerConfiguration) {
@@ -38,6 +39,13 @@ public final class LiveSettings: Sendable {
         processor.update(configuration.processorConfiguration)
         commands.update(configuration.commandSettings)
         logLevel.level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        for observer in observers.withLock({ $0 }) { observer(configuration) }
+    }
+
+    /// Calls `observer` with every snapshot applied from now on (for parts that hold a setting
+    /// of their own, e.g. the message log's mode).
+    public func observe(_ observer: @escaping @Sendable (ServerConfiguration) -> Void) {
+        observers.withLock { $0.append(observer) }
     }
 }
 

@@ -60,7 +60,7 @@ extension SettingKey {
 
     /// `messageLog.mode`: `off`, `metadata` or `full`.
     public static let messageLogMode = SettingKey(
-        "messageLog.mode", reload: .restart, defaultValue: "`metadata`",
+        "messageLog.mode", reload: .live, defaultValue: "`metadata`",
         meaning: """
             The per-station OCPP message log: `off`; `metadata` (time, direction, message type, action, message
             id, size, processing time); `full` (the frames too — they may hold id tokens: mind who can read the

@@ -83,14 +83,14 @@ extension SettingKey {
             """)
     /// `security.authFailureBurst`: failed attempts allowed in a burst.
     public static let securityAuthFailureBurst = SettingKey(
-        "security.authFailureBurst", reload: .restart, defaultValue: "`10`",
+        "security.authFailureBurst", reload: .live, defaultValue: "`10`",
         meaning: """
             Failed station logins allowed in a burst per client address and per charge point id before attempts
             are answered 429 (1-10000).
             """)
     /// `security.authFailureRefillSeconds`: seconds until one failed attempt is forgiven.
     public static let securityAuthFailureRefillSeconds = SettingKey(
-        "security.authFailureRefillSeconds", reload: .restart, defaultValue: "`6`",
+        "security.authFailureRefillSeconds", reload: .live, defaultValue: "`6`",
         meaning: """
             Seconds until one failed login is forgiven (1-86400).
             """)

@@ -45,8 +45,9 @@ struct ServeCommand: AsyncParsableCommand {
             let authorization = configuration.authorization.makeAuthorizer(
                 store: store, activeTransactions: store, logger: logger)
             let observability = configuration.observability
-            let messageLog =
-                observability.messageLogMode == .off ? nil : MessageLogRecorder(mode: observability.messageLogMode)
+            // Always there (and its writer running), so that a reload can turn the log on.
+            let messageLog = MessageLogRecorder(mode: observability.messageLogMode)
+            live.observe { messageLog.mode = $0.observability.messageLogMode }
             let server = CSMSServer(
                 configuration: configuration, store: store,
                 processor: try Runtime.processor(
@@ -57,12 +58,10 @@ struct ServeCommand: AsyncParsableCommand {
                 reloader: reloader)
             // Shutdown runs in reverse order: the server drains first, the writers flush last.
             var services: [any Service] = metrics.services
-            if let messageLog {
-                services.append(
-                    MessageLogWriter(
-                        recorder: messageLog, store: store, maxAge: observability.messageLogMaxAge,
-                        maxPerStation: observability.messageLogMaxPerStation, logger: logger))
-            }
+            services.append(
+                MessageLogWriter(
+                    recorder: messageLog, store: store, maxAge: observability.messageLogMaxAge,
+                    maxPerStation: observability.messageLogMaxPerStation, logger: logger))
             services.append(server)
             var groupConfiguration = ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

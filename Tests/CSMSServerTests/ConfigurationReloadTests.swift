@@ -1,3 +1,4 @@
+import CSMSCore
 import CSMSProcessor
 import Configuration
 import Foundation
@@ -162,6 +163,8 @@ struct ConfigurationReloadTests {
         #expect(SettingKey.unknownChargePoints.reload == .live)
         #expect(SettingKey.rateLimitRate.reload == .live)
         #expect(SettingKey.callTimeout.reload == .live)
+        #expect(SettingKey.messageLogMode.reload == .live)
+        #expect(SettingKey.securityAuthFailureBurst.reload == .live)
         #expect(SettingKey.ocppVersions.reload == .newConnections)
         #expect(SettingKey.limitsConnectionsPerIP.reload == .newConnections)
         for key in [SettingKey.host, .port, .database, .apiToken, .tlsCertificate, .tlsPort, .securityProfile] {
@@ -174,6 +177,44 @@ struct ConfigurationReloadTests {
         #expect(plan.values[.host] == "a", "a restart key removed from the file keeps its value")
         #expect(plan.changed == ["logLevel"])
         #expect(plan.needsRestart == ["host", "port"])
+    }
+
+    @Test func observersSeeTheAppliedSnapshotAndTheMessageLogModeFollows() async throws {
+        let f = try await Fixture(#"{"messageLog": {"mode": "off"}, "security": {"authFailureBurst": 2}}"#)
+        let recorder = MessageLogRecorder(mode: f.live.current.observability.messageLogMode)
+        f.live.observe { recorder.mode = $0.observability.messageLogMode }
+        let limiter = AuthenticationLimiter(burst: f.live.current.security.authFailureBurst, refillSeconds: 60)
+        f.live.observe {
+            limiter.update(
+                burst: $0.security.authFailureBurst, refillSeconds: Double($0.security.authFailureRefillSeconds))
+        }
+        let entry = MessageLogEntry(
+            chargePointId: ChargePointID("CP-L")!, at: Date(), direction: .inbound, messageType: 2,
+            action: "Heartbeat", messageId: "1", size: 2, payload: "{}")
+        recorder.record(entry)
+        #expect(recorder.take().entries.isEmpty, "off")
+
+        try f.write(#"{"messageLog": {"mode": "full"}, "security": {"authFailureBurst": 5}}"#)
+        #expect(
+            await f.reloader.reload()
+                == .applied(changed: ["security.authFailureBurst", "messageLog.mode"], needsRestart: []))
+        recorder.record(entry)
+        #expect(recorder.take().entries.map(\.payload) == ["{}"], "full keeps the frame")
+        #expect(limiter.burst == 5)
+        for _ in 0..<4 { limiter.recordFailure(address: nil, id: "CP-N", now: 0) }
+        #expect(limiter.retryAfter(address: nil, id: "CP-N", now: 0) == nil, "one of five attempts left")
+        limiter.recordFailure(address: nil, id: "CP-N", now: 0)
+        #expect(limiter.retryAfter(address: nil, id: "CP-N", now: 0) != nil)
+    }
+
+    @Test func aBucketMadeWithOldLimitsKeepsItsFailuresWhenRebuilt() {
+        let limiter = AuthenticationLimiter(burst: 2, refillSeconds: 60)
+        limiter.recordFailure(address: "192.0.2.9", id: "CP-O", now: 0)
+        limiter.update(burst: 3, refillSeconds: 60)
+        limiter.recordFailure(address: "192.0.2.9", id: "CP-O", now: 0)
+        #expect(limiter.retryAfter(address: "192.0.2.9", id: "CP-O", now: 0) == nil, "two of three used")
+        limiter.recordFailure(address: "192.0.2.9", id: "CP-O", now: 0)
+        #expect(limiter.retryAfter(address: "192.0.2.9", id: "CP-O", now: 0) != nil)
     }
 
     @Test func theLogLevelSwitchChangesLoggersThatExistAlready() {
