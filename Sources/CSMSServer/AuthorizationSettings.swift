@@ -89,7 +89,7 @@ extension SettingKey {
             """)
     /// `authorization.external.timeoutMs`: milliseconds one webhook request may take.
     public static let authorizationExternalTimeout = SettingKey(
-        "authorization.external.timeoutMs", reload: .restart, defaultValue: "`2000`",
+        "authorization.external.timeoutMs", reload: .live, defaultValue: "`2000`",
         meaning: """
             Milliseconds one webhook request may take, waiting for a free slot included (10-60000). A handler
             never waits longer.

@@ -165,7 +165,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
             """)
     /// `dataTransfer.echoVendor`: whether the DataTransfer test vendor answers.
     public static let dataTransferEchoVendor = SettingKey(
-        "dataTransfer.echoVendor", reload: .restart, defaultValue: "`false`",
+        "dataTransfer.echoVendor", reload: .live, defaultValue: "`false`",
         meaning: """
             Whether the built-in DataTransfer test vendor `org.swift-csms.echo` answers (message `echo` echoes
             the data). Off in production: unknown vendors are answered `UnknownVendorId`.

@@ -1,6 +1,7 @@
 public import CSMSCore
 public import CSMSProcessor
 public import Logging
+public import OCPP
 import Synchronization
 
 /// The settings of a running `csms serve` that a configuration reload can change
@@ -120,5 +121,28 @@ public struct LiveLevelLogHandler: LogHandler {
     /// Hands `event` to the base handler (the logger has checked the level already).
     public func log(event: LogEvent) {
         base.log(event: event)
+    }
+}
+
+/// A DataTransfer vendor that a live setting turns on and off (`dataTransfer.echoVendor`): while
+/// off it answers `UnknownVendorId`, exactly as if it were not registered.
+public struct SwitchableDataTransferVendor: DataTransferVendor {
+    private let base: any DataTransferVendor
+    private let isEnabled: @Sendable () -> Bool
+
+    /// `base`, answering only while `isEnabled()` says so.
+    public init(_ base: any DataTransferVendor, isEnabled: @escaping @Sendable () -> Bool) {
+        self.base = base
+        self.isEnabled = isEnabled
+    }
+
+    /// The base vendor's id.
+    public var vendorId: String { base.vendorId }
+
+    /// The base vendor's answer, or `UnknownVendorId` while off.
+    public func handle(messageId: String?, data: JSONValue?, context: HandlerContext) async throws -> DataTransferAnswer
+    {
+        guard isEnabled() else { return DataTransferAnswer(status: .unknownVendorId) }
+        return try await base.handle(messageId: messageId, data: data, context: context)
     }
 }

@@ -49,7 +49,13 @@ enum Runtime {
         store: any CSMSStore, configuration: ServerConfiguration, services: HandlerServices = HandlerServices(),
         logger: Logger, messageLog: MessageLogRecorder? = nil, live: LiveSettings? = nil
     ) throws(Failure) -> any InboundMessageHandling {
-        let vendors: [any DataTransferVendor] = configuration.dataTransferEchoVendor ? [EchoDataTransferVendor()] : []
+        let vendors: [any DataTransferVendor]
+        if let live {
+            // Always registered; answers as an unknown vendor while the live setting is off.
+            vendors = [SwitchableDataTransferVendor(EchoDataTransferVendor()) { live.current.dataTransferEchoVendor }]
+        } else {
+            vendors = configuration.dataTransferEchoVendor ? [EchoDataTransferVendor()] : []
+        }
         var services = services
         services.dataTransferVendors = DataTransferVendors(vendors)
         if let signer = try certificateSigner(configuration) { services.certificateSigner = signer }

@@ -44,6 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
             // The registry authorizer (and the webhook when configured) answers Authorize.
             let authorization = configuration.authorization.makeAuthorizer(
                 store: store, activeTransactions: store, logger: logger)
+            if let webhook = authorization.webhook {
+                live.observe { webhook.updateTimeout($0.authorization.externalTimeout) }
+            }
             let observability = configuration.observability
             // Always there (and its writer running), so that a reload can turn the log on.
             let messageLog = MessageLogRecorder(mode: observability.messageLogMode)
