@@ -26,6 +26,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
     private let onListening: @Sendable (Int) async -> Void
     private let metrics: PrometheusExposition?
     private let externalAuthorizer: WebhookAuthorizer?
+    private let liveAuthorizer: LiveAuthorizer?
     private let onTLSListening: @Sendable (Int) async -> Void
     private let securityMetrics: SecurityMetrics
     private let live: LiveSettings
@@ -42,14 +43,17 @@ public struct CSMSServer: Service, CustomStringConvertible {
     /// `externalAuthorizer`'s breaker state is shown in `/health/ready`.
     /// `live` holds the settings a reload changes (default: fixed at `configuration`); `reloader`
     /// (its `live` is then the default) reloads them on SIGHUP (docs/configuration.md, "Reload").
+    /// `liveAuthorizer`'s current webhook is the one `/health/ready` shows, when given.
     public init(
         configuration: ServerConfiguration, store: any CSMSStore, processor: any InboundMessageHandling,
         tracker: (any OutboundCallTracking)? = nil, registry: ConnectionRegistry = ConnectionRegistry(),
         clock: any WallClock = SystemWallClock(), logger: Logger, metrics: PrometheusExposition? = nil,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in },
         onTLSListening: @escaping @Sendable (Int) async -> Void = { _ in },
-        externalAuthorizer: WebhookAuthorizer? = nil, live: LiveSettings? = nil, reloader: ConfigurationReloader? = nil
+        externalAuthorizer: WebhookAuthorizer? = nil, live: LiveSettings? = nil, reloader: ConfigurationReloader? = nil,
+        liveAuthorizer: LiveAuthorizer? = nil
     ) {
+        self.liveAuthorizer = liveAuthorizer
         let live = live ?? reloader?.live ?? LiveSettings(configuration)
         self.live = live
         self.reloader = reloader
@@ -154,7 +158,9 @@ public struct CSMSServer: Service, CustomStringConvertible {
     private func apiRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
-        OperationalRoutes.add(to: router, store: store, externalAuthorizer: externalAuthorizer)
+        let fixedAuthorizer = externalAuthorizer
+        let liveAuthorizer = liveAuthorizer
+        OperationalRoutes.add(to: router, store: store) { liveAuthorizer?.webhook ?? fixedAuthorizer }
         if let metrics { MetricsRoutes(exposition: metrics).add(to: router) }
         let api = router.group("api/v1").add(
             middleware: APITokenMiddleware(token: configuration.apiToken, store: store))

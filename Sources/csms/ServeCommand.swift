@@ -42,11 +42,9 @@ struct ServeCommand: AsyncParsableCommand {
                     "processor": .string(Runtime.processorName),
                 ])
             // The registry authorizer (and the webhook when configured) answers Authorize.
-            let authorization = configuration.authorization.makeAuthorizer(
-                store: store, activeTransactions: store, logger: logger)
-            if let webhook = authorization.webhook {
-                live.observe { webhook.updateTimeout($0.authorization.externalTimeout) }
-            }
+            let authorizer = LiveAuthorizer(
+                settings: configuration.authorization, store: store, activeTransactions: store, logger: logger)
+            live.observe { authorizer.apply($0.authorization) }
             let observability = configuration.observability
             // Always there (and its writer running), so that a reload can turn the log on.
             let messageLog = MessageLogRecorder(mode: observability.messageLogMode)
@@ -55,10 +53,9 @@ struct ServeCommand: AsyncParsableCommand {
                 configuration: configuration, store: store,
                 processor: try Runtime.processor(
                     store: store, configuration: configuration,
-                    services: HandlerServices(authorizer: authorization.authorizer), logger: logger,
+                    services: HandlerServices(authorizer: authorizer), logger: logger,
                     messageLog: messageLog, live: live),
-                logger: logger, metrics: metrics.prometheus, externalAuthorizer: authorization.webhook,
-                reloader: reloader)
+                logger: logger, metrics: metrics.prometheus, reloader: reloader, liveAuthorizer: authorizer)
             // Shutdown runs in reverse order: the server drains first, the writers flush last.
             var services: [any Service] = metrics.services
             services.append(
@@ -71,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
             // A station that never answers the close handshake must not hold the exit forever.
             groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod + .seconds(10)
             try await ServiceGroup(configuration: groupConfiguration).run()
-            try? await authorization.webhook?.shutdown()
+            await authorizer.shutdown()
             logger.info("stopped")
         }
     }

@@ -42,6 +42,44 @@ struct LiveTogglesTests {
         #expect(echoed["data"] == "hi")
     }
 
+    private func request(_ id: String, type: String? = "ISO14443") -> AuthorizationRequest {
+        AuthorizationRequest(
+            chargePointId: ChargePointID("CP-AUTH")!, token: AuthorizationToken(id: id, type: type), at: Date())
+    }
+
+    @Test func theAuthorizerFollowsPolicyAndWebhookChanges() async throws {
+        var settings = AuthorizationSettings()
+        let authorizer = LiveAuthorizer(settings: settings, store: InMemoryStore(), logger: Logger(label: "t"))
+        #expect(await authorizer.authorize(request("UNKNOWN")).status == .invalid)
+        #expect(await authorizer.authorize(request("", type: "NoAuthorization")).status == .invalid)
+        #expect(authorizer.webhook == nil)
+
+        settings.allowNoAuthorization = true
+        // A webhook that refuses connections: its answer is the configured default status.
+        settings.externalURL = URL(string: "http://127.0.0.1:1/authorize")
+        settings.defaultStatus = .accepted
+        authorizer.apply(settings)
+        #expect(await authorizer.authorize(request("", type: "NoAuthorization")).status == .accepted)
+        #expect(await authorizer.authorize(request("UNKNOWN")).status == .accepted, "the webhook's fallback")
+        let first = try #require(authorizer.webhook)
+
+        settings.externalTimeout = .milliseconds(300)
+        authorizer.apply(settings)
+        #expect(authorizer.webhook === first, "only the timeout changed: the same webhook")
+        #expect(first.timeout == .milliseconds(300))
+
+        settings.breakerThreshold = 9
+        authorizer.apply(settings)
+        let second = try #require(authorizer.webhook)
+        #expect(second !== first, "another webhook setting: a new webhook with a fresh breaker")
+
+        settings.externalURL = nil
+        authorizer.apply(settings)
+        #expect(authorizer.webhook == nil)
+        #expect(await authorizer.authorize(request("UNKNOWN")).status == .invalid, "no external authorizer any more")
+        await authorizer.shutdown()
+    }
+
     @Test func theWebhookTimeoutFollowsTheAppliedSettings() async throws {
         var configuration = ServerConfiguration()
         configuration.authorization.externalURL = URL(string: "http://127.0.0.1:9/authorize")
