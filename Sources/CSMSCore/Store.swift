@@ -88,6 +88,11 @@ public enum StoreWrite: Sendable, Equatable {
     case deleteAPIToken(name: String)
     /// Appends a connected/offline transition to the availability history (id assigned by the store).
     case recordAvailability(AvailabilityEvent)
+    /// Binds the station to a serial number (replaces an existing binding; BootNotification
+    /// serial binding). The charge point need not be registered.
+    case bindSerialNumber(SerialBinding)
+    /// Removes the station's serial binding (no error when absent); the next accepted boot binds again.
+    case clearSerialBinding(id: ChargePointID)
 }
 
 /// A storage failure, with a code the server maps to OCPP errors and HTTP statuses in one place.
@@ -135,7 +140,8 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 /// `stateVersion` and sets its `updatedAt` to the write's time; a `limit` of zero or less
 /// lists nothing.
 public protocol CSMSStore: Sendable, MessageLogStoreReading, CommandStoreReading, TransactionStoreReading,
-    IdTokenStoreReading, SecurityStoreReading, RemoteStartStoreReading, AvailabilityStoreReading
+    IdTokenStoreReading, SecurityStoreReading, RemoteStartStoreReading, AvailabilityStoreReading,
+    SerialBindingStoreReading
 {
     /// Applies `writes` atomically and durably, in order.
     func commit(_ writes: [StoreWrite]) async throws(StoreError)

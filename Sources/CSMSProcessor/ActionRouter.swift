@@ -109,10 +109,11 @@ struct HandlerDispatch: Sendable {
         guard let request = call.request else {
             return .internalFailure(call, reason: "handler_error", error: "request reached the handler unvalidated")
         }
-        let context = HandlerContext(
+        var context = HandlerContext(
             chargePointId: call.session.chargePointId, version: call.session.version, messageId: call.call.messageId,
             correlationId: call.correlationId, now: call.receivedAt, clock: clock, logger: call.logger,
             store: StoreReader(store), configuration: live?.current ?? configuration, services: services)
+        context.hasClientCertificate = call.session.hasClientCertificate
         do {
             switch entry {
             case .call(let box) where call.expectsReply:

@@ -12,15 +12,19 @@ public struct StationSession: Sendable, Equatable {
     public let remoteAddress: String?
     /// Unique per connection, for logs and for telling two sessions of one station apart.
     public let sessionId: UUID
+    /// Whether the station authenticated with a verified client certificate (security profile 3).
+    public let hasClientCertificate: Bool
 
     /// A session.
     public init(
-        chargePointId: ChargePointID, version: OCPPVersion, remoteAddress: String? = nil, sessionId: UUID = UUID()
+        chargePointId: ChargePointID, version: OCPPVersion, remoteAddress: String? = nil, sessionId: UUID = UUID(),
+        hasClientCertificate: Bool = false
     ) {
         self.chargePointId = chargePointId
         self.version = version
         self.remoteAddress = remoteAddress
         self.sessionId = sessionId
+        self.hasClientCertificate = hasClientCertificate
     }
 }
 

@@ -80,9 +80,9 @@ public struct MessageProcessor: InboundMessageHandling {
         if let step = rateLimit {
             steps.append(step)
         } else if let liveConfiguration {
-            steps.append(RateLimitStep(source: { liveConfiguration.current.rateLimit }, metrics: metrics))
+            steps.append(RateLimitStep(source: { liveConfiguration.current.rateLimit }, metrics: metrics, store: store))
         } else if let settings = configuration.rateLimit {
-            steps.append(RateLimitStep(settings: settings, metrics: metrics))
+            steps.append(RateLimitStep(settings: settings, metrics: metrics, store: store))
         }
         steps += [
             CommitStep(

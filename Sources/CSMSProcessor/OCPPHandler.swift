@@ -63,6 +63,8 @@ public struct HandlerContext: Sendable {
     public let configuration: ProcessorConfiguration
     /// The shared services (authorization, ...).
     public let services: HandlerServices
+    /// Whether the station authenticated with a verified client certificate (set by the processor).
+    public var hasClientCertificate = false
 
     /// A context (built by the processor; public for handler unit tests).
     public init(

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Metrics
 import OCPP
+import Synchronization
 
 // Logging keys and metrics of the processor, each name defined once.
 
@@ -70,21 +71,24 @@ struct ProcessorMetrics: Sendable {
     static let invalidFrame = "invalid"
 
     let factory: any MetricsFactory
+    private let handles: MetricHandles
+
+    init(factory: any MetricsFactory) {
+        self.factory = factory
+        handles = MetricHandles(factory: factory)
+    }
 
     /// Counts one received frame.
     func received(version: OCPPVersion, action: String, frameType: String) {
-        Counter(
-            label: Self.messagesReceived,
-            dimensions: [("version", version.description), ("action", action), ("frame_type", frameType)],
-            factory: factory
+        handles.counter(
+            Self.messagesReceived,
+            [("version", version.description), ("action", action), ("frame_type", frameType)]
         ).increment()
     }
 
     /// Records how long a CALL or SEND took and how it ended.
     func handled(action: String, outcome: String, duration: Duration) {
-        Timer(
-            label: Self.handlerDuration, dimensions: [("action", action), ("outcome", outcome)], factory: factory
-        ).record(duration: duration)
+        handles.timer(Self.handlerDuration, [("action", action), ("outcome", outcome)]).record(duration: duration)
     }
 
     /// Counter: messages kept as dead letters; dimension `reason`.
@@ -93,17 +97,56 @@ struct ProcessorMetrics: Sendable {
     /// Counts the dead letters among `writes` (after they were committed).
     func deadLettersStored(_ writes: [StoreWrite]) {
         for case .addDeadLetter(let letter) in writes {
-            Counter(label: Self.deadLetters, dimensions: [("reason", letter.reason)], factory: factory).increment()
+            handles.counter(Self.deadLetters, [("reason", letter.reason)]).increment()
         }
     }
 
     /// Counts one message over its station's rate limit.
     func rateLimited(version: OCPPVersion, action: String, outcome: String) {
-        Counter(
-            label: Self.rateLimited,
-            dimensions: [("version", version.description), ("action", action), ("outcome", outcome)],
-            factory: factory
+        handles.counter(
+            Self.rateLimited, [("version", version.description), ("action", action), ("outcome", outcome)]
         ).increment()
+    }
+}
+
+/// Metric handles made once per (label, dimensions) and reused: making a handle goes through
+/// the factory (the Prometheus one validates and sanitizes the names and looks the series up),
+/// which cost more than the message's SQL before this cache. Dimensions are bounded by design
+/// (never station input), so the cache is too.
+final class MetricHandles: Sendable {
+    private struct Key: Hashable {
+        let label: String
+        let values: [String]
+    }
+
+    private let factory: any MetricsFactory
+    private let counters = Mutex<[Key: Counter]>([:])
+    private let timers = Mutex<[Key: Timer]>([:])
+
+    init(factory: any MetricsFactory) { self.factory = factory }
+
+    /// The counter `label` with `dimensions`, made on first use.
+    func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
+        let key = Key(label: label, values: dimensions.flatMap { [$0.0, $0.1] })
+        if let counter = counters.withLock({ $0[key] }) { return counter }
+        let counter = Counter(label: label, dimensions: dimensions, factory: factory)
+        return counters.withLock { counters in
+            if let existing = counters[key] { return existing }
+            counters[key] = counter
+            return counter
+        }
+    }
+
+    /// The timer `label` with `dimensions`, made on first use.
+    func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
+        let key = Key(label: label, values: dimensions.flatMap { [$0.0, $0.1] })
+        if let timer = timers.withLock({ $0[key] }) { return timer }
+        let timer = Timer(label: label, dimensions: dimensions, factory: factory)
+        return timers.withLock { timers in
+            if let existing = timers[key] { return existing }
+            timers[key] = timer
+            return timer
+        }
     }
 }
 

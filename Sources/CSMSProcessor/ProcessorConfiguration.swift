@@ -52,6 +52,9 @@ public struct ProcessorConfiguration: Sendable, Equatable {
     ]
     /// Transaction handling (superseding stale transactions, clock skew, 1.6 id blocks).
     public var transactions = TransactionSettings()
+    /// The BootNotification validation policies (minimum firmware, allow-list, serial binding);
+    /// default: none.
+    public var bootPolicy = BootPolicy()
 
     /// A configuration; every parameter has the default described on its property.
     public init(

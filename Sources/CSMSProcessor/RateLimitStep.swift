@@ -49,6 +49,8 @@ public struct RateLimitSettings: Sendable, Equatable {
 struct RateLimitStep: CallStep {
     private let source: @Sendable () -> RateLimitSettings?
     let metrics: ProcessorMetrics
+    /// Where the `csms.flooding` security event of a disconnect is stored (`nil`: logged only).
+    let store: (any CSMSStore)?
     private let shards: [Shard]
     private let now: @Sendable () -> Double
 
@@ -75,19 +77,20 @@ struct RateLimitStep: CallStep {
     static let pruneThreshold = 4096
 
     init(
-        settings: RateLimitSettings, metrics: ProcessorMetrics,
+        settings: RateLimitSettings, metrics: ProcessorMetrics, store: (any CSMSStore)? = nil,
         now: @escaping @Sendable () -> Double = RateLimitStep.monotonicSeconds
     ) {
-        self.init(source: { settings }, metrics: metrics, now: now)
+        self.init(source: { settings }, metrics: metrics, store: store, now: now)
     }
 
     /// A step that asks `source` for its settings for every message (a live configuration).
     init(
         source: @escaping @Sendable () -> RateLimitSettings?, metrics: ProcessorMetrics,
-        now: @escaping @Sendable () -> Double = RateLimitStep.monotonicSeconds
+        store: (any CSMSStore)? = nil, now: @escaping @Sendable () -> Double = RateLimitStep.monotonicSeconds
     ) {
         self.source = source
         self.metrics = metrics
+        self.store = store
         self.now = now
         shards = (0..<16).map { _ in Shard() }
     }
@@ -164,10 +167,29 @@ struct RateLimitStep: CallStep {
                     "security event: station flooding, disconnecting",
                     metadata: ["security_event": "flooding", "refused_in_a_row": "\(refusedInARow)"])
                 outcome.closeConnection = "rate limit exceeded \(refusedInARow) times in a row"
+                await recordFlooding(call, refusedInARow: refusedInARow, settings: settings)
             } else if refusedInARow == 1 {
                 call.logger.notice("rate limit exceeded; refusing messages")
             }
             return outcome
+        }
+    }
+}
+
+extension RateLimitStep {
+    /// Stores the `csms.flooding` security event of a disconnect (one per disconnect, not one
+    /// per refused message). Never fails the message: a store failure is logged.
+    func recordFlooding(_ call: InboundCall, refusedInARow: Int, settings: RateLimitSettings) async {
+        guard let store else { return }
+        let event = SecurityEvent(
+            chargePointId: call.session.chargePointId, source: .csms, type: "csms.flooding",
+            techInfo: "\(refusedInARow) messages in a row over the rate limit (\(settings.rate)/s, burst "
+                + "\(settings.burst)); disconnected with 1008",
+            occurredAt: call.receivedAt, receivedAt: call.receivedAt, remoteAddress: call.session.remoteAddress)
+        do {
+            try await store.commit([.addSecurityEvent(event)])
+        } catch {
+            call.logger.error("flooding security event not stored", metadata: ["error": "\(error)"])
         }
     }
 }

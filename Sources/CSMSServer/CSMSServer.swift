@@ -121,6 +121,12 @@ public struct CSMSServer: Service, CustomStringConvertible {
         services.append(
             CertificateDeliveryService(
                 store: store, registry: registry, engine: commands, clock: clock, logger: logger))
+        if configuration.bootPolicy.firmwareRules.contains(where: { $0.firmwareUrl != nil }) {
+            services.append(
+                FirmwareFollowUpService(
+                    store: store, registry: registry, engine: commands, policy: configuration.bootPolicy, clock: clock,
+                    logger: logger))
+        }
         services.append(
             ConnectionDrainer(
                 registry: registry, gracePeriod: configuration.shutdownGracePeriod, logger: logger, commands: commands))
@@ -178,6 +184,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
         RemoteStartRoutes(store: store, registry: registry, engine: commands).add(to: api)
         LocalListSyncRoutes(store: store, registry: registry, engine: commands, clock: clock).add(to: api)
         AvailabilityRoutes(store: store).add(to: api)
+        SerialBindingRoutes(store: store, clock: clock).add(to: api)
         return router
     }
 

@@ -244,7 +244,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
             .securityPlainWebSocket, .securityOperatorName, .securityAuthFailureBurst,
             .securityAuthFailureRefillSeconds, .securityCACertificate, .securityCAKey, .securityCertificateValidityDays,
             .tlsPort, .tlsPortFile, .tlsCertificate, .tlsPrivateKey, .tlsClientCA, .tlsReloadInterval,
-        ] + SettingKey.processing + SettingKey.observability + SettingKey.reliability
+        ] + SettingKey.processing + SettingKey.observability + SettingKey.reliability + SettingKey.bootPolicy
 
     /// The settings whose values are secrets.
     public static let secrets: Set<SettingKey> = [.apiToken]

@@ -52,12 +52,13 @@ public final class LiveSettings: Sendable {
 
 extension ServerConfiguration {
     /// The message processor's configuration: the processing settings, the registration policy
-    /// for unknown charge points, the spill file and the transaction settings.
+    /// for unknown charge points, the spill file, the transaction settings and the boot policy.
     public var processorConfiguration: ProcessorConfiguration {
         var configuration = processing.processorConfiguration(
             unknownChargePoints: unknownChargePoints, database: database)
         configuration.transactions.supersedeStaleTransactions = transactions.supersedeStale
         configuration.transactions.allowedClockSkew = transactions.clockSkew
+        configuration.bootPolicy = bootPolicy
         return configuration
     }
 }

@@ -100,7 +100,9 @@ struct OCPPWebSocketEndpoint: Sendable {
         }
 
         guard let liveness = await installLiveness(on: channel) else { return .dontUpgrade }
-        let session = StationSession(chargePointId: id, version: version, remoteAddress: remoteAddress)
+        let session = StationSession(
+            chargePointId: id, version: version, remoteAddress: remoteAddress,
+            hasClientCertificate: station.certificate != nil)
         let connectionLogger = logger
         return .upgrade([.secWebSocketProtocol: version.subprotocol]) { inbound, outbound, _ in
             try await run(

@@ -85,6 +85,7 @@ extension ServerConfiguration {
         try readAuthorizationSettings(r)
         try readSecurity(r)
         reliability = try ReliabilitySettings(r)
+        try readBootPolicy(r)
     }
 
     /// Refuses what `csms serve` cannot run: security profiles 2 and 3 need the TLS listener

@@ -1,3 +1,5 @@
+public import CSMSCore
+public import CSMSExternalAuth
 public import OCPP
 
 /// Everything `csms serve` can be told, with defaults that run out of the box.
@@ -59,6 +61,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Liveness, duplicate sessions and connection limits (`websocket.pongTimeout`, `liveness.*`,
     /// `sessions.*`, `limits.*`).
     public var reliability = ReliabilitySettings()
+    /// BootNotification validation policies (`bootPolicy.*`, BootPolicySettings.swift).
+    public var bootPolicy = BootPolicy()
+    /// The external CA (`security.externalCa.*`); `nil` (the default) uses the built-in CA, if any.
+    public var externalCA: ExternalCAConfiguration? = nil
 
     /// A configuration with the documented defaults.
     public init() {

@@ -65,6 +65,7 @@ package struct GroupCommitStateMachine<Request> {
             state = .writing(queued: [])
             return .startBatch([request])
         case .writing(var queued):
+            state = .idle  // drop the enum's reference so that the append does not copy the array
             queued.append(request)
             state = .writing(queued: queued)
             return .queued

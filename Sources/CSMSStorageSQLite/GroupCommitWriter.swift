@@ -17,6 +17,7 @@ final class GroupCommitWriter: Sendable {
 
     struct Request: Sendable {
         let work: Work
+        let submittedAt = ContinuousClock.now
         let continuation: CheckedContinuation<Result<Int, StoreError>, Never>
     }
 
@@ -79,11 +80,12 @@ final class GroupCommitWriter: Sendable {
     private func run(_ batch: [Request]) {
         database.asyncWriteWithoutTransaction { [self] db in
             let start = ContinuousClock.now
+            let oldest = batch.map(\.submittedAt).min() ?? start
             let outcome = GroupCommitTransaction.run(batch.map(\.work), in: db)
             let report = GroupCommitBatchReport(
                 requests: batch.count,
                 failedRequests: outcome.results.count { if case .failure = $0 { true } else { false } },
-                committed: outcome.committed, duration: start.duration(to: .now))
+                committed: outcome.committed, duration: start.duration(to: .now), queueWait: oldest.duration(to: start))
 
             let (next, closeWaiters) = locked.withLock { state in
                 state.statistics.add(report)
@@ -100,14 +102,16 @@ final class GroupCommitWriter: Sendable {
     }
 }
 
-/// One group-commit transaction: BEGIN IMMEDIATE, each request's work in its own savepoint,
-/// COMMIT.
+/// One group-commit transaction: BEGIN IMMEDIATE, every request's work, COMMIT.
 ///
-/// A request whose work throws is rolled back to its savepoint and fails alone; the others
-/// go on and commit (this is "roll back and retry the others without it", done without
-/// re-running their work). When a failure aborts the whole transaction (SQLite rolls back
-/// on some I/O, full-disk and busy errors), or BEGIN or COMMIT fails, nothing is committed
-/// and every request of the batch fails with that error.
+/// The works first run one after the other without savepoints (a savepoint and its release
+/// per request cost more than a small request's own SQL). If one of them throws, the
+/// transaction is rolled back and the batch runs again with each request in its own
+/// savepoint: the failing request is rolled back to its savepoint and fails alone, the others
+/// commit (this is "roll back and retry the others without it", and works are pure functions
+/// of their writes, so running one twice is safe). When a failure aborts the whole transaction
+/// (SQLite rolls back on some I/O, full-disk and busy errors), or BEGIN or COMMIT fails,
+/// nothing is committed and every request of the batch fails with that error.
 enum GroupCommitTransaction {
     struct Outcome {
         var results: [Result<Int, StoreError>]
@@ -123,6 +127,35 @@ enum GroupCommitTransaction {
         } catch {
             return failAll(StoreError(sqlite: error))
         }
+        var counts: [Int] = []
+        counts.reserveCapacity(works.count)
+        var failure: StoreError?
+        for work in works {
+            do {
+                counts.append(try work(db))
+            } catch {
+                failure = StoreError(sqlite: error)
+                break
+            }
+        }
+        if let failure {
+            guard db.isInsideTransaction else {
+                return failAll(StoreError(failure.code, "transaction aborted: \(failure.message)"))
+            }
+            do {
+                try db.rollback()
+                guard works.count > 1 else { return Outcome(results: [.failure(failure)], committed: false) }
+                try db.beginTransaction(.immediate)
+            } catch {
+                return failAll(StoreError(sqlite: error))
+            }
+            return runIsolated(works, in: db)
+        }
+        return commit(counts.map { .success($0) }, in: db)
+    }
+
+    /// The batch again, each request in its own savepoint (after one of them failed).
+    private static func runIsolated(_ works: [GroupCommitWriter.Work], in db: Database) -> Outcome {
         var results: [Result<Int, StoreError>] = []
         results.reserveCapacity(works.count)
         for work in works {
@@ -136,16 +169,22 @@ enum GroupCommitTransaction {
             } catch {
                 let failure = StoreError(sqlite: error)
                 guard db.isInsideTransaction else {
-                    return failAll(StoreError(failure.code, "transaction aborted: \(failure.message)"))
+                    let aborted = StoreError(failure.code, "transaction aborted: \(failure.message)")
+                    return Outcome(results: Array(repeating: .failure(aborted), count: works.count), committed: false)
                 }
                 results.append(.failure(failure))
             }
         }
+        return commit(results, in: db)
+    }
+
+    private static func commit(_ results: [Result<Int, StoreError>], in db: Database) -> Outcome {
         do {
             try db.commit()
         } catch {
             if db.isInsideTransaction { try? db.rollback() }
-            return failAll(StoreError(sqlite: error))
+            let failure = StoreError(sqlite: error)
+            return Outcome(results: Array(repeating: .failure(failure), count: results.count), committed: false)
         }
         return Outcome(results: results, committed: true)
     }

@@ -120,6 +120,7 @@ enum SQLiteSchema {
         registerMessageLogMigrations(&migrator)
         registerAvailabilityMigrations(&migrator)
         registerRemoteStartMigrations(&migrator)
+        registerSerialBindingMigrations(&migrator)
         return migrator
     }
 }

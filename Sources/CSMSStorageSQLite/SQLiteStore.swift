@@ -84,6 +84,14 @@ public final class SQLiteStore: CSMSStore {
         let seconds = Double(timeout.seconds) + Double(timeout.attoseconds) / 1e18
         grdb.busyMode = .timeout(seconds)
         grdb.maximumReaderCount = max(1, configuration.maximumReaderCount)
+        let mmapSize = configuration.mmapSize
+        let cacheKiB = configuration.cacheSizeKiB
+        grdb.prepareDatabase { db in
+            // Memory-mapped reads: a reader whose page cache was invalidated by the writer's
+            // commit reads the pages from the map instead of one pread (and a copy) each.
+            // Writes still go through the WAL with fsync (docs/storage.md, "SQLite settings").
+            try db.execute(sql: "PRAGMA mmap_size = \(mmapSize); PRAGMA cache_size = -\(cacheKiB)")
+        }
         return grdb
     }
 
@@ -119,9 +127,10 @@ public final class SQLiteStore: CSMSStore {
 
     /// The charge point, if registered.
     public func chargePoint(_ id: ChargePointID) async throws(StoreError) -> ChargePoint? {
-        try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM charge_points WHERE id = ?", arguments: [id.rawValue])
-                .map(ChargePoint.init(row:))
+        try await readStatement { db in
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM charge_points WHERE id = ?"), arguments: [id.rawValue]
+            ).map(ChargePoint.init(row:))
         }
     }
 
@@ -167,9 +176,9 @@ public final class SQLiteStore: CSMSStore {
     public func storedResponse(chargePointId: ChargePointID, messageId: String) async throws(StoreError)
         -> StoredResponse?
     {
-        try await read { db in
+        try await readStatement { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM stored_responses WHERE charge_point_id = ? AND message_id = ?",
+                db.cachedStatement(sql: "SELECT * FROM stored_responses WHERE charge_point_id = ? AND message_id = ?"),
                 arguments: [chargePointId.rawValue, messageId]
             ).map(StoredResponse.init(row:))
         }
@@ -216,8 +225,39 @@ public final class SQLiteStore: CSMSStore {
         (try? await read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
     }
 
+    /// Runs `body` in a read transaction on the calling thread (docs/storage.md, "Reads").
+    ///
+    /// GRDB's synchronous read takes a reader connection (a pool of `maximumReaderCount`; in
+    /// WAL mode readers never wait for the writer) and runs on the caller's thread. Its async
+    /// read would hop to the reader's dispatch queue and back: two thread switches per point
+    /// lookup, which on a loaded core queued the idempotency lookups for tens of milliseconds.
+    /// The reads here are indexed point or page lookups on memory-mapped pages, short enough to
+    /// run inline.
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         guard !closed.withLock({ $0 }), !writer.isClosed else { throw StoreError(.unavailable, "the store is closed") }
-        return try await mappingErrors { try await database.read(body) }
+        do {
+            return try Self.readInline(database, body)
+        } catch {
+            throw StoreError(sqlite: error)
+        }
+    }
+
+    /// `read` for a body that runs exactly one SELECT: without BEGIN and COMMIT around it
+    /// (SQLite runs a lone statement in a read transaction of its own, so it still sees one
+    /// consistent snapshot). The hot-path lookups (stored answers, registration) use it.
+    func readStatement<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        guard !closed.withLock({ $0 }), !writer.isClosed else { throw StoreError(.unavailable, "the store is closed") }
+        do {
+            return try Self.readInline(database, transaction: false, body)
+        } catch {
+            throw StoreError(sqlite: error)
+        }
+    }
+
+    /// The synchronous read of `database` (a plain function, so that the async overload is not chosen).
+    private static func readInline<T>(
+        _ database: any DatabaseReader, transaction: Bool = true, _ body: (Database) throws -> T
+    ) throws -> T {
+        transaction ? try database.read(body) : try database.unsafeRead(body)
     }
 }

@@ -19,6 +19,12 @@ public struct SQLiteStoreConfiguration: Sendable {
     public var maxBatchSize: Int = 1000
     /// The most concurrent read connections of a file database; 5 by default.
     public var maximumReaderCount: Int = 5
+    /// `PRAGMA mmap_size` of every connection, in bytes (0: no memory-mapped reads).
+    /// Default 256 MiB: reads of the hot pages cost no system call.
+    public var mmapSize: Int = 256 << 20
+    /// `PRAGMA cache_size` of every connection, in KiB. Default 32 MiB, so that the writer
+    /// keeps the pages it changes between group commits.
+    public var cacheSizeKiB: Int = 32 << 10
     /// Called on the writer's queue after every group-commit transaction (keep it quick);
     /// the hook for batch-size and commit-duration metrics.
     public var onBatch: (@Sendable (GroupCommitBatchReport) -> Void)?
@@ -38,13 +44,16 @@ public struct GroupCommitBatchReport: Sendable, Equatable {
     public var committed: Bool
     /// Time from BEGIN to the end of COMMIT (or of the rollback).
     public var duration: Duration
+    /// How long the batch's oldest request waited for the transaction to start.
+    public var queueWait: Duration
 
     /// A report.
-    public init(requests: Int, failedRequests: Int, committed: Bool, duration: Duration) {
+    public init(requests: Int, failedRequests: Int, committed: Bool, duration: Duration, queueWait: Duration = .zero) {
         self.requests = requests
         self.failedRequests = failedRequests
         self.committed = committed
         self.duration = duration
+        self.queueWait = queueWait
     }
 }
 

@@ -108,6 +108,8 @@ extension StoreWrite {
         case .putAPIToken(let token): try Self.putAPIToken(token, db)
         case .deleteAPIToken(let name): try Self.deleteAPIToken(name, db)
         case .recordAvailability(let event): try Self.recordAvailability(event, db)
+        case .bindSerialNumber(let binding): try Self.bindSerialNumber(binding, db)
+        case .clearSerialBinding(let id): try Self.clearSerialBinding(id, db)
         }
     }
 
@@ -131,33 +133,22 @@ extension StoreWrite {
                 """,
             arguments: key + values)
 
-        let stored = try Int64.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    SELECT timestamp FROM connector_status
-                    WHERE charge_point_id = ? AND coalesce(evse_id, -1) = coalesce(?, -1) AND connector_id = ?
-                    """),
-            arguments: key)
-        if let stored, stored > timestamp { return }
-        if stored == nil {
-            try db.run(
-                sql: """
-                    INSERT INTO connector_status (
-                        charge_point_id, evse_id, connector_id,
-                        status, error_code, info, vendor_id, vendor_error_code, timestamp, received_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: key + values)
-        } else {
-            try db.run(
-                sql: """
-                    UPDATE connector_status SET
-                        status = ?, error_code = ?, info = ?, vendor_id = ?, vendor_error_code = ?,
-                        timestamp = ?, received_at = ?
-                    WHERE charge_point_id = ? AND coalesce(evse_id, -1) = coalesce(?, -1) AND connector_id = ?
-                    """,
-                arguments: values + key)
-        }
+        // One upsert replaces the current status unless the stored one is later (`changesCount`
+        // is 0 then, and the station's state version stays).
+        try db.run(
+            sql: """
+                INSERT INTO connector_status (
+                    charge_point_id, evse_id, connector_id,
+                    status, error_code, info, vendor_id, vendor_error_code, timestamp, received_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (charge_point_id, coalesce(evse_id, -1), connector_id) DO UPDATE SET
+                    status = excluded.status, error_code = excluded.error_code, info = excluded.info,
+                    vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code,
+                    timestamp = excluded.timestamp, received_at = excluded.received_at
+                WHERE excluded.timestamp >= connector_status.timestamp
+                """,
+            arguments: key + values)
+        guard db.changesCount > 0 else { return }
         try db.run(
             sql: "UPDATE charge_points SET state_version = state_version + 1, updated_at = ? WHERE id = ?",
             arguments: [receivedAt, status.chargePointId.rawValue])

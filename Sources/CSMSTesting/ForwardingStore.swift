@@ -265,4 +265,10 @@ open class ForwardingStore: CSMSStore, @unchecked Sendable {
         try checkRead()
         return try await base.availabilityHistory(chargePointId: chargePointId, after: after, limit: limit)
     }
+
+    /// Forwards `serialBinding(of:)`.
+    open func serialBinding(of id: ChargePointID) async throws(StoreError) -> SerialBinding? {
+        try checkRead()
+        return try await base.serialBinding(of: id)
+    }
 }

@@ -173,6 +173,7 @@ struct MemoryState {
     var security = MemorySecurityState()
     var nextRemoteStartId = 1
     var availability: [AvailabilityEvent] = []
+    var serialBindings: [ChargePointID: SerialBinding] = [:]
 
     mutating func apply(_ write: StoreWrite) throws(StoreError) {
         switch write {
@@ -256,6 +257,7 @@ struct MemoryState {
         case .setSecurityProfile, .addSecurityEvent, .recordStationCertificate, .putAPIToken, .deleteAPIToken:
             security.apply(write)
         case .recordAvailability(let event): recordAvailability(event)
+        case .bindSerialNumber, .clearSerialBinding: applySerialBinding(write)
         }
     }
 }

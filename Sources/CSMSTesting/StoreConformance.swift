@@ -96,6 +96,7 @@ public enum StoreConformance {
         Check("transactionFoundByRemoteStartId", transactionFoundByRemoteStartId),
         Check("firstTransaction16AfterTime", firstTransaction16AfterTime),
         Check("availabilityHistoryAppendsAndPages", availabilityHistoryAppendsAndPages),
+        Check("serialBindingsBindReplaceAndClear", serialBindingsBindReplaceAndClear),
     ]
 
     /// Runs every check in order, each on a new store.

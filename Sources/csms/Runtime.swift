@@ -29,12 +29,15 @@ enum Runtime {
     /// `csms.store.commit.failures` (counter of failed requests).
     static var storeConfiguration: SQLiteStoreConfiguration {
         var configuration = SQLiteStoreConfiguration()
+        let duration = Metrics.Timer(label: "csms.store.commit.duration")
+        let batchSize = Recorder(label: "csms.store.commit.batch_size")
+        let failures = Counter(label: "csms.store.commit.failures")
+        let queueWait = Metrics.Timer(label: "csms.store.commit.queue_wait")
         configuration.onBatch = { report in
-            Metrics.Timer(label: "csms.store.commit.duration").record(duration: report.duration)
-            Recorder(label: "csms.store.commit.batch_size").record(report.requests)
-            if report.failedRequests > 0 {
-                Counter(label: "csms.store.commit.failures").increment(by: Int64(report.failedRequests))
-            }
+            duration.record(duration: report.duration)
+            queueWait.record(duration: report.queueWait)
+            batchSize.record(report.requests)
+            if report.failedRequests > 0 { failures.increment(by: Int64(report.failedRequests)) }
         }
         return configuration
     }

@@ -49,11 +49,13 @@ struct ServeCommand: AsyncParsableCommand {
             // Always there (and its writer running), so that a reload can turn the log on.
             let messageLog = MessageLogRecorder(mode: observability.messageLogMode)
             live.observe { messageLog.mode = $0.observability.messageLogMode }
+            var handlerServices = HandlerServices(authorizer: authorizer)
+            let externalCA = configuration.makeExternalCASigner(logger: logger)
+            if let externalCA { handlerServices.certificateSigner = externalCA }
             let server = CSMSServer(
                 configuration: configuration, store: store,
                 processor: try Runtime.processor(
-                    store: store, configuration: configuration,
-                    services: HandlerServices(authorizer: authorizer), logger: logger,
+                    store: store, configuration: configuration, services: handlerServices, logger: logger,
                     messageLog: messageLog, live: live),
                 logger: logger, metrics: metrics.prometheus, reloader: reloader, liveAuthorizer: authorizer)
             // Shutdown runs in reverse order: the server drains first, the writers flush last.
@@ -69,6 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
             groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod + .seconds(10)
             try await ServiceGroup(configuration: groupConfiguration).run()
             await authorizer.shutdown()
+            try? await externalCA?.shutdown()
             logger.info("stopped")
         }
     }

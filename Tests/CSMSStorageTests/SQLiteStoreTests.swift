@@ -97,7 +97,7 @@ import Testing
                 "v1_charge_points", "v2_connector_status", "v3_stored_responses", "v4_dead_letters", "v5_transactions",
                 "v5_meter_values", "v5_transaction_anomalies", "v6_id_tokens", "v6_local_lists", "v7_commands",
                 "v7_station_reports", "v7_configuration_values", "v8_security", "v9_message_log", "v10_availability",
-                "v11_remote_start",
+                "v11_remote_start", "v12_serial_bindings",
             ])
 
         // A database migrated by a newer CSMS (an unknown migration) is refused.

@@ -17,12 +17,12 @@ struct BootNotificationHandler16: OCPPHandler {
     func handle(
         _ request: OCPP16.BootNotificationRequest, context: HandlerContext
     ) async throws -> HandlerResult<OCPP16.BootNotificationResponse> {
-        let decision = try await BootRegistration.decide(context: context)
         let info = BootInfo(
             vendor: request.chargePointVendor, model: request.chargePointModel,
             serialNumber: request.chargePointSerialNumber, chargeBoxSerialNumber: request.chargeBoxSerialNumber,
             firmwareVersion: request.firmwareVersion, iccid: request.iccid, imsi: request.imsi,
             meterType: request.meterType, meterSerialNumber: request.meterSerialNumber)
+        let decision = try await BootRegistration.decide(context: context, info: info)
         let status: OCPP16.BootNotificationResponse.Status =
             switch decision.status {
             case .accepted: .accepted
@@ -44,12 +44,12 @@ struct BootNotificationHandler201: OCPPHandler {
     func handle(
         _ request: OCPP201.BootNotificationRequest, context: HandlerContext
     ) async throws -> HandlerResult<OCPP201.BootNotificationResponse> {
-        let decision = try await BootRegistration.decide(context: context)
         let station = request.chargingStation
         let info = BootInfo(
             vendor: station.vendorName, model: station.model, serialNumber: station.serialNumber,
             firmwareVersion: station.firmwareVersion, iccid: station.modem?.iccid, imsi: station.modem?.imsi,
             bootReason: request.reason.rawValue)
+        let decision = try await BootRegistration.decide(context: context, info: info)
         let status: OCPP201.RegistrationStatusEnum =
             switch decision.status {
             case .accepted: .accepted
@@ -70,12 +70,12 @@ struct BootNotificationHandler21: OCPPHandler {
     func handle(
         _ request: OCPP21.BootNotificationRequest, context: HandlerContext
     ) async throws -> HandlerResult<OCPP21.BootNotificationResponse> {
-        let decision = try await BootRegistration.decide(context: context)
         let station = request.chargingStation
         let info = BootInfo(
             vendor: station.vendorName, model: station.model, serialNumber: station.serialNumber,
             firmwareVersion: station.firmwareVersion, iccid: station.modem?.iccid, imsi: station.modem?.imsi,
             bootReason: request.reason.rawValue)
+        let decision = try await BootRegistration.decide(context: context, info: info)
         let status: OCPP21.RegistrationStatusEnum =
             switch decision.status {
             case .accepted: .accepted
@@ -108,6 +108,9 @@ struct BootRegistration: Equatable {
     let registers: Bool
     /// Whether the new record gets the operator setting `Pending`.
     let marksPending: Bool
+    /// Writes of the boot policies (security events, serial binding), committed after the boot
+    /// (BootPolicyRegistration.swift).
+    var policyWrites: [StoreWrite] = []
 
     /// The decision for a boot of a station whose record is `existing`.
     static func decide(existing: ChargePoint?, configuration: ProcessorConfiguration) -> BootRegistration {
@@ -143,7 +146,7 @@ struct BootRegistration: Equatable {
         writes.append(
             .recordBoot(
                 id: id, info: info, status: status, protocolVersion: version.rawValue, at: now, register: registers))
-        return writes
+        return writes + policyWrites
     }
 
     /// Reads the station's record and decides (the common first half of both handlers).
