@@ -165,6 +165,8 @@ struct ConfigurationReloadTests {
         #expect(SettingKey.callTimeout.reload == .live)
         #expect(SettingKey.messageLogMode.reload == .live)
         #expect(SettingKey.securityAuthFailureBurst.reload == .live)
+        #expect(SettingKey.bootPolicyAllowedModels.reload == .live)
+        #expect(SettingKey.bootPolicyFirmwareRules.reload == .restart, "the follow-up service is set up at start")
         #expect(SettingKey.ocppVersions.reload == .newConnections)
         #expect(SettingKey.limitsConnectionsPerIP.reload == .newConnections)
         for key in [SettingKey.host, .port, .database, .apiToken, .tlsCertificate, .tlsPort, .securityProfile] {
