@@ -104,6 +104,17 @@ async def boot_status(server: ReloadingServer, charge_point_id: str) -> str:
     return await with_station(ChargePoint16, server.url(charge_point_id), charge_point_id, "ocpp1.6", body)
 
 
+async def offered_version_code(server: ReloadingServer, charge_point_id: str, subprotocol: str):
+    """The subprotocol the server picks for a connection offering only `subprotocol`, and the
+    close code when it picks none (the server then closes with 1002)."""
+    async with websockets.connect(server.url(charge_point_id), subprotocols=[subprotocol]) as ws:
+        if ws.subprotocol is not None:
+            return ws.subprotocol, None
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), timeout=10)
+        return None, closed.value.rcvd.code if closed.value.rcvd else None
+
+
 async def answers_to_burst(server: ReloadingServer, charge_point_id: str, heartbeats: int) -> list:
     """A BootNotification, then `heartbeats` Heartbeats on one connection; each answer's
     message type and (for a CALLERROR) error code."""
@@ -130,6 +141,7 @@ def test_sighup_reloads_the_live_settings_and_survives_an_invalid_file(tmp_path)
     server.start()
     try:
         assert asyncio.run(boot_status(server, "RELOAD-A")) == "Rejected"
+        assert asyncio.run(offered_version_code(server, "RELOAD-V1", "ocpp2.0.1")) == ("ocpp2.0.1", None)
         assert not [line for line in server.log_lines() if line.get("level") == "debug"]
 
         changed = {
@@ -137,11 +149,12 @@ def test_sighup_reloads_the_live_settings_and_survives_an_invalid_file(tmp_path)
             "unknownChargePoints": "accept",
             "rateLimit": {"rate": 0.01, "burst": 2},
             "websocket": {"maxMessageSize": 65536},
+            "ocpp": {"versions": ["ocpp1.6"]},
         }
         server.write_config(changed)
         reloaded = server.hangup_and_wait("configuration reloaded")
         assert set(reloaded["metadata"]["changed"].split(",")) == {
-            "unknownChargePoints", "logLevel", "rateLimit.rate", "rateLimit.burst"
+            "unknownChargePoints", "logLevel", "rateLimit.rate", "rateLimit.burst", "ocpp.versions"
         }
         assert reloaded["metadata"]["needs_restart"] == "websocket.maxMessageSize"
         warnings = [line for line in server.log_lines() if "needs restart" in line.get("message", "")]
@@ -152,6 +165,7 @@ def test_sighup_reloads_the_live_settings_and_survives_an_invalid_file(tmp_path)
         assert asyncio.run(boot_status(server, "RELOAD-B")) == "Accepted"
         assert asyncio.run(answers_to_burst(server, "RELOAD-C", 2)) == [(3, None), (3, None), (4, "GenericError")]
         assert [line for line in server.log_lines() if line.get("level") == "debug"], "debug lines after the reload"
+        assert asyncio.run(offered_version_code(server, "RELOAD-V2", "ocpp2.0.1")) == (None, 1002), "2.0.1 no more"
 
         # An invalid file: an error naming the key, the process keeps running, old settings stay.
         server.write_config({**changed, "logLevel": "loud", "unknownChargePoints": "reject"})
