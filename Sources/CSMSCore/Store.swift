@@ -93,6 +93,13 @@ public enum StoreWrite: Sendable, Equatable {
     case bindSerialNumber(SerialBinding)
     /// Removes the station's serial binding (no error when absent); the next accepted boot binds again.
     case clearSerialBinding(id: ChargePointID)
+    /// `storeResponse`, guarded: when the station's message id already has a stored answer
+    /// with the same request digest, stored at or after `notBefore`, the whole commit fails
+    /// with `.alreadyAnswered` and nothing of it is applied (the retried message's writes are
+    /// dropped; the caller answers with the stored bytes). Otherwise it stores the answer like
+    /// `storeResponse`. This is the idempotency check done inside the commit, for handlers
+    /// whose only effect is their writes (docs/processor.md, "Idempotency").
+    case storeResponseUnlessAnswered(StoredResponse, notBefore: Date)
 }
 
 /// A storage failure, with a code the server maps to OCPP errors and HTTP statuses in one place.
@@ -109,6 +116,9 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let conflict = Code(rawValue: "conflict")
         /// Anything else.
         public static let internalError = Code(rawValue: "internal")
+        /// A `storeResponseUnlessAnswered` write found the message already answered: nothing
+        /// of the commit was applied.
+        public static let alreadyAnswered = Code(rawValue: "already_answered")
     }
 
     /// The kind of failure.

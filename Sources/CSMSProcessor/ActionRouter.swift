@@ -30,6 +30,13 @@ public struct ActionRouter: Sendable {
         entries[Key(family: family, action: action)] = .send(SendHandlerBox(handler))
     }
 
+    /// Whether the handler of `action` in `family` is a CALL handler whose only effects are its
+    /// writes (`OCPPHandler.hasEffectsBeyondWrites` is `false`).
+    func hasOnlyWrites(_ action: String, in family: OCPPVersion.Family) -> Bool {
+        guard case .call(let box) = entries[Key(family: family, action: action)] else { return false }
+        return !box.hasEffectsBeyondWrites
+    }
+
     /// Whether a handler is registered for `action` in `family`.
     public func hasHandler(for action: String, in family: OCPPVersion.Family) -> Bool {
         entries[Key(family: family, action: action)] != nil
@@ -44,8 +51,11 @@ public struct ActionRouter: Sendable {
 struct CallHandlerBox: Sendable {
     /// Runs the handler on a validated request; returns the encoded response and the writes.
     let run: @Sendable (any OCPPPayload, HandlerContext) async throws -> (JSONValue, [StoreWrite])
+    /// The handler's `hasEffectsBeyondWrites`.
+    let hasEffectsBeyondWrites: Bool
 
     init<H: OCPPHandler>(_ handler: H) {
+        hasEffectsBeyondWrites = handler.hasEffectsBeyondWrites
         run = { request, context in
             guard let typed = request as? H.Action.Request else {
                 throw HandlerWiringError(

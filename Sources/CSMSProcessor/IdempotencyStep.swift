@@ -9,6 +9,12 @@ import OCPP
 /// run again (invariant 6). A new answer is encoded here and stored with the handler's writes
 /// (the commit step outside commits both at once).
 ///
+/// For a handler whose only effects are its writes (`OCPPHandler.hasEffectsBeyondWrites`),
+/// the lookup moves into the commit: the answer is stored with `storeResponseUnlessAnswered`,
+/// and when that finds the retry's stored answer the commit step answers with it and nothing
+/// of the retry is applied. The handler ran once more, but nothing tells that apart from not
+/// running it, and the common case (a new message) saves a read.
+///
 /// Only CALLRESULTs are stored: a CALLERROR may go away on retry (a store outage, a handler
 /// bug fixed) and a validation error is recomputed identically anyway. SENDs have no answer
 /// to store and pass through, and so do `rerunActions` (Heartbeat, BootNotification by
@@ -17,37 +23,46 @@ struct IdempotencyStep: CallStep {
     let store: any CSMSStore
     let window: Duration
     let rerunActions: Set<String>
+    /// Decides, per message set and action, whether the handler's only effects are its
+    /// writes: then the stored answer is looked up inside the commit instead of before.
+    var checksAtCommit: @Sendable (OCPPVersion.Family, String) -> Bool = { _, _ in false }
 
     func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
         guard call.expectsReply, !rerunActions.contains(call.call.action) else { return await next(call) }
         let digest = RequestDigest.hex(action: call.call.action, payload: call.call.payload)
-        let stored: StoredResponse?
-        do {
-            stored = try await store.storedResponse(
-                chargePointId: call.session.chargePointId, messageId: call.call.messageId)
-        } catch {
-            call.logger.error("stored response could not be read", metadata: ["error": "\(error)"])
-            return .internalFailure(call, reason: "store_error", error: "\(error)")
-        }
-        if let stored {
-            let age = call.receivedAt.timeIntervalSince(stored.storedAt)
-            if stored.requestDigest == digest, age <= window.timeInterval {
-                return CallOutcome(answer: .replayed(stored.response), writes: [])
+        let atCommit = call.replayOf == nil && checksAtCommit(call.session.version.family, call.call.action)
+        if !atCommit {
+            let stored: StoredResponse?
+            do {
+                stored = try await store.storedResponse(
+                    chargePointId: call.session.chargePointId, messageId: call.call.messageId)
+            } catch {
+                call.logger.error("stored response could not be read", metadata: ["error": "\(error)"])
+                return .internalFailure(call, reason: "store_error", error: "\(error)")
             }
-            call.logger.info(
-                "message id reused with other content or after the idempotency window; processed as new",
-                metadata: ["same_digest": "\(stored.requestDigest == digest)"])
+            if let stored {
+                let age = call.receivedAt.timeIntervalSince(stored.storedAt)
+                if stored.requestDigest == digest, age <= window.timeInterval {
+                    return CallOutcome(answer: .replayed(stored.response), writes: [])
+                }
+                call.logger.info(
+                    "message id reused with other content or after the idempotency window; processed as new",
+                    metadata: ["same_digest": "\(stored.requestDigest == digest)"])
+            }
         }
 
         var outcome = await next(call)
         if case .result(let payload) = outcome.answer {
             let bytes = RPCFrame.callResult(RPCCallResult(messageId: call.call.messageId, payload: payload)).encoded()
             outcome.answer = .encoded(bytes)
+            let response = StoredResponse(
+                chargePointId: call.session.chargePointId, messageId: call.call.messageId, requestDigest: digest,
+                response: bytes, storedAt: call.receivedAt)
             outcome.writes.append(
-                .storeResponse(
-                    StoredResponse(
-                        chargePointId: call.session.chargePointId, messageId: call.call.messageId,
-                        requestDigest: digest, response: bytes, storedAt: call.receivedAt)))
+                atCommit
+                    ? .storeResponseUnlessAnswered(
+                        response, notBefore: call.receivedAt.addingTimeInterval(-window.timeInterval))
+                    : .storeResponse(response))
         }
         return outcome
     }
@@ -62,10 +77,7 @@ enum RequestDigest {
         hasher.update(data: Array(action.utf8))
         hasher.update(data: [0])
         hasher.update(data: canonical(payload).serialized())
-        return hasher.finalize().map { byte in
-            let s = String(byte, radix: 16)
-            return byte < 16 ? "0" + s : s
-        }.joined()
+        return hasher.finalize().lowercaseHex
     }
 
     /// `value` with every object's members sorted by name (UTF-8 byte order), so that member

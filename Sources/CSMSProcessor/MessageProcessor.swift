@@ -90,7 +90,8 @@ public struct MessageProcessor: InboundMessageHandling {
                 metrics: metrics),
             RegistrationGate(store: store, cache: RegistrationGateCache()),
             IdempotencyStep(
-                store: store, window: configuration.idempotencyWindow, rerunActions: configuration.rerunActions),
+                store: store, window: configuration.idempotencyWindow, rerunActions: configuration.rerunActions,
+                checksAtCommit: { family, action in router.hasOnlyWrites(action, in: family) }),
             ValidationStep(),
         ]
         chain = CallChain(

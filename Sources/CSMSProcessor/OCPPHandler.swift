@@ -15,6 +15,19 @@ public protocol OCPPHandler<Action>: Sendable {
 
     /// Handles a validated request.
     func handle(_ request: Action.Request, context: HandlerContext) async throws -> HandlerResult<Action.Response>
+
+    /// Whether running the handler again for a retried message could be told apart from not
+    /// running it: `false` when its only effects are the writes it returns (it may read).
+    /// Default `true`. For a handler that says `false` the processor does not look for a
+    /// stored answer before running it; the commit checks instead (`storeResponseUnlessAnswered`)
+    /// and a retry's writes are dropped, which saves a read on every message
+    /// (docs/processor.md, "Idempotency").
+    var hasEffectsBeyondWrites: Bool { get }
+}
+
+extension OCPPHandler {
+    /// Handlers have effects beyond their writes unless they say otherwise.
+    public var hasEffectsBeyondWrites: Bool { true }
 }
 
 /// Handles a 2.1 SEND: a request that gets no answer. Returns the writes to commit.

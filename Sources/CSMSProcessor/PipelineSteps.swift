@@ -76,6 +76,9 @@ struct CommitStep: CallStep {
         case nil:
             metrics?.deadLettersStored(outcome.writes)
             return outcome
+        case let error? where error.code == .alreadyAnswered:
+            if let replay = await storedAnswer(call) { return replay }
+            failure = StoreError(.internalError, "the stored answer to a retried message could not be read")
         case let error?:
             failure = error
         }
@@ -102,6 +105,22 @@ struct CommitStep: CallStep {
             return outcome
         }
         return CallOutcome(answer: internalFailure.answer, writes: [])
+    }
+
+    /// The answer to a retried message whose stored answer the commit found
+    /// (`storeResponseUnlessAnswered`): nothing was applied, the stored bytes go out again.
+    /// `nil` when it cannot be read (or was pruned in between).
+    private func storedAnswer(_ call: InboundCall) async -> CallOutcome? {
+        do {
+            guard
+                let stored = try await store.storedResponse(
+                    chargePointId: call.session.chargePointId, messageId: call.call.messageId)
+            else { return nil }
+            return CallOutcome(answer: .replayed(stored.response), writes: [])
+        } catch {
+            call.logger.error("stored response could not be read", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 
     /// Commits `writes`, retrying while the store is unavailable and the policy allows;

@@ -111,7 +111,7 @@ public struct CertificateAuthority: Sendable {
                 issuerPrivateKey: privateKey)
             let leafPEM = try leaf.serializeAsPEM().pemString
             let record = StationCertificate(
-                chargePointId: id, serialNumber: leaf.serialNumber.bytes.map { String(format: "%02x", $0) }.joined(),
+                chargePointId: id, serialNumber: leaf.serialNumber.bytes.lowercaseHex,
                 certificateType: certificateType, subject: leaf.subject.description, notBefore: leaf.notValidBefore,
                 notAfter: leaf.notValidAfter, pem: leafPEM, issuedAt: now)
             return IssuedCertificate(chainPEM: leafPEM + "\n" + certificatePEM + "\n", record: record)

@@ -29,7 +29,7 @@ struct CertificateIdentity: Sendable, Equatable {
     init(_ certificate: Certificate) {
         commonNames = Self.attributes(certificate.subject, .RDNAttributeType.commonName)
         organizations = Self.attributes(certificate.subject, .RDNAttributeType.organizationName)
-        serialNumber = certificate.serialNumber.bytes.map { String(format: "%02x", $0) }.joined()
+        serialNumber = certificate.serialNumber.bytes.lowercaseHex
         subject = certificate.subject.description
         notAfter = certificate.notValidAfter
     }

@@ -88,7 +88,7 @@ public struct ExternalCASigner: CertificateSigning {
         else { return nil }
         return StationCertificate(
             chargePointId: chargePointId,
-            serialNumber: leaf.serialNumber.bytes.map { String(format: "%02x", $0) }.joined(),
+            serialNumber: leaf.serialNumber.bytes.lowercaseHex,
             certificateType: certificateType, subject: leaf.subject.description, notBefore: leaf.notValidBefore,
             notAfter: leaf.notValidAfter, pem: chain.trimmingCharacters(in: .whitespacesAndNewlines) + "\n",
             issuedAt: now)

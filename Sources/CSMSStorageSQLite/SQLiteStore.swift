@@ -86,11 +86,16 @@ public final class SQLiteStore: CSMSStore {
         grdb.maximumReaderCount = max(1, configuration.maximumReaderCount)
         let mmapSize = configuration.mmapSize
         let cacheKiB = configuration.cacheSizeKiB
+        let checkpointPages = configuration.walAutocheckpointPages
         grdb.prepareDatabase { db in
             // Memory-mapped reads: a reader whose page cache was invalidated by the writer's
             // commit reads the pages from the map instead of one pread (and a copy) each.
             // Writes still go through the WAL with fsync (docs/storage.md, "SQLite settings").
-            try db.execute(sql: "PRAGMA mmap_size = \(mmapSize); PRAGMA cache_size = -\(cacheKiB)")
+            try db.execute(
+                sql: """
+                    PRAGMA mmap_size = \(mmapSize); PRAGMA cache_size = -\(cacheKiB);
+                    PRAGMA wal_autocheckpoint = \(checkpointPages)
+                    """)
         }
         return grdb
     }

@@ -25,6 +25,12 @@ public struct SQLiteStoreConfiguration: Sendable {
     /// `PRAGMA cache_size` of every connection, in KiB. Default 32 MiB, so that the writer
     /// keeps the pages it changes between group commits.
     public var cacheSizeKiB: Int = 32 << 10
+    /// `PRAGMA wal_autocheckpoint`: WAL pages after which a commit copies them back into the
+    /// database file. Default 10,000 (about 40 MiB of WAL): a page that many commits change
+    /// (a station's row, an index page) is copied once per checkpoint, not once per 1,000
+    /// pages as with SQLite's default, which cost 7 % of the server's CPU in the
+    /// StatusNotification benchmark (docs/benchmarks.md).
+    public var walAutocheckpointPages: Int = 10_000
     /// Called on the writer's queue after every group-commit transaction (keep it quick);
     /// the hook for batch-size and commit-duration metrics.
     public var onBatch: (@Sendable (GroupCommitBatchReport) -> Void)?

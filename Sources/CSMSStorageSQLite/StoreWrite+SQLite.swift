@@ -60,19 +60,21 @@ extension StoreWrite {
             try Self.recordConnectorStatus(status, db)
 
         case .storeResponse(let response):
-            try db.run(
-                sql: """
-                    INSERT INTO stored_responses (charge_point_id, message_id, request_digest, response, stored_at)
-                    VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (charge_point_id, message_id) DO UPDATE SET
-                        request_digest = excluded.request_digest,
-                        response = excluded.response,
-                        stored_at = excluded.stored_at
-                    """,
-                arguments: [
-                    response.chargePointId.rawValue, response.messageId, response.requestDigest,
-                    Data(response.response), response.storedAt.unixMilliseconds,
-                ])
+            try Self.storeResponse(response, db)
+        case .storeResponseUnlessAnswered(let response, let notBefore):
+            let stored = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT request_digest, stored_at FROM stored_responses
+                        WHERE charge_point_id = ? AND message_id = ?
+                        """),
+                arguments: [response.chargePointId.rawValue, response.messageId])
+            if let stored, stored["request_digest"] == response.requestDigest,
+                (stored["stored_at"] as Int64) >= notBefore.unixMilliseconds
+            {
+                throw StoreError(.alreadyAnswered, "message \(response.messageId) was answered before")
+            }
+            try Self.storeResponse(response, db)
 
         case .addDeadLetter(let letter):
             try db.run(
@@ -111,6 +113,23 @@ extension StoreWrite {
         case .bindSerialNumber(let binding): try Self.bindSerialNumber(binding, db)
         case .clearSerialBinding(let id): try Self.clearSerialBinding(id, db)
         }
+    }
+
+    /// Stores (or replaces) the answer to a message.
+    private static func storeResponse(_ response: StoredResponse, _ db: Database) throws {
+        try db.run(
+            sql: """
+                INSERT INTO stored_responses (charge_point_id, message_id, request_digest, response, stored_at)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (charge_point_id, message_id) DO UPDATE SET
+                    request_digest = excluded.request_digest,
+                    response = excluded.response,
+                    stored_at = excluded.stored_at
+                """,
+            arguments: [
+                response.chargePointId.rawValue, response.messageId, response.requestDigest,
+                Data(response.response), response.storedAt.unixMilliseconds,
+            ])
     }
 
     /// Appends to the history (whose foreign key fails the write with `.conflict` when the

@@ -224,6 +224,15 @@ struct MemoryState {
             response.storedAt = response.storedAt.roundedToMilliseconds
             responses[ResponseKey(chargePointId: response.chargePointId, messageId: response.messageId)] = response
 
+        case .storeResponseUnlessAnswered(let response, let notBefore):
+            let key = ResponseKey(chargePointId: response.chargePointId, messageId: response.messageId)
+            if let stored = responses[key], stored.requestDigest == response.requestDigest,
+                stored.storedAt >= notBefore.roundedToMilliseconds
+            {
+                throw StoreError(.alreadyAnswered, "message \(response.messageId) was answered before")
+            }
+            try apply(.storeResponse(response))
+
         case .addDeadLetter(var letter):
             letter.id = nextDeadLetterId
             letter.receivedAt = letter.receivedAt.roundedToMilliseconds

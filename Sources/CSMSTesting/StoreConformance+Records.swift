@@ -32,6 +32,40 @@ extension StoreConformance {
         #expect(try await store.storedResponse(chargePointId: a, messageId: "bin") == binary)
     }
 
+    /// `storeResponseUnlessAnswered` fails the whole commit with `.alreadyAnswered` (nothing of
+    /// it applied) when the message id has an answer with the same digest stored at or after
+    /// `notBefore`; another digest or an older answer is replaced like `storeResponse`.
+    public static func guardedStoredResponse(_ makeStore: Factory) async throws {
+        let store = try await makeStore()
+        let a = cp("CP-GUARD-A")
+        try await store.commit([register(a)])
+        let first = response(a, "m1", digest: "d1", at: t(10))
+        try await store.commit([.storeResponseUnlessAnswered(first, notBefore: t(0))])
+        #expect(try await store.storedResponse(chargePointId: a, messageId: "m1") == first)
+
+        // The retry: same digest, within the window. Its other writes are not applied either.
+        let retry = response(a, "m1", digest: "d1", at: t(20))
+        do {
+            try await store.commit([
+                .recordSeen(id: a, at: t(20)), .storeResponseUnlessAnswered(retry, notBefore: t(10)),
+            ])
+            Issue.record("a retry of an answered message committed")
+        } catch {
+            #expect(error.code == .alreadyAnswered)
+        }
+        #expect(try await store.storedResponse(chargePointId: a, messageId: "m1") == first)
+        #expect(try await store.chargePoint(a)?.lastSeen == nil)
+
+        // Other content under the same id, or an answer older than the window: stored as new.
+        let other = response(a, "m1", digest: "d2", at: t(30))
+        try await store.commit([.storeResponseUnlessAnswered(other, notBefore: t(10))])
+        #expect(try await store.storedResponse(chargePointId: a, messageId: "m1") == other)
+        let late = response(a, "m1", digest: "d2", at: t(40))
+        try await store.commit([.recordSeen(id: a, at: t(40)), .storeResponseUnlessAnswered(late, notBefore: t(31))])
+        #expect(try await store.storedResponse(chargePointId: a, messageId: "m1") == late)
+        #expect(try await store.chargePoint(a)?.lastSeen == t(40))
+    }
+
     /// `pruneStoredResponses(olderThan:)` deletes answers stored strictly before the date and
     /// counts them.
     public static func pruneStoredResponsesByAge(_ makeStore: Factory) async throws {

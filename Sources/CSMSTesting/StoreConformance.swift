@@ -54,6 +54,7 @@ public enum StoreConformance {
         Check("stateVersionCountsChangesPerStation", stateVersionCountsChangesPerStation),
         Check("storedResponseReplacedBySameId", storedResponseReplacedBySameId),
         Check("pruneStoredResponsesByAge", pruneStoredResponsesByAge),
+        Check("guardedStoredResponse", guardedStoredResponse),
         Check("deadLettersGetIncreasingIds", deadLettersGetIncreasingIds),
         Check("deadLettersFilterAndPage", deadLettersFilterAndPage),
         Check("deadLetterAttemptsAndDelete", deadLetterAttemptsAndDelete),

@@ -118,6 +118,37 @@ struct GateAndIdempotencyTests {
                 .values.count == 1)
     }
 
+    @Test func handlersWithOnlyWritesAreCheckedInsideTheCommit() async throws {
+        let h = PipelineHarness(
+            configuration: ProcessorConfiguration(unknownChargePoints: .accept, idempotencyWindow: .seconds(7200)),
+            pingHasOnlyWrites: true)
+        let s = session(.v201)
+        await bootAccepted(h, s)
+        let first = try #require(await h.send(#"[2,"i1","TestPing",{"n":5,"note":"x"}]"#, s).replyBytes)
+        let guarded = h.store.commits.last?.contains {
+            if case .storeResponseUnlessAnswered = $0 { true } else { false }
+        }
+        #expect(guarded == true)
+        let commits = h.store.commits.count
+        h.clock.advance(3600)
+        let retry = try #require(await h.send(#"[2,"i1","TestPing",{ "note":"x", "n":5 }]"#, s).replyBytes)
+        // Same bytes; the handler ran again but none of its writes were committed.
+        #expect(retry == first)
+        #expect(h.runs.value == 2)
+        #expect(h.store.commits.count == commits)
+        #expect(h.logs.entries.contains { $0.message == "retry answered with the stored response" })
+        #expect(
+            try h.metrics.expectTimer("ocpp.handler.duration", [("action", "TestPing"), ("outcome", "replayed")])
+                .values.count == 1)
+        #expect(await h.store.letters().isEmpty)
+        // Other content under the id, and the same content after the window, are new messages.
+        #expect(await h.send(#"[2,"i1","TestPing",{"n":6}]"#, s).resultPayload == ["n": 6])
+        #expect(h.store.commits.count == commits + 1)
+        h.clock.advance(7201)
+        #expect(await h.send(#"[2,"i1","TestPing",{"n":6}]"#, s).resultPayload == ["n": 6])
+        #expect(h.store.commits.count == commits + 2)
+    }
+
     @Test func sameIdWithOtherContentOrAfterTheWindowIsProcessedAsNew() async throws {
         let h = PipelineHarness(
             configuration: ProcessorConfiguration(unknownChargePoints: .accept, idempotencyWindow: .seconds(600)))

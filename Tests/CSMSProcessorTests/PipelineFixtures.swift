@@ -111,6 +111,8 @@ final class RunCounter: Sendable {
 struct PingHandler: OCPPHandler {
     typealias Action = PingAction
     let runs: RunCounter
+    /// `false` to test the commit-time idempotency check of handlers whose only effects are writes.
+    var hasEffectsBeyondWrites = true
 
     func handle(_ request: TestRequest, context: HandlerContext) async throws -> HandlerResult<TestResponse> {
         runs.increment()
@@ -171,14 +173,15 @@ struct PipelineHarness {
 
     init(
         store: FaultInjectingStore = FaultInjectingStore(),
-        configuration: ProcessorConfiguration = .acceptingUnknown
+        configuration: ProcessorConfiguration = .acceptingUnknown, pingHasOnlyWrites: Bool = false
     ) {
         self.store = store
         self.configuration = configuration
         var router = ActionRouter()
-        router.register(PingHandler(runs: runs), for: .v16)
-        router.register(PingHandler(runs: runs), for: .v201)
-        router.register(PingHandler(runs: runs), for: .v21)
+        let ping = PingHandler(runs: runs, hasEffectsBeyondWrites: !pingHasOnlyWrites)
+        router.register(ping, for: .v16)
+        router.register(ping, for: .v201)
+        router.register(ping, for: .v21)
         for family in OCPPVersion.Family.allCases {
             router.register(ThrowingHandler(), for: family)
             router.register(FakeBootHandler(), for: family)

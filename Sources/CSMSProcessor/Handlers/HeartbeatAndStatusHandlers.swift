@@ -9,6 +9,8 @@ import OCPP21
 /// OCPP 1.6 Heartbeat: records the station as seen; answers the current time.
 struct HeartbeatHandler16: OCPPHandler {
     typealias Action = OCPP16.HeartbeatAction
+    /// Its only effects are the returned writes.
+    let hasEffectsBeyondWrites = false
 
     func handle(
         _ request: OCPP16.HeartbeatRequest, context: HandlerContext
@@ -22,6 +24,8 @@ struct HeartbeatHandler16: OCPPHandler {
 /// OCPP 2.0 / 2.0.1 Heartbeat.
 struct HeartbeatHandler201: OCPPHandler {
     typealias Action = OCPP201.HeartbeatAction
+    /// Its only effects are the returned writes.
+    let hasEffectsBeyondWrites = false
 
     func handle(
         _ request: OCPP201.HeartbeatRequest, context: HandlerContext
@@ -35,6 +39,8 @@ struct HeartbeatHandler201: OCPPHandler {
 /// OCPP 2.1 Heartbeat.
 struct HeartbeatHandler21: OCPPHandler {
     typealias Action = OCPP21.HeartbeatAction
+    /// Its only effects are the returned writes.
+    let hasEffectsBeyondWrites = false
 
     func handle(
         _ request: OCPP21.HeartbeatRequest, context: HandlerContext
@@ -51,6 +57,8 @@ struct HeartbeatHandler21: OCPPHandler {
 /// history and ignores an older timestamp for the current status.
 struct StatusNotificationHandler16: OCPPHandler {
     typealias Action = OCPP16.StatusNotificationAction
+    /// Its only effects are the returned writes.
+    let hasEffectsBeyondWrites = false
 
     func handle(
         _ request: OCPP16.StatusNotificationRequest, context: HandlerContext
@@ -67,6 +75,8 @@ struct StatusNotificationHandler16: OCPPHandler {
 /// OCPP 2.0 / 2.0.1 StatusNotification: records connector `connectorId` of EVSE `evseId`.
 struct StatusNotificationHandler201: OCPPHandler {
     typealias Action = OCPP201.StatusNotificationAction
+    /// Its only effects are the returned writes.
+    let hasEffectsBeyondWrites = false
 
     func handle(
         _ request: OCPP201.StatusNotificationRequest, context: HandlerContext
@@ -81,6 +91,8 @@ struct StatusNotificationHandler201: OCPPHandler {
 /// OCPP 2.1 StatusNotification: as in 2.0.1.
 struct StatusNotificationHandler21: OCPPHandler {
     typealias Action = OCPP21.StatusNotificationAction
+    /// Its only effects are the returned writes.
+    let hasEffectsBeyondWrites = false
 
     func handle(
         _ request: OCPP21.StatusNotificationRequest, context: HandlerContext

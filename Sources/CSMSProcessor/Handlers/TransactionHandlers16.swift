@@ -102,6 +102,8 @@ struct StopTransactionHandler16: OCPPHandler {
 /// an anomaly; the values are kept).
 struct MeterValuesHandler16: OCPPHandler {
     typealias Action = OCPP16.MeterValuesAction
+    /// Its only effects are the returned writes.
+    let hasEffectsBeyondWrites = false
 
     func handle(
         _ request: OCPP16.MeterValuesRequest, context: HandlerContext

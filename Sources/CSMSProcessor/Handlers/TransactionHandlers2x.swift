@@ -66,6 +66,8 @@ struct TransactionEventHandler21: OCPPHandler {
 /// stored with measurand, phase, location, unit, context and `signedMeterValue` verbatim.
 struct MeterValuesHandler201: OCPPHandler {
     typealias Action = OCPP201.MeterValuesAction
+    /// Its only effects are the returned writes.
+    let hasEffectsBeyondWrites = false
 
     func handle(
         _ request: OCPP201.MeterValuesRequest, context: HandlerContext
@@ -79,6 +81,8 @@ struct MeterValuesHandler201: OCPPHandler {
 /// OCPP 2.1 MeterValues: as in 2.0.1.
 struct MeterValuesHandler21: OCPPHandler {
     typealias Action = OCPP21.MeterValuesAction
+    /// Its only effects are the returned writes.
+    let hasEffectsBeyondWrites = false
 
     func handle(
         _ request: OCPP21.MeterValuesRequest, context: HandlerContext
