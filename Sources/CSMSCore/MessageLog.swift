@@ -83,8 +83,12 @@ public protocol MessageLogStoreReading: Sendable {
 /// is full the oldest entries are dropped and counted (the log is diagnostic; it never slows
 /// down or fails message processing).
 public final class MessageLogRecorder: Sendable {
-    /// What the log keeps.
-    public let mode: MessageLogMode
+    /// What the log keeps (`messageLog.mode`; a configuration reload changes it).
+    public var mode: MessageLogMode {
+        get { MessageLogMode.allCases[modeIndex.load(ordering: .relaxed)] }
+        set { modeIndex.store(MessageLogMode.allCases.firstIndex(of: newValue)!, ordering: .relaxed) }
+    }
+    private let modeIndex: Atomic<Int>
     /// The most entries held before the oldest are dropped.
     public let capacity: Int
     private let buffer = Mutex(Buffer())
@@ -96,12 +100,13 @@ public final class MessageLogRecorder: Sendable {
 
     /// A recorder keeping `mode`, holding at most `capacity` unwritten entries.
     public init(mode: MessageLogMode, capacity: Int = 100_000) {
-        self.mode = mode
+        self.modeIndex = Atomic(MessageLogMode.allCases.firstIndex(of: mode)!)
         self.capacity = max(1, capacity)
     }
 
     /// Adds an entry (its payload is removed unless the mode is `full`); does nothing when off.
     public func record(_ entry: MessageLogEntry) {
+        let mode = mode
         guard mode != .off else { return }
         var entry = entry
         if mode != .full { entry.payload = nil }

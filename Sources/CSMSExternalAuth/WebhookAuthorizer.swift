@@ -32,6 +32,7 @@ public final class WebhookAuthorizer: Authorizer {
     }
 
     private let configuration: ExternalAuthorizerConfiguration
+    private let requestTimeout: Mutex<Duration>
     private let client: HTTPClient
     private let ownsClient: Bool
     private let logger: Logger
@@ -52,6 +53,7 @@ public final class WebhookAuthorizer: Authorizer {
         now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
     ) {
         self.configuration = configuration
+        requestTimeout = Mutex(configuration.timeout)
         if let client {
             self.client = client
             ownsClient = false
@@ -153,9 +155,19 @@ public final class WebhookAuthorizer: Authorizer {
         return AuthorizationDecision(status: configuration.defaultStatus)
     }
 
+    /// How long one request may take (the waiting for a slot included); starts at the
+    /// configuration's `timeout`.
+    public var timeout: Duration { requestTimeout.withLock { $0 } }
+
+    /// Changes the request timeout for the requests that start from now on (configuration
+    /// reload); the client's connect timeout stays the one it was made with.
+    public func updateTimeout(_ timeout: Duration) {
+        requestTimeout.withLock { $0 = timeout }
+    }
+
     /// Asks the webhook, giving up at the timeout (the waiting for a slot included).
     private func ask(_ request: AuthorizationRequest) async -> Result<AuthorizationDecision, WebhookFailure> {
-        let timeout = configuration.timeout
+        let timeout = self.timeout
         return await withTaskGroup(of: Result<AuthorizationDecision, WebhookFailure>?.self) { group in
             group.addTask { await self.send(request, timeout: timeout) }
             group.addTask {

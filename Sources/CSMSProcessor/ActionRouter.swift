@@ -106,6 +106,8 @@ struct HandlerDispatch: Sendable {
     let clock: any WallClock
     let configuration: ProcessorConfiguration
     let services: HandlerServices
+    /// The live configuration, read for every call when present (configuration reload).
+    var live: LiveValue<ProcessorConfiguration>? = nil
 
     func dispatch(_ call: InboundCall) async -> CallOutcome {
         let family = call.session.version.family
@@ -120,7 +122,7 @@ struct HandlerDispatch: Sendable {
         var context = HandlerContext(
             chargePointId: call.session.chargePointId, version: call.session.version, messageId: call.call.messageId,
             correlationId: call.correlationId, now: call.receivedAt, clock: clock, logger: call.logger,
-            store: StoreReader(store), configuration: configuration, services: services)
+            store: StoreReader(store), configuration: live?.current ?? configuration, services: services)
         context.hasClientCertificate = call.session.hasClientCertificate
         do {
             switch entry {

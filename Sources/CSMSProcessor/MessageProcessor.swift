@@ -41,19 +41,27 @@ public struct MessageProcessor: InboundMessageHandling {
         store: any CSMSStore, registries: [ActionRegistry], router: ActionRouter,
         configuration: ProcessorConfiguration = ProcessorConfiguration(), services: HandlerServices = HandlerServices(),
         clock: any WallClock = SystemWallClock(), logger: Logger,
-        metricsFactory: any MetricsFactory = MetricsSystem.factory, messageLog: MessageLogRecorder? = nil
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, messageLog: MessageLogRecorder? = nil,
+        liveConfiguration: LiveValue<ProcessorConfiguration>? = nil
     ) {
         self.init(
             store: store, registries: registries, router: router, configuration: configuration, services: services,
-            clock: clock, logger: logger, metricsFactory: metricsFactory, rateLimit: nil, messageLog: messageLog)
+            clock: clock, logger: logger, metricsFactory: metricsFactory, rateLimit: nil, messageLog: messageLog,
+            liveConfiguration: liveConfiguration)
     }
 
     /// As the public initializer, with `rateLimit` replacing the rate-limiting step that
     /// `configuration.rateLimit` describes (tests pass their own).
+    ///
+    /// With `liveConfiguration` (configuration reload, docs/configuration.md "Reload"), the rate
+    /// limits and the handlers' configuration (registration policy, intervals, transaction
+    /// settings) are read from it for every message; the other settings (idempotency window,
+    /// commit retries, spill file) stay as `configuration` has them.
     init(
         store: any CSMSStore, registries: [ActionRegistry], router: ActionRouter, configuration: ProcessorConfiguration,
         services: HandlerServices, clock: any WallClock, logger: Logger, metricsFactory: any MetricsFactory,
-        rateLimit: (any CallStep)?, messageLog: MessageLogRecorder? = nil
+        rateLimit: (any CallStep)?, messageLog: MessageLogRecorder? = nil,
+        liveConfiguration: LiveValue<ProcessorConfiguration>? = nil
     ) {
         self.messageLog = messageLog
         self.store = store
@@ -69,10 +77,12 @@ public struct MessageProcessor: InboundMessageHandling {
         self.spill = spill
 
         var steps: [any CallStep] = [ContextStep(), MetricsStep(metrics: metrics)]
-        if let step = rateLimit
-            ?? configuration.rateLimit.map({ RateLimitStep(settings: $0, metrics: metrics, store: store) })
-        {
+        if let step = rateLimit {
             steps.append(step)
+        } else if let liveConfiguration {
+            steps.append(RateLimitStep(source: { liveConfiguration.current.rateLimit }, metrics: metrics, store: store))
+        } else if let settings = configuration.rateLimit {
+            steps.append(RateLimitStep(settings: settings, metrics: metrics, store: store))
         }
         steps += [
             CommitStep(
@@ -87,13 +97,16 @@ public struct MessageProcessor: InboundMessageHandling {
         chain = CallChain(
             steps: steps[...],
             dispatch: HandlerDispatch(
-                router: router, store: store, clock: clock, configuration: configuration, services: services))
+                router: router, store: store, clock: clock, configuration: configuration, services: services,
+                live: liveConfiguration))
     }
 
     /// Processes one inbound frame of `session` (see `InboundMessageHandling`).
     public func handle(_ frame: [UInt8], session: StationSession) async -> InboundResult {
         let receivedAt = clock.now()
-        guard let messageLog else { return await process(frame, session: session, receivedAt: receivedAt).result }
+        guard let messageLog, messageLog.mode != .off else {
+            return await process(frame, session: session, receivedAt: receivedAt).result
+        }
         let start = ContinuousClock.now
         let (result, decoded) = await process(frame, session: session, receivedAt: receivedAt)
         MessageLogging.record(

@@ -42,8 +42,12 @@ public struct RateLimitSettings: Sendable, Equatable {
 ///
 /// The buckets live in 16 shards, each behind its own lock held for a few instructions, so
 /// stations do not wait on one another; idle stations with full buckets are forgotten.
+///
+/// The settings may be live (configuration reload): every message reads the current ones;
+/// `nil` admits everything, and a station's buckets are rebuilt (full) when the rate or
+/// burst they were made with is no longer the current one.
 struct RateLimitStep: CallStep {
-    let settings: RateLimitSettings
+    private let source: @Sendable () -> RateLimitSettings?
     let metrics: ProcessorMetrics
     /// Where the `csms.flooding` security event of a disconnect is stored (`nil`: logged only).
     let store: (any CSMSStore)?
@@ -60,6 +64,13 @@ struct RateLimitStep: CallStep {
         var ordinary: TokenBucket
         var transactions: TokenBucket
         var refusedInARow = 0
+
+        /// Whether the buckets were made with the rates and bursts of `settings`.
+        func matches(_ settings: RateLimitSettings) -> Bool {
+            ordinary.rate == settings.rate && ordinary.burst == Double(settings.burst)
+                && transactions.rate == settings.transactionRate
+                && transactions.burst == Double(settings.transactionBurst)
+        }
     }
 
     /// Shard size above which full, idle entries are dropped.
@@ -69,7 +80,15 @@ struct RateLimitStep: CallStep {
         settings: RateLimitSettings, metrics: ProcessorMetrics, store: (any CSMSStore)? = nil,
         now: @escaping @Sendable () -> Double = RateLimitStep.monotonicSeconds
     ) {
-        self.settings = settings
+        self.init(source: { settings }, metrics: metrics, store: store, now: now)
+    }
+
+    /// A step that asks `source` for its settings for every message (a live configuration).
+    init(
+        source: @escaping @Sendable () -> RateLimitSettings?, metrics: ProcessorMetrics,
+        store: (any CSMSStore)? = nil, now: @escaping @Sendable () -> Double = RateLimitStep.monotonicSeconds
+    ) {
+        self.source = source
         self.metrics = metrics
         self.store = store
         self.now = now
@@ -91,7 +110,15 @@ struct RateLimitStep: CallStep {
         case refuse(refusedInARow: Int)
     }
 
+    /// The settings now in force (`nil`: no rate limits).
+    var settings: RateLimitSettings? { source() }
+
     func decide(_ station: ChargePointID, isTransaction: Bool) -> Decision {
+        guard let settings else { return .admit }
+        return decide(station, isTransaction: isTransaction, settings: settings)
+    }
+
+    func decide(_ station: ChargePointID, isTransaction: Bool, settings: RateLimitSettings) -> Decision {
         let time = now()
         let shard = shards[Int(UInt(bitPattern: station.hashValue) % UInt(shards.count))]
         return shard.entries.withLock { entries in
@@ -102,7 +129,7 @@ struct RateLimitStep: CallStep {
                 }
             }
             var limits =
-                entries[station]
+                entries[station].flatMap { $0.matches(settings) ? $0 : nil }
                 ?? StationLimits(
                     ordinary: TokenBucket(rate: settings.rate, burst: settings.burst, now: time),
                     transactions: TokenBucket(
@@ -121,8 +148,9 @@ struct RateLimitStep: CallStep {
     }
 
     func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
+        guard let settings else { return await next(call) }
         let isTransaction = ProcessorConfiguration.transactionActions.contains(call.call.action)
-        switch decide(call.session.chargePointId, isTransaction: isTransaction) {
+        switch decide(call.session.chargePointId, isTransaction: isTransaction, settings: settings) {
         case .admit:
             return await next(call)
         case .admitOverLimit:
@@ -139,7 +167,7 @@ struct RateLimitStep: CallStep {
                     "security event: station flooding, disconnecting",
                     metadata: ["security_event": "flooding", "refused_in_a_row": "\(refusedInARow)"])
                 outcome.closeConnection = "rate limit exceeded \(refusedInARow) times in a row"
-                await recordFlooding(call, refusedInARow: refusedInARow)
+                await recordFlooding(call, refusedInARow: refusedInARow, settings: settings)
             } else if refusedInARow == 1 {
                 call.logger.notice("rate limit exceeded; refusing messages")
             }
@@ -151,7 +179,7 @@ struct RateLimitStep: CallStep {
 extension RateLimitStep {
     /// Stores the `csms.flooding` security event of a disconnect (one per disconnect, not one
     /// per refused message). Never fails the message: a store failure is logged.
-    func recordFlooding(_ call: InboundCall, refusedInARow: Int) async {
+    func recordFlooding(_ call: InboundCall, refusedInARow: Int, settings: RateLimitSettings) async {
         guard let store else { return }
         let event = SecurityEvent(
             chargePointId: call.session.chargePointId, source: .csms, type: "csms.flooding",

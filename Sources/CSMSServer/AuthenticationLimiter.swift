@@ -12,11 +12,11 @@ struct TokenBucket: Sendable, Equatable {
     /// When `tokens` was last brought up to date.
     private(set) var updatedAt: Double
 
-    /// A full bucket at `now`.
-    init(capacity: Double, refillPerSecond: Double, now: Double) {
+    /// A bucket at `now` holding `tokens` (default: full).
+    init(capacity: Double, refillPerSecond: Double, now: Double, tokens: Double? = nil) {
         self.capacity = capacity
         self.refillPerSecond = refillPerSecond
-        self.tokens = capacity
+        self.tokens = min(capacity, tokens ?? capacity)
         self.updatedAt = now
     }
 
@@ -68,25 +68,38 @@ struct TokenBucket: Sendable, Equatable {
 /// Memory is bounded: at most `maxEntries` buckets per kind; full buckets are dropped first,
 /// then, if still too many, the oldest half (an attacker rotating addresses can at worst
 /// reset other addresses' buckets, never exceed the id buckets' limit on one id).
+///
+/// `update(burst:refillSeconds:)` changes the limits while running (configuration reload): a
+/// bucket made with other limits is rebuilt at its next failure; the failures it had counted
+/// still count against the new burst.
 final class AuthenticationLimiter: Sendable {
     /// Attempts allowed in a burst.
-    let burst: Int
+    var burst: Int { state.withLock { $0.burst } }
     /// Seconds for one failed attempt to be forgiven.
-    let refillSeconds: Double
+    var refillSeconds: Double { state.withLock { $0.refillSeconds } }
     /// The most buckets kept per kind.
     let maxEntries: Int
 
     private struct State {
+        var burst: Int
+        var refillSeconds: Double
         var byAddress: [String: TokenBucket] = [:]
         var byId: [String: TokenBucket] = [:]
     }
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     /// A limiter allowing `burst` failures, then one per `refillSeconds`.
     init(burst: Int, refillSeconds: Double, maxEntries: Int = 10_000) {
-        self.burst = max(1, burst)
-        self.refillSeconds = max(0.001, refillSeconds)
+        state = Mutex(State(burst: max(1, burst), refillSeconds: max(0.001, refillSeconds)))
         self.maxEntries = max(2, maxEntries)
+    }
+
+    /// Sets new limits for the failures counted from now on.
+    func update(burst: Int, refillSeconds: Double) {
+        state.withLock { state in
+            state.burst = max(1, burst)
+            state.refillSeconds = max(0.001, refillSeconds)
+        }
     }
 
     /// `nil` when an attempt from `address` for `id` may be checked now; otherwise the
@@ -106,8 +119,12 @@ final class AuthenticationLimiter: Sendable {
     /// Counts one failed attempt from `address` for `id`.
     func recordFailure(address: String?, id: String, now: Double) {
         state.withLock { state in
-            if let address { Self.take(&state.byAddress, address, now: now, limiter: self) }
-            Self.take(&state.byId, id, now: now, limiter: self)
+            let capacity = Double(state.burst)
+            let refill = 1 / state.refillSeconds
+            if let address {
+                Self.take(&state.byAddress, address, now: now, capacity: capacity, refill: refill, limit: maxEntries)
+            }
+            Self.take(&state.byId, id, now: now, capacity: capacity, refill: refill, limit: maxEntries)
         }
     }
 
@@ -115,18 +132,23 @@ final class AuthenticationLimiter: Sendable {
     var entryCount: Int { state.withLock { $0.byAddress.count + $0.byId.count } }
 
     private static func take(
-        _ buckets: inout [String: TokenBucket], _ key: String, now: Double, limiter: AuthenticationLimiter
+        _ buckets: inout [String: TokenBucket], _ key: String, now: Double, capacity: Double, refill: Double,
+        limit: Int
     ) {
+        if var old = buckets[key], old.capacity != capacity || old.refillPerSecond != refill {
+            old.refill(now: now)
+            let tokens = max(0, old.tokens + capacity - old.capacity)  // the failures counted still count
+            buckets[key] = TokenBucket(capacity: capacity, refillPerSecond: refill, now: now, tokens: tokens)
+        }
         if buckets[key] == nil {
-            if buckets.count >= limiter.maxEntries {
+            if buckets.count >= limit {
                 buckets = buckets.filter { !$0.value.isFull(now: now) }
             }
-            if buckets.count >= limiter.maxEntries {
+            if buckets.count >= limit {
                 let oldest = buckets.sorted { $0.value.updatedAt < $1.value.updatedAt }.prefix(buckets.count / 2)
                 for (key, _) in oldest { buckets[key] = nil }
             }
-            buckets[key] = TokenBucket(
-                capacity: Double(limiter.burst), refillPerSecond: 1 / limiter.refillSeconds, now: now)
+            buckets[key] = TokenBucket(capacity: capacity, refillPerSecond: refill, now: now)
         }
         buckets[key]?.take(now: now)
     }

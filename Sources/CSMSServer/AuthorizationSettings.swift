@@ -67,23 +67,65 @@ public struct AuthorizationSettings: Sendable, Equatable {
 
 extension SettingKey {
     /// `authorization.allowNoAuthorization`: accept `NoAuthorization` tokens.
-    public static let authorizationAllowNoAuthorization = SettingKey("authorization.allowNoAuthorization")
+    public static let authorizationAllowNoAuthorization = SettingKey(
+        "authorization.allowNoAuthorization", reload: .live, defaultValue: "`false`",
+        meaning: """
+            Whether a token of type `NoAuthorization` (2.x) is answered `Accepted`; otherwise `Invalid`. See
+            docs/authorization.md.
+            """)
     /// `authorization.concurrentTransactions`: `allow` or `reject`.
-    public static let authorizationConcurrentTransactions = SettingKey("authorization.concurrentTransactions")
+    public static let authorizationConcurrentTransactions = SettingKey(
+        "authorization.concurrentTransactions", reload: .live, defaultValue: "`allow`",
+        meaning: """
+            `reject`: a token already in another active transaction is answered `ConcurrentTx`; `allow`:
+            concurrent use is allowed.
+            """)
     /// `authorization.external.url`: the webhook URL.
-    public static let authorizationExternalURL = SettingKey("authorization.external.url")
+    public static let authorizationExternalURL = SettingKey(
+        "authorization.external.url", reload: .live, defaultValue: "none",
+        meaning: """
+            `http://` or `https://` URL of the external authorization webhook, asked about tokens not in the
+            registry and tokens marked `external`. None: no external authorization.
+            """)
     /// `authorization.external.timeoutMs`: milliseconds one webhook request may take.
-    public static let authorizationExternalTimeout = SettingKey("authorization.external.timeoutMs")
+    public static let authorizationExternalTimeout = SettingKey(
+        "authorization.external.timeoutMs", reload: .live, defaultValue: "`2000`",
+        meaning: """
+            Milliseconds one webhook request may take, waiting for a free slot included (10-60000). A handler
+            never waits longer.
+            """)
     /// `authorization.external.concurrency`: most webhook requests at once.
-    public static let authorizationExternalConcurrency = SettingKey("authorization.external.concurrency")
+    public static let authorizationExternalConcurrency = SettingKey(
+        "authorization.external.concurrency", reload: .live, defaultValue: "`32`",
+        meaning: """
+            Most webhook requests in flight at once (1-10000); further ones wait within their timeout.
+            """)
     /// `authorization.external.breakerThreshold`: failures that open the breaker.
-    public static let authorizationBreakerThreshold = SettingKey("authorization.external.breakerThreshold")
+    public static let authorizationBreakerThreshold = SettingKey(
+        "authorization.external.breakerThreshold", reload: .live, defaultValue: "`5`",
+        meaning: """
+            Consecutive webhook failures that open the circuit breaker (1-1000).
+            """)
     /// `authorization.external.breakerCoolDown`: seconds the breaker stays open.
-    public static let authorizationBreakerCoolDown = SettingKey("authorization.external.breakerCoolDown")
+    public static let authorizationBreakerCoolDown = SettingKey(
+        "authorization.external.breakerCoolDown", reload: .live, defaultValue: "`30`",
+        meaning: """
+            Seconds the breaker stays open before one trial request (1-86400).
+            """)
     /// `authorization.external.cacheTtl`: seconds a webhook answer is reused.
-    public static let authorizationCacheTTL = SettingKey("authorization.external.cacheTtl")
+    public static let authorizationCacheTTL = SettingKey(
+        "authorization.external.cacheTtl", reload: .live, defaultValue: "`300`",
+        meaning: """
+            Seconds a webhook answer is reused without asking (0-604800; 0: always ask). Older answers remain
+            the fallback when the webhook fails.
+            """)
     /// `authorization.external.defaultStatus`: the answer when the webhook is down.
-    public static let authorizationDefaultStatus = SettingKey("authorization.external.defaultStatus")
+    public static let authorizationDefaultStatus = SettingKey(
+        "authorization.external.defaultStatus", reload: .live, defaultValue: "`Invalid`",
+        meaning: """
+            The answer when the webhook fails or the breaker is open and no answer is cached: `Accepted`,
+            `Blocked` or `Invalid`.
+            """)
 }
 
 extension ServerConfiguration {

@@ -8,19 +8,60 @@ public import Logging
 
 extension SettingKey {
     /// `bootPolicy.firmwareRules`: minimum firmware rules, a JSON array.
-    public static let bootPolicyFirmwareRules = SettingKey("bootPolicy.firmwareRules")
+    public static let bootPolicyFirmwareRules = SettingKey(
+        "bootPolicy.firmwareRules", reload: .restart, defaultValue: "none",
+        meaning: """
+            Minimum firmware per vendor/model: a JSON array of `{\"vendor\", \"model\"?, \"minimumFirmware\",
+            \"action\": \"accept\"|\"pending\"|\"reject\", \"firmwareUrl\"?}`. A boot whose `firmwareVersion` is below the
+            minimum (compared as in security.md; missing counts as below) gets the action and a
+            `csms.boot.firmware_below_minimum` security event; with `firmwareUrl` an UpdateFirmware follows
+            where OCPP allows it. Vendor and model compare without case; a rule with a model beats one without.
+            """)
     /// `bootPolicy.allowedModels`: the vendor/model allow-list, a JSON array.
-    public static let bootPolicyAllowedModels = SettingKey("bootPolicy.allowedModels")
+    public static let bootPolicyAllowedModels = SettingKey(
+        "bootPolicy.allowedModels", reload: .live, defaultValue: "none (all allowed)",
+        meaning: """
+            Vendor/model allow-list: a JSON array of `{\"vendor\", \"model\"?}` (no model: every model of the
+            vendor). A boot from anything else is Rejected with a `csms.boot.model_not_allowed` event. `[]`
+            allows none.
+            """)
     /// `bootPolicy.bindSerialNumber`: whether the first accepted boot binds the serial number.
-    public static let bootPolicyBindSerialNumber = SettingKey("bootPolicy.bindSerialNumber")
+    public static let bootPolicyBindSerialNumber = SettingKey(
+        "bootPolicy.bindSerialNumber", reload: .live, defaultValue: "`false`",
+        meaning: """
+            The first accepted boot of a station without a client certificate binds its serial number (1.6
+            `chargePointSerialNumber`, 2.x `chargingStation.serialNumber`); a later boot with another one is
+            answered Pending with a `csms.boot.serial_mismatch` event until an operator rebinds or clears it
+            (`PUT /api/v1/charge-points/{id}/serial-binding`).
+            """)
     /// `security.externalCa.url`: the external CA's signing URL.
-    public static let securityExternalCAURL = SettingKey("security.externalCa.url")
+    public static let securityExternalCAURL = SettingKey(
+        "security.externalCa.url", reload: .restart, defaultValue: "none",
+        meaning: """
+            http(s) URL of an external CA: SignCertificate CSRs that pass the local checks are POSTed there as
+            `{\"chargePointId\", \"certificateType\", \"csr\"}` and the PEM chain it answers is recorded and
+            delivered. Excludes `security.caCertificate`.
+            """)
     /// `security.externalCa.timeout`: seconds one signing request may take.
-    public static let securityExternalCATimeout = SettingKey("security.externalCa.timeout")
+    public static let securityExternalCATimeout = SettingKey(
+        "security.externalCa.timeout", reload: .restart, defaultValue: "`10`",
+        meaning: """
+            Seconds one signing request may take (1-300). The station's SignCertificate is answered when the CA
+            has answered or failed, so keep it below the station's message timeout.
+            """)
     /// `security.externalCa.breakerThreshold`: failures in a row that open the breaker.
-    public static let securityExternalCABreakerThreshold = SettingKey("security.externalCa.breakerThreshold")
+    public static let securityExternalCABreakerThreshold = SettingKey(
+        "security.externalCa.breakerThreshold", reload: .restart, defaultValue: "`5`",
+        meaning: """
+            Failed requests in a row (timeout, connection failure, non-2xx, no PEM in the answer) that open the
+            circuit breaker (1-1000); while it is open, requests fail at once.
+            """)
     /// `security.externalCa.breakerCoolDown`: seconds the breaker stays open.
-    public static let securityExternalCABreakerCoolDown = SettingKey("security.externalCa.breakerCoolDown")
+    public static let securityExternalCABreakerCoolDown = SettingKey(
+        "security.externalCa.breakerCoolDown", reload: .restart, defaultValue: "`30`",
+        meaning: """
+            Seconds the breaker stays open before one trial request is let through (1-3600).
+            """)
 
     /// The settings of this file.
     static let bootPolicy: [SettingKey] = [

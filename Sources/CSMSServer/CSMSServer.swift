@@ -26,8 +26,11 @@ public struct CSMSServer: Service, CustomStringConvertible {
     private let onListening: @Sendable (Int) async -> Void
     private let metrics: PrometheusExposition?
     private let externalAuthorizer: WebhookAuthorizer?
+    private let liveAuthorizer: LiveAuthorizer?
     private let onTLSListening: @Sendable (Int) async -> Void
     private let securityMetrics: SecurityMetrics
+    private let live: LiveSettings
+    private let reloader: ConfigurationReloader?
 
     /// The live station connections (the API's `connected`; the operator commands' way to a station).
     public let registry: ConnectionRegistry
@@ -38,21 +41,28 @@ public struct CSMSServer: Service, CustomStringConvertible {
     /// replies to CSMS-initiated CALLs to `tracker` (default: logged as unexpected).
     /// `onListening` is called with the bound port once the server accepts connections.
     /// `externalAuthorizer`'s breaker state is shown in `/health/ready`.
+    /// `live` holds the settings a reload changes (default: fixed at `configuration`); `reloader`
+    /// (its `live` is then the default) reloads them on SIGHUP (docs/configuration.md, "Reload").
+    /// `liveAuthorizer`'s current webhook is the one `/health/ready` shows, when given.
     public init(
         configuration: ServerConfiguration, store: any CSMSStore, processor: any InboundMessageHandling,
         tracker: (any OutboundCallTracking)? = nil, registry: ConnectionRegistry = ConnectionRegistry(),
         clock: any WallClock = SystemWallClock(), logger: Logger, metrics: PrometheusExposition? = nil,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in },
         onTLSListening: @escaping @Sendable (Int) async -> Void = { _ in },
-        externalAuthorizer: WebhookAuthorizer? = nil
+        externalAuthorizer: WebhookAuthorizer? = nil, live: LiveSettings? = nil, reloader: ConfigurationReloader? = nil,
+        liveAuthorizer: LiveAuthorizer? = nil
     ) {
+        self.liveAuthorizer = liveAuthorizer
+        let live = live ?? reloader?.live ?? LiveSettings(configuration)
+        self.live = live
+        self.reloader = reloader
         self.metrics = metrics
         self.externalAuthorizer = externalAuthorizer
         self.configuration = configuration
         self.store = store
         self.processor = processor
-        let commands = CommandEngine(
-            store: store, settings: configuration.commandSettings, clock: clock, logger: logger)
+        let commands = CommandEngine(store: store, liveSettings: live.commands, clock: clock, logger: logger)
         self.commands = commands
         self.tracker = tracker ?? commands
         self.registry = registry
@@ -89,9 +99,11 @@ public struct CSMSServer: Service, CustomStringConvertible {
             SpillReplayService(processor: processor, interval: .seconds(1)),
             CommandTimeoutService(engine: commands, tick: .milliseconds(50)), makeLivenessMonitor(), application,
         ]
+        var tlsContext: ReloadableTLSContext?
         if let settings = configuration.tls {
             // Profiles 2 and 3: the same endpoint and API behind TLS on a port of its own.
             let context = try ReloadableTLSContext(settings: settings)
+            tlsContext = context
             services.append(
                 Application(
                     router: router, server: webSocketServer(endpoint, tls: context),
@@ -102,6 +114,8 @@ public struct CSMSServer: Service, CustomStringConvertible {
                     logger: logger))
             services.append(TLSReloadService(context: context, logger: logger))
         }
+        // One SIGHUP handler for everything that reloads: the configuration, then the TLS files.
+        services.append(ReloadSignalService(configuration: reloader, tls: tlsContext, logger: logger))
         services.append(
             CertificateExpiryMonitor(store: store, clock: clock, metrics: securityMetrics, logger: logger))
         services.append(
@@ -150,7 +164,9 @@ public struct CSMSServer: Service, CustomStringConvertible {
     private func apiRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
-        OperationalRoutes.add(to: router, store: store, externalAuthorizer: externalAuthorizer)
+        let fixedAuthorizer = externalAuthorizer
+        let liveAuthorizer = liveAuthorizer
+        OperationalRoutes.add(to: router, store: store) { liveAuthorizer?.webhook ?? fixedAuthorizer }
         if let metrics { MetricsRoutes(exposition: metrics).add(to: router) }
         let api = router.group("api/v1").add(
             middleware: APITokenMiddleware(token: configuration.apiToken, store: store))
@@ -173,10 +189,15 @@ public struct CSMSServer: Service, CustomStringConvertible {
     }
 
     private func makeEndpoint() -> OCPPWebSocketEndpoint {
-        OCPPWebSocketEndpoint(
-            configuration: configuration, store: store, processor: processor, tracker: tracker, registry: registry,
-            clock: clock,
-            authenticator: StationAuthenticator(configuration: configuration, store: store, metrics: securityMetrics),
+        let authenticator = StationAuthenticator(configuration: configuration, store: store, metrics: securityMetrics)
+        live.observe { configuration in
+            authenticator.limiter.update(
+                burst: configuration.security.authFailureBurst,
+                refillSeconds: Double(configuration.security.authFailureRefillSeconds))
+        }
+        return OCPPWebSocketEndpoint(
+            live: live, store: store, processor: processor, tracker: tracker, registry: registry,
+            clock: clock, authenticator: authenticator,
             events: SecurityEventLog(store: store, clock: clock, metrics: securityMetrics, logger: logger),
             logger: logger)
     }
@@ -259,12 +280,16 @@ struct SpillReplayService: Service, CustomStringConvertible {
 
 extension CSMSServer {
     fileprivate func makeLivenessMonitor() -> LivenessMonitor {
-        let silence = configuration.processing.heartbeatInterval * configuration.reliability.heartbeatTolerance
+        let live = live
         return LivenessMonitor(
             registry: registry,
-            tick: LivenessMonitor.tick(
-                pingInterval: configuration.webSocket.pingInterval, pongTimeout: configuration.reliability.pongTimeout,
-                silenceLimit: silence),
+            tick: {
+                let configuration = live.current
+                let silence = configuration.processing.heartbeatInterval * configuration.reliability.heartbeatTolerance
+                return LivenessMonitor.tick(
+                    pingInterval: configuration.webSocket.pingInterval,
+                    pongTimeout: configuration.reliability.pongTimeout, silenceLimit: silence)
+            },
             logger: logger)
     }
 }

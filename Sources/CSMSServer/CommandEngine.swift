@@ -64,22 +64,36 @@ public final class CommandEngine: OutboundCallTracking {
     }
 
     let store: any CSMSStore
-    let settings: Settings
+    /// The settings, live (configuration reload): each CALL takes the timeout current when it is sent.
+    let liveSettings: LiveValue<Settings>
     let clock: any WallClock
     let logger: Logger
     let registries: [OCPPVersion.Family: ActionRegistry]
     let state = Mutex(State())
 
     /// An engine recording to `store`.
-    public init(store: any CSMSStore, settings: Settings, clock: any WallClock = SystemWallClock(), logger: Logger) {
+    public convenience init(
+        store: any CSMSStore, settings: Settings, clock: any WallClock = SystemWallClock(), logger: Logger
+    ) {
+        self.init(store: store, liveSettings: LiveValue(settings), clock: clock, logger: logger)
+    }
+
+    /// An engine recording to `store` whose settings follow `liveSettings`.
+    public init(
+        store: any CSMSStore, liveSettings: LiveValue<Settings>, clock: any WallClock = SystemWallClock(),
+        logger: Logger
+    ) {
         self.store = store
-        self.settings = settings
+        self.liveSettings = liveSettings
         self.clock = clock
         self.logger = logger
         var registries: [OCPPVersion.Family: ActionRegistry] = [:]
         for registry in MessageProcessor.standardRegistries { registries[registry.family] = registry }
         self.registries = registries
     }
+
+    /// The settings now in force.
+    var settings: Settings { liveSettings.current }
 
     /// Replies that matched no CALL of ours (and CALLRESULTERRORs), since start.
     public var unknownReplies: Int { state.withLock { $0.unknownReplies } }

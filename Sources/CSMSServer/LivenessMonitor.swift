@@ -12,7 +12,8 @@ struct LivenessMonitor: Service, CustomStringConvertible {
     var description: String { "LivenessMonitor" }
 
     let registry: ConnectionRegistry
-    let tick: Duration
+    /// The check interval, asked before every round (it follows the live settings).
+    let tick: @Sendable () -> Duration
     let logger: Logger
 
     /// The check interval for these settings: a fifth of the shortest period, 20 ms to 1 s.
@@ -25,7 +26,7 @@ struct LivenessMonitor: Service, CustomStringConvertible {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await check()
-                try? await Task.sleep(for: tick)
+                try? await Task.sleep(for: tick())
             }
         }
     }

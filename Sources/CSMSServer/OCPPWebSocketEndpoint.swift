@@ -24,7 +24,8 @@ import OCPP
 struct OCPPWebSocketEndpoint: Sendable {
     typealias Handler = WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
 
-    let configuration: ServerConfiguration
+    /// The settings; every handshake and admission reads the current snapshot (configuration reload).
+    let live: LiveSettings
     let store: any CSMSStore
     let processor: any InboundMessageHandling
     let tracker: any OutboundCallTracking
@@ -33,6 +34,9 @@ struct OCPPWebSocketEndpoint: Sendable {
     let authenticator: StationAuthenticator
     let events: SecurityEventLog
     let logger: Logger
+
+    /// The current settings snapshot.
+    var configuration: ServerConfiguration { live.current }
 
     /// The close reason sent when no offered subprotocol is acceptable.
     static let noSubprotocolReason = "no supported OCPP version offered"

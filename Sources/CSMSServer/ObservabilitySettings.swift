@@ -25,22 +25,59 @@ public struct ObservabilitySettings: Sendable, Equatable {
 
 extension SettingKey {
     /// `metrics.prometheus`: whether `GET /metrics` is served.
-    public static let metricsPrometheus = SettingKey("metrics.prometheus")
+    public static let metricsPrometheus = SettingKey(
+        "metrics.prometheus", reload: .restart, defaultValue: "`true`",
+        meaning: """
+            Serve the Prometheus text exposition at `GET /metrics` (no token; no secrets and no station ids in
+            it).
+            """)
     /// `metrics.emf.enabled`: whether EMF lines are written.
-    public static let metricsEMFEnabled = SettingKey("metrics.emf.enabled")
+    public static let metricsEMFEnabled = SettingKey(
+        "metrics.emf.enabled", reload: .restart, defaultValue: "`false`",
+        meaning: """
+            Write the same metrics as CloudWatch Embedded Metric Format JSON lines (docs/operations.md,
+            \"Metrics\").
+            """)
     /// `metrics.emf.namespace`: the CloudWatch namespace.
-    public static let metricsEMFNamespace = SettingKey("metrics.emf.namespace")
+    public static let metricsEMFNamespace = SettingKey(
+        "metrics.emf.namespace", reload: .restart, defaultValue: "`csms`",
+        meaning: """
+            CloudWatch namespace of the EMF metrics (1-255 characters, not `AWS/…`).
+            """)
     /// `metrics.emf.destination`: `stdout` or a file.
-    public static let metricsEMFDestination = SettingKey("metrics.emf.destination")
+    public static let metricsEMFDestination = SettingKey(
+        "metrics.emf.destination", reload: .restart, defaultValue: "`stdout`",
+        meaning: """
+            `stdout` (next to the log lines, where the CloudWatch agent or Lambda/ECS log drivers pick them up)
+            or a file path appended to.
+            """)
     /// `metrics.emf.interval`: seconds between flushes.
-    public static let metricsEMFInterval = SettingKey("metrics.emf.interval")
+    public static let metricsEMFInterval = SettingKey(
+        "metrics.emf.interval", reload: .restart, defaultValue: "`60`",
+        meaning: """
+            Seconds between EMF flushes (1-3600); one more flush at shutdown.
+            """)
 
     /// `messageLog.mode`: `off`, `metadata` or `full`.
-    public static let messageLogMode = SettingKey("messageLog.mode")
+    public static let messageLogMode = SettingKey(
+        "messageLog.mode", reload: .live, defaultValue: "`metadata`",
+        meaning: """
+            The per-station OCPP message log: `off`; `metadata` (time, direction, message type, action, message
+            id, size, processing time); `full` (the frames too — they may hold id tokens: mind who can read the
+            API).
+            """)
     /// `messageLog.maxAge`: seconds an entry is kept.
-    public static let messageLogMaxAge = SettingKey("messageLog.maxAge")
+    public static let messageLogMaxAge = SettingKey(
+        "messageLog.maxAge", reload: .restart, defaultValue: "`604800`",
+        meaning: """
+            Seconds an entry is kept (60 to 366 days); pruned every 10 minutes.
+            """)
     /// `messageLog.maxPerStation`: entries kept per station.
-    public static let messageLogMaxPerStation = SettingKey("messageLog.maxPerStation")
+    public static let messageLogMaxPerStation = SettingKey(
+        "messageLog.maxPerStation", reload: .restart, defaultValue: "`10000`",
+        meaning: """
+            Entries kept per station (the newest).
+            """)
 
     /// The settings of `ObservabilitySettings`.
     static let observability: [SettingKey] = [

@@ -18,16 +18,20 @@ enum OperationalRoutes {
     /// Adds `GET /health/live`, `GET /health/ready` and `GET /api/v1/openapi.json`.
     /// With an external authorizer, readiness also shows its breaker state
     /// (`externalAuthorization`: `closed`, `half_open` or `open`; not a readiness condition:
-    /// authorization falls back while the breaker is open).
+    /// authorization falls back while the breaker is open). `externalAuthorizer` is asked per
+    /// request (a configuration reload can replace it).
     static func add<Context: RequestContext>(
-        to router: Router<Context>, store: any CSMSStore, externalAuthorizer: WebhookAuthorizer? = nil
+        to router: Router<Context>, store: any CSMSStore,
+        externalAuthorizer: @escaping @Sendable () -> WebhookAuthorizer? = { nil }
     ) {
         router.get("health/live") { _, _ in
             JSONResponse.make(["status": "ok"])
         }
         router.get("health/ready") { _, _ in
             var body: JSONObject = ["status": "ok", "database": "ok"]
-            if let externalAuthorizer { body["externalAuthorization"] = .string(externalAuthorizer.breakerState) }
+            if let externalAuthorizer = externalAuthorizer() {
+                body["externalAuthorization"] = .string(externalAuthorizer.breakerState)
+            }
             if await store.isReachable() { return JSONResponse.make(.object(body)) }
             body["status"] = "unavailable"
             body["database"] = "unreachable"

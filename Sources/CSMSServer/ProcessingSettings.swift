@@ -57,32 +57,98 @@ public struct ProcessingSettings: Sendable, Equatable {
 
 extension SettingKey {
     /// `ocpp.heartbeatInterval`: seconds, sent in Accepted BootNotification answers.
-    public static let heartbeatInterval = SettingKey("ocpp.heartbeatInterval")
+    public static let heartbeatInterval = SettingKey(
+        "ocpp.heartbeatInterval", reload: .live, defaultValue: "`300`",
+        meaning: """
+            Seconds sent as `interval` in an Accepted BootNotification answer (1-86400): how often stations send
+            Heartbeat.
+            """)
     /// `ocpp.bootRetryInterval`: seconds, sent in Pending/Rejected BootNotification answers.
-    public static let bootRetryInterval = SettingKey("ocpp.bootRetryInterval")
+    public static let bootRetryInterval = SettingKey(
+        "ocpp.bootRetryInterval", reload: .live, defaultValue: "`60`",
+        meaning: """
+            Seconds sent as `interval` in a Pending or Rejected BootNotification answer: the least time before
+            the station boots again (1-86400).
+            """)
     /// `ocpp.idempotencyWindow`: seconds an answer is kept for retries.
-    public static let idempotencyWindow = SettingKey("ocpp.idempotencyWindow")
+    public static let idempotencyWindow = SettingKey(
+        "ocpp.idempotencyWindow", reload: .restart, defaultValue: "`86400`",
+        meaning: """
+            Seconds an answer is kept so that a retried message (same station, message id and content) gets the
+            same answer without being processed again (0-2592000). See docs/processor.md, \"Idempotency\".
+            """)
     /// `rateLimit.rate`: messages per second per station (0 = no rate limits).
-    public static let rateLimitRate = SettingKey("rateLimit.rate")
+    public static let rateLimitRate = SettingKey(
+        "rateLimit.rate", reload: .live, defaultValue: "`20`",
+        meaning: """
+            Messages per second each station may send, sustained (a decimal number). Over the limit a message is
+            answered CALLERROR `GenericError` and not processed. `0` turns all rate limits off. Transaction
+            messages have their own limit. See docs/processor.md, \"Rate limiting\".
+            """)
     /// `rateLimit.burst`: messages a station may send at once.
-    public static let rateLimitBurst = SettingKey("rateLimit.burst")
+    public static let rateLimitBurst = SettingKey(
+        "rateLimit.burst", reload: .live, defaultValue: "`100`",
+        meaning: """
+            Messages a station may send at once above the rate (a boot with many StatusNotifications, a
+            reconnect).
+            """)
     /// `rateLimit.transactionRate`: transaction messages per second per station.
-    public static let rateLimitTransactionRate = SettingKey("rateLimit.transactionRate")
+    public static let rateLimitTransactionRate = SettingKey(
+        "rateLimit.transactionRate", reload: .live, defaultValue: "`200`",
+        meaning: """
+            Transaction messages (StartTransaction, StopTransaction, MeterValues, TransactionEvent) per second
+            per station. Over it they are still processed (a station discards transaction messages after errors)
+            and counted in `csms.rate_limit.exceeded{outcome=\"admitted\"}`.
+            """)
     /// `rateLimit.transactionBurst`: transaction messages at once.
-    public static let rateLimitTransactionBurst = SettingKey("rateLimit.transactionBurst")
+    public static let rateLimitTransactionBurst = SettingKey(
+        "rateLimit.transactionBurst", reload: .live, defaultValue: "`1000`",
+        meaning: """
+            Transaction messages at once (an offline queue replayed after a reconnect).
+            """)
     /// `rateLimit.disconnectAfter`: refusals in a row before a station is disconnected.
-    public static let rateLimitDisconnectAfter = SettingKey("rateLimit.disconnectAfter")
+    public static let rateLimitDisconnectAfter = SettingKey(
+        "rateLimit.disconnectAfter", reload: .live, defaultValue: "`100`",
+        meaning: """
+            A station whose messages are refused this many times in a row is disconnected with close code 1008
+            (policy violation) and a security event is logged (`security_event=flooding`).
+            """)
 
     /// `retry.database.maxAttempts`: commit attempts while the database is unavailable.
-    public static let databaseRetryAttempts = SettingKey("retry.database.maxAttempts")
+    public static let databaseRetryAttempts = SettingKey(
+        "retry.database.maxAttempts", reload: .restart, defaultValue: "`4`",
+        meaning: """
+            Attempts (the first included) to commit a message's changes while the database is unavailable
+            (locked, disk full, connection lost), with exponential backoff and full jitter (1-100).
+            """)
     /// `retry.database.baseDelay`: seconds (decimal) of the first backoff cap.
-    public static let databaseRetryBaseDelay = SettingKey("retry.database.baseDelay")
+    public static let databaseRetryBaseDelay = SettingKey(
+        "retry.database.baseDelay", reload: .restart, defaultValue: "`0.05`",
+        meaning: """
+            Seconds (decimal) of the first backoff cap; it doubles per retry.
+            """)
     /// `retry.database.maxDelay`: seconds (decimal) of the largest backoff cap.
-    public static let databaseRetryMaxDelay = SettingKey("retry.database.maxDelay")
+    public static let databaseRetryMaxDelay = SettingKey(
+        "retry.database.maxDelay", reload: .restart, defaultValue: "`1`",
+        meaning: """
+            Seconds (decimal) of the largest backoff cap.
+            """)
     /// `retry.database.maxTotal`: seconds (decimal) all attempts may take.
-    public static let databaseRetryMaxTotal = SettingKey("retry.database.maxTotal")
+    public static let databaseRetryMaxTotal = SettingKey(
+        "retry.database.maxTotal", reload: .restart, defaultValue: "`5`",
+        meaning: """
+            Seconds (decimal) all attempts together may take; keep it well below the stations' own call timeout
+            so they still get an answer.
+            """)
     /// `spillFile`: path of the spill file ("" = none).
-    public static let spillFile = SettingKey("spillFile")
+    public static let spillFile = SettingKey(
+        "spillFile", reload: .restart,
+        defaultValue: "`spill.jsonl` next to the SQLite file; none for `sqlite::memory:`",
+        meaning: """
+            Append-only file (fsync'd) where transaction messages go when their commit still fails after the
+            retries: they are acknowledged and moved into the database once it is back (docs/reliability.md).
+            `\"\"` turns it off (such messages then get InternalError).
+            """)
 
     /// The settings of `ProcessingSettings`.
     static let processing: [SettingKey] = [

@@ -30,15 +30,41 @@ public struct ReliabilitySettings: Sendable, Equatable {
 
 extension SettingKey {
     /// `websocket.pongTimeout`: seconds (decimal) a ping may stay unanswered.
-    public static let webSocketPongTimeout = SettingKey("websocket.pongTimeout")
+    public static let webSocketPongTimeout = SettingKey(
+        "websocket.pongTimeout", reload: .newConnections, defaultValue: "`10`",
+        meaning: """
+            Seconds (decimal, 0.05-3600) a ping may stay unanswered (no pong, no frame) before the connection is
+            closed as half-open: a station that vanished without FIN is gone within `pingInterval +
+            pongTimeout`.
+            """)
     /// `liveness.heartbeatTolerance`: factor on the heartbeat interval before a silent station is offline.
-    public static let livenessHeartbeatTolerance = SettingKey("liveness.heartbeatTolerance")
+    public static let livenessHeartbeatTolerance = SettingKey(
+        "liveness.heartbeatTolerance", reload: .newConnections, defaultValue: "`2.0`",
+        meaning: """
+            A station silent (no frame, no pong) for longer than `ocpp.heartbeatInterval` times this factor
+            (1-1000) is marked offline (reason `missed_heartbeats`) and disconnected.
+            """)
     /// `sessions.duplicatePolicy`: `refuse-new` or `replace-old`.
-    public static let sessionsDuplicatePolicy = SettingKey("sessions.duplicatePolicy")
+    public static let sessionsDuplicatePolicy = SettingKey(
+        "sessions.duplicatePolicy", reload: .newConnections, defaultValue: "`refuse-new`",
+        meaning: """
+            A second (authenticated) connection for a station that has a live session: `refuse-new` pings the
+            old session and refuses the newcomer with close 1008 if it answers, else replaces it; `replace-old`
+            always replaces the old session. Logged as `security_event=duplicate_connection` either way.
+            """)
     /// `sessions.duplicatePingTimeout`: seconds (decimal) the old session has to answer.
-    public static let sessionsDuplicatePingTimeout = SettingKey("sessions.duplicatePingTimeout")
+    public static let sessionsDuplicatePingTimeout = SettingKey(
+        "sessions.duplicatePingTimeout", reload: .newConnections, defaultValue: "`2`",
+        meaning: """
+            Seconds (decimal, 0.05-60) the old session has to answer that ping.
+            """)
     /// `limits.connectionsPerIP`: open station connections per remote address.
-    public static let limitsConnectionsPerIP = SettingKey("limits.connectionsPerIP")
+    public static let limitsConnectionsPerIP = SettingKey(
+        "limits.connectionsPerIP", reload: .newConnections, defaultValue: "`1000`",
+        meaning: """
+            Open station connections allowed per remote address (1-1000000); one more is closed right after the
+            handshake with 1008 and `security_event=connection_limit`.
+            """)
 
     /// The settings of `ReliabilitySettings`.
     static let reliability: [SettingKey] = [

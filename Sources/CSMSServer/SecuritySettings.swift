@@ -69,31 +69,92 @@ public struct TLSSettings: Sendable, Equatable {
 
 extension SettingKey {
     /// `security.plainWebSocket`: whether OCPP is served on the plain port.
-    public static let securityPlainWebSocket = SettingKey("security.plainWebSocket")
+    public static let securityPlainWebSocket = SettingKey(
+        "security.plainWebSocket", reload: .restart, defaultValue: "`true`",
+        meaning: """
+            `false` refuses every station on the plain port with 403 (the API and health endpoints stay). Needs
+            the TLS listener.
+            """)
     /// `security.operatorName`: the O required in station certificates.
-    public static let securityOperatorName = SettingKey("security.operatorName")
+    public static let securityOperatorName = SettingKey(
+        "security.operatorName", reload: .restart, defaultValue: "none",
+        meaning: """
+            The organisation (O) station certificates (profile 3) and CSRs must name. Unset: O is not checked.
+            """)
     /// `security.authFailureBurst`: failed attempts allowed in a burst.
-    public static let securityAuthFailureBurst = SettingKey("security.authFailureBurst")
+    public static let securityAuthFailureBurst = SettingKey(
+        "security.authFailureBurst", reload: .live, defaultValue: "`10`",
+        meaning: """
+            Failed station logins allowed in a burst per client address and per charge point id before attempts
+            are answered 429 (1-10000).
+            """)
     /// `security.authFailureRefillSeconds`: seconds until one failed attempt is forgiven.
-    public static let securityAuthFailureRefillSeconds = SettingKey("security.authFailureRefillSeconds")
+    public static let securityAuthFailureRefillSeconds = SettingKey(
+        "security.authFailureRefillSeconds", reload: .live, defaultValue: "`6`",
+        meaning: """
+            Seconds until one failed login is forgiven (1-86400).
+            """)
     /// `security.caCertificate`: the built-in CA's certificate (PEM file).
-    public static let securityCACertificate = SettingKey("security.caCertificate")
+    public static let securityCACertificate = SettingKey(
+        "security.caCertificate", reload: .restart, defaultValue: "none",
+        meaning: """
+            PEM certificate of the built-in CA that signs station CSRs (SignCertificate). Made by `csms ca
+            init`. Without it every CSR is Rejected.
+            """)
     /// `security.caKey`: the built-in CA's private key (PEM file).
-    public static let securityCAKey = SettingKey("security.caKey")
+    public static let securityCAKey = SettingKey(
+        "security.caKey", reload: .restart, defaultValue: "none",
+        meaning: """
+            PEM private key of the built-in CA (a secret). Required with `security.caCertificate`; a key that
+            does not match the certificate stops the start.
+            """)
     /// `security.certificateValidityDays`: validity of issued station certificates.
-    public static let securityCertificateValidityDays = SettingKey("security.certificateValidityDays")
+    public static let securityCertificateValidityDays = SettingKey(
+        "security.certificateValidityDays", reload: .restart, defaultValue: "`365`",
+        meaning: """
+            Validity of certificates the built-in CA issues (1-3650).
+            """)
     /// `tls.port`: the TLS listener's port.
-    public static let tlsPort = SettingKey("tls.port")
+    public static let tlsPort = SettingKey(
+        "tls.port", reload: .restart, defaultValue: "`9443`",
+        meaning: """
+            Port of the TLS listener; `0` picks a free one (see `tls.portFile`). It serves the OCPP endpoint,
+            the API and the health endpoints, like the plain port.
+            """)
     /// `tls.portFile`: where the bound TLS port is written.
-    public static let tlsPortFile = SettingKey("tls.portFile")
+    public static let tlsPortFile = SettingKey(
+        "tls.portFile", reload: .restart, defaultValue: "none",
+        meaning: """
+            File the bound TLS port is written to once it listens.
+            """)
     /// `tls.certificate`: the server certificate chain (PEM file).
-    public static let tlsCertificate = SettingKey("tls.certificate")
+    public static let tlsCertificate = SettingKey(
+        "tls.certificate", reload: .restart, defaultValue: "none",
+        meaning: """
+            PEM file with the server certificate chain (leaf first). Setting it turns the TLS listener on
+            (profiles 2 and 3); `tls.privateKey` is then required.
+            """)
     /// `tls.privateKey`: the server private key (PEM file).
-    public static let tlsPrivateKey = SettingKey("tls.privateKey")
+    public static let tlsPrivateKey = SettingKey(
+        "tls.privateKey", reload: .restart, defaultValue: "none",
+        meaning: """
+            PEM file with the server's private key (PKCS#8, SEC1 or PKCS#1). A secret: keep the file readable by
+            the csms user only.
+            """)
     /// `tls.clientCa`: CA bundle for station certificates (PEM file).
-    public static let tlsClientCA = SettingKey("tls.clientCa")
+    public static let tlsClientCA = SettingKey(
+        "tls.clientCa", reload: .restart, defaultValue: "none",
+        meaning: """
+            PEM bundle of the CAs station certificates are verified against (profile 3). With it the server asks
+            for a client certificate; a station without one can still use profile 2.
+            """)
     /// `tls.reloadInterval`: seconds between checks for changed files (0 = SIGHUP only).
-    public static let tlsReloadInterval = SettingKey("tls.reloadInterval")
+    public static let tlsReloadInterval = SettingKey(
+        "tls.reloadInterval", reload: .restart, defaultValue: "`30`",
+        meaning: """
+            Seconds between checks whether the three TLS files changed (modification time or size); a change
+            reloads them for new connections. `0`: reload on SIGHUP only (SIGHUP always reloads).
+            """)
 }
 
 extension ServerConfiguration {

@@ -6,7 +6,6 @@ import NIOCore
 import NIOSSL
 import ServiceLifecycle
 import Synchronization
-import UnixSignals
 
 /// The TLS side of the station listener (security profiles 2 and 3).
 ///
@@ -95,7 +94,8 @@ final class ReloadableTLSContext: Sendable {
     }
 }
 
-/// Reloads the TLS files on SIGHUP and, every `reloadInterval`, when they changed.
+/// Reloads the TLS files every `reloadInterval` when they changed. SIGHUP reloads them too,
+/// through `ReloadSignalService` (the process's one SIGHUP handler), which calls `reload`.
 struct TLSReloadService: Service, CustomStringConvertible {
     var description: String { "TLSReloadService" }
 
@@ -103,24 +103,19 @@ struct TLSReloadService: Service, CustomStringConvertible {
     let logger: Logger
 
     func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sighup)
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await _ in signals.cancelOnGracefulShutdown() { reload(reason: "SIGHUP") }
+        guard let interval = context.settings.reloadInterval else {
+            try? await gracefulShutdown()  // a service that returns would end the group
+            return
+        }
+        await cancelWhenGracefulShutdown {
+            while (try? await Task.sleep(for: interval)) != nil, !Task.isCancelled {
+                if context.filesChanged { Self.reload(context, reason: "files changed", logger: logger) }
             }
-            if let interval = context.settings.reloadInterval {
-                group.addTask {
-                    while (try? await Task.sleep(for: interval)) != nil, !Task.isCancelled {
-                        if context.filesChanged { reload(reason: "files changed") }
-                    }
-                }
-            }
-            try? await gracefulShutdown()
-            group.cancelAll()
         }
     }
 
-    private func reload(reason: String) {
+    /// Reloads `context` from its files, logging the outcome; a failure keeps the current one.
+    static func reload(_ context: ReloadableTLSContext, reason: String, logger: Logger) {
         do {
             try context.reload()
             logger.info("TLS certificate reloaded", metadata: ["reason": .string(reason)])

@@ -16,7 +16,7 @@ struct CSMS: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, ChargePointsCommand.self, IdTokensCommand.self, DeadLettersCommand.self,
-            MessagesCommand.self, CACommand.self, APITokensCommand.self,
+            MessagesCommand.self, CACommand.self, APITokensCommand.self, ConfigCommand.self,
         ])
 }
 
@@ -65,8 +65,11 @@ func reportingFailures(_ body: () async throws -> Void) async throws {
 ///
 /// JSON (one object per line, `JSONLogHandler`) or text (`StreamLogHandler`); JSON is the
 /// default when standard output is not a terminal. `toStandardError` sends lines to standard
-/// error (commands whose standard output is their result).
-func bootstrapLogging(_ configuration: ServerConfiguration, toStandardError: Bool = false) -> Logger {
+/// error (commands whose standard output is their result). With `levelSwitch` the level
+/// follows the switch (a configuration reload changes it); else it is `logLevel`, fixed.
+func bootstrapLogging(
+    _ configuration: ServerConfiguration, toStandardError: Bool = false, levelSwitch: LogLevelSwitch? = nil
+) -> Logger {
     let format = configuration.logFormat ?? (isatty(STDOUT_FILENO) == 0 ? .json : .text)
     let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
     LoggingSystem.bootstrap { label in
@@ -78,8 +81,12 @@ func bootstrapLogging(_ configuration: ServerConfiguration, toStandardError: Boo
         case (.text, false): handler = StreamLogHandler.standardOutput(label: label)
         case (.text, true): handler = StreamLogHandler.standardError(label: label)
         }
-        handler.logLevel = level
-        return handler
+        guard let levelSwitch else {
+            handler.logLevel = level
+            return handler
+        }
+        handler.logLevel = .trace  // the switch filters
+        return LiveLevelLogHandler(handler, level: levelSwitch)
     }
     return Logger(label: "csms")
 }

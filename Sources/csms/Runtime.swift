@@ -46,24 +46,26 @@ enum Runtime {
     static let processorName = "CSMSProcessor.MessageProcessor"
 
     /// The message processor for the server: every message set's registry and the standard
-    /// handlers, with the server's registration policy for unknown charge points.
+    /// handlers, with the server's registration policy for unknown charge points; with `live`,
+    /// the settings a reload changes are read from it for every message.
     static func processor(
         store: any CSMSStore, configuration: ServerConfiguration, services: HandlerServices = HandlerServices(),
-        logger: Logger, messageLog: MessageLogRecorder? = nil
+        logger: Logger, messageLog: MessageLogRecorder? = nil, live: LiveSettings? = nil
     ) throws(Failure) -> any InboundMessageHandling {
-        let vendors: [any DataTransferVendor] = configuration.dataTransferEchoVendor ? [EchoDataTransferVendor()] : []
+        let vendors: [any DataTransferVendor]
+        if let live {
+            // Always registered; answers as an unknown vendor while the live setting is off.
+            vendors = [SwitchableDataTransferVendor(EchoDataTransferVendor()) { live.current.dataTransferEchoVendor }]
+        } else {
+            vendors = configuration.dataTransferEchoVendor ? [EchoDataTransferVendor()] : []
+        }
         var services = services
         services.dataTransferVendors = DataTransferVendors(vendors)
         if let signer = try certificateSigner(configuration) { services.certificateSigner = signer }
-        var processorConfiguration = configuration.processing.processorConfiguration(
-            unknownChargePoints: configuration.unknownChargePoints, database: configuration.database)
-        processorConfiguration.transactions.supersedeStaleTransactions = configuration.transactions.supersedeStale
-        processorConfiguration.transactions.allowedClockSkew = configuration.transactions.clockSkew
-        processorConfiguration.bootPolicy = configuration.bootPolicy
         return MessageProcessor(
-            store: store, configuration: processorConfiguration,
+            store: store, configuration: configuration.processorConfiguration,
             services: services, logger: logger,
-            messageLog: messageLog)
+            messageLog: messageLog, liveConfiguration: live?.processor)
     }
 
     /// Bootstraps swift-metrics with the configured backends (Prometheus, CloudWatch EMF):

@@ -12,20 +12,25 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the CSMS: the OCPP WebSocket endpoint, the operator API and the health endpoints.",
         discussion: """
             Stations connect to ws://HOST:PORT/ocpp/{chargePointId}. SIGTERM or SIGINT closes every \
-            station connection with 1001 (going away) and exits with status 0.
+            station connection with 1001 (going away) and exits with status 0. SIGHUP reloads the \
+            config file (the settings that may change live, docs/configuration.md) and the TLS files.
             """)
 
     @OptionGroup var settings: SettingOptions
 
     func run() async throws {
         try await reportingFailures {
-            let configuration = try await settings.load()
+            let (configuration, reader) = try await settings.loadWithReader()
             do {
                 try configuration.validateForServing()
             } catch {
                 throw Failure.configuration("\(error)")
             }
-            let logger = bootstrapLogging(configuration)
+            let live = LiveSettings(configuration)
+            let logger = bootstrapLogging(configuration, levelSwitch: live.logLevel)
+            // SIGHUP reloads the settings that may change live (docs/configuration.md, "Reload").
+            let reloader = ConfigurationReloader(
+                sources: settings.reloadSources, baseline: reader, live: live, logger: logger)
             let metrics = Runtime.bootstrapMetrics(configuration.observability, logger: logger)
             let store = try Runtime.openStore(configuration.database)
             logger.info(
@@ -37,35 +42,35 @@ struct ServeCommand: AsyncParsableCommand {
                     "processor": .string(Runtime.processorName),
                 ])
             // The registry authorizer (and the webhook when configured) answers Authorize.
-            let authorization = configuration.authorization.makeAuthorizer(
-                store: store, activeTransactions: store, logger: logger)
+            let authorizer = LiveAuthorizer(
+                settings: configuration.authorization, store: store, activeTransactions: store, logger: logger)
+            live.observe { authorizer.apply($0.authorization) }
             let observability = configuration.observability
-            let messageLog =
-                observability.messageLogMode == .off ? nil : MessageLogRecorder(mode: observability.messageLogMode)
-            var handlerServices = HandlerServices(authorizer: authorization.authorizer)
+            // Always there (and its writer running), so that a reload can turn the log on.
+            let messageLog = MessageLogRecorder(mode: observability.messageLogMode)
+            live.observe { messageLog.mode = $0.observability.messageLogMode }
+            var handlerServices = HandlerServices(authorizer: authorizer)
             let externalCA = configuration.makeExternalCASigner(logger: logger)
             if let externalCA { handlerServices.certificateSigner = externalCA }
             let server = CSMSServer(
                 configuration: configuration, store: store,
                 processor: try Runtime.processor(
                     store: store, configuration: configuration, services: handlerServices, logger: logger,
-                    messageLog: messageLog),
-                logger: logger, metrics: metrics.prometheus, externalAuthorizer: authorization.webhook)
+                    messageLog: messageLog, live: live),
+                logger: logger, metrics: metrics.prometheus, reloader: reloader, liveAuthorizer: authorizer)
             // Shutdown runs in reverse order: the server drains first, the writers flush last.
             var services: [any Service] = metrics.services
-            if let messageLog {
-                services.append(
-                    MessageLogWriter(
-                        recorder: messageLog, store: store, maxAge: observability.messageLogMaxAge,
-                        maxPerStation: observability.messageLogMaxPerStation, logger: logger))
-            }
+            services.append(
+                MessageLogWriter(
+                    recorder: messageLog, store: store, maxAge: observability.messageLogMaxAge,
+                    maxPerStation: observability.messageLogMaxPerStation, logger: logger))
             services.append(server)
             var groupConfiguration = ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             // A station that never answers the close handshake must not hold the exit forever.
             groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod + .seconds(10)
             try await ServiceGroup(configuration: groupConfiguration).run()
-            try? await authorization.webhook?.shutdown()
+            await authorizer.shutdown()
             try? await externalCA?.shutdown()
             logger.info("stopped")
         }

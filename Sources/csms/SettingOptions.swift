@@ -2,6 +2,7 @@ import ArgumentParser
 import CSMSCore
 import CSMSServer
 import Configuration
+import Foundation
 
 /// The settings every `csms` command understands, as optional flags: a flag that is not given
 /// leaves the setting to `CSMS_*`, the config file, or the default (docs/configuration.md).
@@ -165,12 +166,24 @@ struct SettingOptions: ParsableArguments {
     /// The configuration from flags, environment, config file and defaults; a problem is
     /// printed and ends the program with status 2.
     func load() async throws -> ServerConfiguration {
+        try await loadWithReader().configuration
+    }
+
+    /// `load()`, also returning the reader the configuration was read from (the baseline of
+    /// `ConfigurationReloader`).
+    func loadWithReader() async throws -> (configuration: ServerConfiguration, reader: ConfigReader) {
         do {
             let reader = try await ConfigurationSources.reader(commandLine: commandLineValues, configFile: config)
-            return try ServerConfiguration(reader: reader)
+            return (try ServerConfiguration(reader: reader), reader)
         } catch {
             throw Failure.configuration(error.message)
         }
+    }
+
+    /// Where the settings come from, for `ConfigurationReloader`.
+    var reloadSources: ConfigurationReloader.Sources {
+        ConfigurationReloader.Sources(
+            commandLine: commandLineValues, environment: ProcessInfo.processInfo.environment, configFile: config)
     }
 }
 

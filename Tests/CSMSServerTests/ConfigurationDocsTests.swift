@@ -2,41 +2,73 @@ import CSMSServer
 import Foundation
 import Testing
 
-/// docs/configuration.md is checked against the code's key definitions (`SettingKey.all`): every
-/// key has exactly one row, with the environment variable the code derives, and no row names a
-/// key that does not exist. A key added without documentation fails here.
+/// docs/configuration.md holds the configuration reference generated from the code's key
+/// definitions (`SettingKey.all`, `ConfigurationReference`): the block between the markers must
+/// be exactly what `csms config reference --marked` prints, so a key added, changed or removed
+/// without regenerating the table fails here.
 @Suite("docs/configuration.md matches the settings the code reads")
 struct ConfigurationDocsTests {
-    /// `(key, environment variable)` of every table row whose first cell is a backticked key.
-    static func documentedRows() throws -> [(key: String, environment: String)] {
+    static func documentation() throws -> String {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        let text = try String(contentsOf: root.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
-        var rows: [(String, String)] = []
-        for line in text.split(separator: "\n") where line.hasPrefix("| `") {
-            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }
-            guard cells.count > 4 else { continue }
-            let key = cells[1].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
-            let environment = cells[3].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
-            rows.append((key, environment))
-        }
-        return rows
+        return try String(contentsOf: root.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
     }
 
-    @Test func everyKeyHasOneRowWithItsEnvironmentVariable() throws {
-        let rows = try Self.documentedRows()
-        let documented = Dictionary(grouping: rows, by: \.key)
+    /// The text from the begin marker to the end marker's line end, if both are there once.
+    static func markedBlock(in text: String) -> Substring? {
+        let begin = text.ranges(of: ConfigurationReference.beginMarker)
+        let end = text.ranges(of: ConfigurationReference.endMarker)
+        guard begin.count == 1, end.count == 1, let first = begin.first, let last = end.first,
+            first.lowerBound < last.lowerBound
+        else { return nil }
+        let lineEnd = text[last.upperBound...].firstIndex(of: "\n").map { text.index(after: $0) } ?? text.endIndex
+        return text[first.lowerBound..<lineEnd]
+    }
+
+    @Test func theDocumentHoldsExactlyTheGeneratedTable() throws {
+        let block = try #require(Self.markedBlock(in: try Self.documentation()), "markers missing or repeated")
+        let generated = ConfigurationReference.markedTable
+        if block != generated[...] {
+            let documented = block.split(separator: "\n")
+            let expected = generated.split(separator: "\n")
+            let firstDifference =
+                zip(documented, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                ?? min(documented.count, expected.count)
+            Issue.record(
+                """
+                docs/configuration.md is stale: run `csms config reference --marked` and paste its output \
+                between the markers. First differing line \(firstDifference + 1): \
+                documented '\(documented.dropFirst(firstDifference).first ?? "")', \
+                generated '\(expected.dropFirst(firstDifference).first ?? "")'
+                """)
+        }
+    }
+
+    @Test func everyKeyIsDocumentedInItsDefinition() {
+        var names = Set<String>()
         for key in SettingKey.all {
-            let matches = documented[key.name] ?? []
-            #expect(matches.count == 1, "\(key.name): \(matches.count) rows in docs/configuration.md")
-            #expect(matches.first?.environment == key.environmentVariable, "\(key.name)")
+            #expect(names.insert(key.name).inserted, "\(key.name) is listed twice in SettingKey.all")
+            #expect(!key.meaning.isEmpty, "\(key.name) has no meaning in its definition")
+            #expect(!key.defaultValue.isEmpty, "\(key.name) has no default in its definition")
         }
-        let known = Set(SettingKey.all.map(\.name))
-        for row in rows {
-            #expect(
-                known.contains(row.key), "docs/configuration.md documents `\(row.key)`, which the code does not read")
+    }
+
+    @Test func everyKeyHasOneRowWithItsEnvironmentVariableAndReloadability() {
+        let rows = ConfigurationReference.markdownTable().split(separator: "\n").dropFirst(2)
+        #expect(rows.count == SettingKey.all.count)
+        for (row, key) in zip(rows, SettingKey.all) {
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            #expect(cells[0] == "`\(key.name)`")
+            #expect(cells[1] == "`\(key.environmentVariable)`")
+            #expect(cells[3] == ConfigurationReference.reloadText(key.reload))
         }
+    }
+
+    @Test func aStaleDocumentIsNoticed() {
+        let stale = "intro\n" + ConfigurationReference.markedTable.replacing("`9000`", with: "`9001`") + "outro\n"
+        #expect(Self.markedBlock(in: stale).map(String.init) != ConfigurationReference.markedTable)
+        let current = "intro\n" + ConfigurationReference.markedTable + "outro\n"
+        #expect(Self.markedBlock(in: current).map(String.init) == ConfigurationReference.markedTable)
+        #expect(Self.markedBlock(in: "no markers") == nil)
     }
 }

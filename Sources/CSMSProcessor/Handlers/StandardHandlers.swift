@@ -46,15 +46,17 @@ extension MessageProcessor {
     /// The registries of the three message sets this CSMS serves (1.6, 2.0.1, 2.1).
     public static var standardRegistries: [ActionRegistry] { [.ocpp16, .ocpp201, .ocpp21] }
 
-    /// A processor over `store` with every message set's registry and the standard handlers.
+    /// A processor over `store` with every message set's registry and the standard handlers
+    /// (`liveConfiguration`: see `init(store:registries:router:…)`).
     public init(
         store: any CSMSStore, configuration: ProcessorConfiguration = ProcessorConfiguration(),
         services: HandlerServices = HandlerServices(), clock: any WallClock = SystemWallClock(), logger: Logger,
-        metricsFactory: any MetricsFactory = MetricsSystem.factory, messageLog: MessageLogRecorder? = nil
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, messageLog: MessageLogRecorder? = nil,
+        liveConfiguration: LiveValue<ProcessorConfiguration>? = nil
     ) {
         self.init(
             store: store, registries: MessageProcessor.standardRegistries, router: .standard,
             configuration: configuration, services: services, clock: clock, logger: logger,
-            metricsFactory: metricsFactory, messageLog: messageLog)
+            metricsFactory: metricsFactory, messageLog: messageLog, liveConfiguration: liveConfiguration)
     }
 }
