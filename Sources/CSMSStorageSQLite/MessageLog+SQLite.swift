@@ -32,19 +32,19 @@ extension SQLiteSchema {
 extension StoreWrite {
     /// Appends entries in order (ids from AUTOINCREMENT: increasing, never reused).
     static func logMessages(_ entries: [MessageLogEntry], _ db: Database) throws {
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO message_log
-                    (charge_point_id, at, direction, message_type, action, message_id, size, processing_micros, payload,
-                     error_code)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-        for entry in entries {
-            try statement.execute(arguments: [
-                entry.chargePointId.rawValue, entry.at.unixMilliseconds, entry.direction.rawValue, entry.messageType,
-                entry.action, entry.messageId, entry.size, entry.processingMicros, entry.payload, entry.errorCode,
-            ])
-        }
+        try db.insertRows(
+            """
+            INSERT INTO message_log
+                (charge_point_id, at, direction, message_type, action, message_id, size, processing_micros, payload,
+                 error_code)
+            """, columns: 10,
+            entries.map { entry in
+                [
+                    entry.chargePointId.rawValue, entry.at.unixMilliseconds, entry.direction.rawValue,
+                    entry.messageType, entry.action, entry.messageId, entry.size, entry.processingMicros,
+                    entry.payload, entry.errorCode,
+                ]
+            })
     }
 }
 

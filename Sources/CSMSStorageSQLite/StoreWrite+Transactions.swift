@@ -101,21 +101,19 @@ extension StoreWrite {
     private static func persist(_ outcome: TransactionLedger.Outcome, _ db: Database) throws {
         if let t = outcome.transaction { try save(t, db) }
         for t in outcome.closed { try save(t, db) }
-        for s in outcome.samples {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO meter_values (
-                        charge_point_id, transaction_id, evse_id, connector_id, timestamp, value, measurand, phase,
-                        location, unit, multiplier, context, format, signed_data, received_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT DO NOTHING
-                    """
-            ).execute(arguments: [
-                s.chargePointId.rawValue, s.transactionId, s.evseId, s.connectorId, s.timestamp.unixMilliseconds,
-                s.value, s.measurand, s.phase, s.location, s.unit, s.multiplier, s.context, s.format, s.signedData,
-                s.receivedAt.unixMilliseconds,
-            ])
-        }
+        try db.insertRows(
+            """
+            INSERT INTO meter_values (
+                charge_point_id, transaction_id, evse_id, connector_id, timestamp, value, measurand, phase,
+                location, unit, multiplier, context, format, signed_data, received_at)
+            """, columns: 15,
+            outcome.samples.map { s in
+                [
+                    s.chargePointId.rawValue, s.transactionId, s.evseId, s.connectorId, s.timestamp.unixMilliseconds,
+                    s.value, s.measurand, s.phase, s.location, s.unit, s.multiplier, s.context, s.format,
+                    s.signedData, s.receivedAt.unixMilliseconds,
+                ]
+            }, tail: "ON CONFLICT DO NOTHING")
         for a in outcome.anomalies {
             try db.cachedStatement(
                 sql: """
