@@ -114,6 +114,13 @@ extension OCPPWebSocketEndpoint {
     func ended(_ connection: StationConnection, failed: Bool) async {
         let reason = connection.liveness.closeReason ?? (failed ? .protocolError : .closedByStation)
         if connection.liveness.claimOfflineRecord() { await record([offline(connection, reason)], connection) }
+        if reason == .rateLimit {
+            let refusals = configuration.processing.rateLimit?.disconnectAfter ?? 0
+            await events.record(
+                "flooding", chargePointId: connection.session.chargePointId,
+                techInfo: "disconnected after \(refusals) refused messages in a row",
+                remoteAddress: connection.session.remoteAddress)
+        }
         releaseAddress(of: connection)  // before unregistering: whoever sees the count drop may reconnect
         registry.unregister(connection)
         Counter(label: ConnectionMetric.closed, dimensions: [("reason", reason.rawValue)]).increment()
