@@ -139,6 +139,7 @@ struct RateLimitStep: CallStep {
                 .genericError,
                 "rate limit exceeded: at most \(settings.burst) messages at once and \(settings.rate) per second",
                 messageId: call.call.messageId)
+            outcome.errorLogLevel = .debug  // logged below once when refusing starts, and at the disconnect
             if refusedInARow >= settings.disconnectAfter {
                 call.logger.warning(
                     "security event: station flooding, disconnecting",

@@ -1,5 +1,6 @@
 import CSMSCore
 import MetricsTestKit
+import OCPP
 import Testing
 
 @testable import CSMSProcessor
@@ -53,6 +54,21 @@ struct RateLimitFloodTests {
         #expect(step.decide(id, isTransaction: false) == .admit)
         #expect(step.decide(id, isTransaction: false) == .admit)
         #expect(step.decide(id, isTransaction: false) == .refuse(refusedInARow: 1), "after 1.5 s without refusals")
+    }
+
+    @Test func refusalsAreLoggedOnceNotOncePerMessage() async {
+        var configuration = ProcessorConfiguration.acceptingUnknown
+        configuration.rateLimit = RateLimitSettings(rate: 0.001, burst: 2, disconnectAfter: 1000)
+        let h = PipelineHarness(configuration: configuration)
+        let s = session(.v201)
+        _ = await h.processor.handle(Array(#"[2,"b","BootNotification",{"n":1}]"#.utf8), session: s)
+        for n in 0..<20 {
+            _ = await h.processor.handle(Array(#"[2,"\#(n)","TestPing",{"n":1}]"#.utf8), session: s)
+        }
+        let answered = h.logs.entries.filter { $0.message == "answered with CALLERROR" }
+        #expect(answered.count == 19, "one ping fit the burst after the boot")
+        #expect(answered.allSatisfy { $0.level == .debug }, "a flood does not flood the log")
+        #expect(h.logs.entries.filter { $0.message == "rate limit exceeded; refusing messages" }.count == 1)
     }
 
     @Test func transactionMessagesNeitherCountNorReset() {
