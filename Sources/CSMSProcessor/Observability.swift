@@ -70,21 +70,22 @@ struct ProcessorMetrics: Sendable {
     static let invalidFrame = "invalid"
 
     let factory: any MetricsFactory
+    /// The counters and timers made so far (one factory call per label and dimensions).
+    let handles = MetricHandles()
 
     /// Counts one received frame.
     func received(version: OCPPVersion, action: String, frameType: String) {
-        Counter(
-            label: Self.messagesReceived,
-            dimensions: [("version", version.description), ("action", action), ("frame_type", frameType)],
+        handles.counter(
+            Self.messagesReceived,
+            [("version", version.description), ("action", action), ("frame_type", frameType)],
             factory: factory
         ).increment()
     }
 
     /// Records how long a CALL or SEND took and how it ended.
     func handled(action: String, outcome: String, duration: Duration) {
-        Timer(
-            label: Self.handlerDuration, dimensions: [("action", action), ("outcome", outcome)], factory: factory
-        ).record(duration: duration)
+        handles.timer(Self.handlerDuration, [("action", action), ("outcome", outcome)], factory: factory)
+            .record(duration: duration)
     }
 
     /// Counter: messages kept as dead letters; dimension `reason`.
@@ -93,15 +94,14 @@ struct ProcessorMetrics: Sendable {
     /// Counts the dead letters among `writes` (after they were committed).
     func deadLettersStored(_ writes: [StoreWrite]) {
         for case .addDeadLetter(let letter) in writes {
-            Counter(label: Self.deadLetters, dimensions: [("reason", letter.reason)], factory: factory).increment()
+            handles.counter(Self.deadLetters, [("reason", letter.reason)], factory: factory).increment()
         }
     }
 
     /// Counts one message over its station's rate limit.
     func rateLimited(version: OCPPVersion, action: String, outcome: String) {
-        Counter(
-            label: Self.rateLimited,
-            dimensions: [("version", version.description), ("action", action), ("outcome", outcome)],
+        handles.counter(
+            Self.rateLimited, [("version", version.description), ("action", action), ("outcome", outcome)],
             factory: factory
         ).increment()
     }
