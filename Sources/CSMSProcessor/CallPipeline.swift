@@ -79,6 +79,9 @@ struct CallOutcome: Sendable {
     /// Set when nothing of the message could be stored, not even its dead letter (the spill
     /// replay then keeps the message in the spill file).
     var nothingStored = false
+    /// The level of the "answered with CALLERROR" line: `debug` for refusals that are logged
+    /// once per episode elsewhere (a rate-limit flood must not flood the log too).
+    var errorLogLevel: Logger.Level = .notice
 
     /// A CALLERROR with no writes.
     static func error(_ code: OCPPErrorCode, _ description: String, messageId: String) -> CallOutcome {

@@ -4,7 +4,6 @@ import Foundation
 import Logging
 import Metrics
 import OCPP
-import Synchronization
 
 // Logging keys and metrics of the processor, each name defined once.
 
@@ -71,24 +70,22 @@ struct ProcessorMetrics: Sendable {
     static let invalidFrame = "invalid"
 
     let factory: any MetricsFactory
-    private let handles: MetricHandles
-
-    init(factory: any MetricsFactory) {
-        self.factory = factory
-        handles = MetricHandles(factory: factory)
-    }
+    /// The counters and timers made so far (one factory call per label and dimensions).
+    let handles = MetricHandles()
 
     /// Counts one received frame.
     func received(version: OCPPVersion, action: String, frameType: String) {
         handles.counter(
             Self.messagesReceived,
-            [("version", version.description), ("action", action), ("frame_type", frameType)]
+            [("version", version.description), ("action", action), ("frame_type", frameType)],
+            factory: factory
         ).increment()
     }
 
     /// Records how long a CALL or SEND took and how it ended.
     func handled(action: String, outcome: String, duration: Duration) {
-        handles.timer(Self.handlerDuration, [("action", action), ("outcome", outcome)]).record(duration: duration)
+        handles.timer(Self.handlerDuration, [("action", action), ("outcome", outcome)], factory: factory)
+            .record(duration: duration)
     }
 
     /// Counter: messages kept as dead letters; dimension `reason`.
@@ -97,56 +94,16 @@ struct ProcessorMetrics: Sendable {
     /// Counts the dead letters among `writes` (after they were committed).
     func deadLettersStored(_ writes: [StoreWrite]) {
         for case .addDeadLetter(let letter) in writes {
-            handles.counter(Self.deadLetters, [("reason", letter.reason)]).increment()
+            handles.counter(Self.deadLetters, [("reason", letter.reason)], factory: factory).increment()
         }
     }
 
     /// Counts one message over its station's rate limit.
     func rateLimited(version: OCPPVersion, action: String, outcome: String) {
         handles.counter(
-            Self.rateLimited, [("version", version.description), ("action", action), ("outcome", outcome)]
+            Self.rateLimited, [("version", version.description), ("action", action), ("outcome", outcome)],
+            factory: factory
         ).increment()
-    }
-}
-
-/// Metric handles made once per (label, dimensions) and reused: making a handle goes through
-/// the factory (the Prometheus one validates and sanitizes the names and looks the series up),
-/// which cost more than the message's SQL before this cache. Dimensions are bounded by design
-/// (never station input), so the cache is too.
-final class MetricHandles: Sendable {
-    private struct Key: Hashable {
-        let label: String
-        let values: [String]
-    }
-
-    private let factory: any MetricsFactory
-    private let counters = Mutex<[Key: Counter]>([:])
-    private let timers = Mutex<[Key: Timer]>([:])
-
-    init(factory: any MetricsFactory) { self.factory = factory }
-
-    /// The counter `label` with `dimensions`, made on first use.
-    func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        let key = Key(label: label, values: dimensions.flatMap { [$0.0, $0.1] })
-        if let counter = counters.withLock({ $0[key] }) { return counter }
-        let counter = Counter(label: label, dimensions: dimensions, factory: factory)
-        return counters.withLock { counters in
-            if let existing = counters[key] { return existing }
-            counters[key] = counter
-            return counter
-        }
-    }
-
-    /// The timer `label` with `dimensions`, made on first use.
-    func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
-        let key = Key(label: label, values: dimensions.flatMap { [$0.0, $0.1] })
-        if let timer = timers.withLock({ $0[key] }) { return timer }
-        let timer = Timer(label: label, dimensions: dimensions, factory: factory)
-        return timers.withLock { timers in
-            if let existing = timers[key] { return existing }
-            timers[key] = timer
-            return timer
-        }
     }
 }
 

@@ -24,8 +24,8 @@ struct ContextStep: CallStep {
             details["correlationId"] = .string(call.correlationId)
             error.details = .object(details)
             outcome.answer = .error(error)
-            call.logger.notice(
-                call.expectsReply ? "answered with CALLERROR" : "SEND not processed",
+            call.logger.log(
+                level: outcome.errorLogLevel, call.expectsReply ? "answered with CALLERROR" : "SEND not processed",
                 metadata: ["error_code": .string(error.code.rawValue), "error_description": .string(error.description)])
         case .replayed:
             call.logger.info("retry answered with the stored response")

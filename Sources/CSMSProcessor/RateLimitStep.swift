@@ -16,9 +16,10 @@ public struct RateLimitSettings: Sendable, Equatable {
     public var transactionRate: Double
     /// The burst of transaction messages.
     public var transactionBurst: Int
-    /// A station whose messages are refused this many times in a row (no message admitted in
-    /// between) is disconnected with close code 1008 (policy violation) and a security event
-    /// is logged.
+    /// A station whose messages are refused this many times in a row is disconnected with
+    /// close code 1008 (policy violation) and a security event is logged. "In a row" means
+    /// without a pause of `RateLimitStep.refusalPause` (one second) free of refusals: the odd
+    /// message admitted as a token comes back does not end a flood.
     public var disconnectAfter: Int
 
     /// Settings; every parameter has the default described in docs/configuration.md.
@@ -37,8 +38,8 @@ public struct RateLimitSettings: Sendable, Equatable {
 /// Pipeline step: a token bucket per charge point for ordinary messages and another for
 /// transaction messages. An ordinary message over the limit is answered `GenericError`
 /// (nothing is stored and the handler does not run); a transaction message over the limit is
-/// processed anyway and counted. After `disconnectAfter` refusals in a row the outcome asks
-/// the connection to close with 1008.
+/// processed anyway and counted. After `disconnectAfter` refusals in a row (no second free of
+/// refusals in between) the outcome asks the connection to close with 1008.
 ///
 /// The buckets live in 16 shards, each behind its own lock held for a few instructions, so
 /// stations do not wait on one another; idle stations with full buckets are forgotten.
@@ -71,7 +72,15 @@ struct RateLimitStep: CallStep {
                 && transactions.rate == settings.transactionRate
                 && transactions.burst == Double(settings.transactionBurst)
         }
+        /// When the last message was refused (monotonic seconds).
+        var lastRefusedAt = -Double.infinity
     }
+
+    /// A station refused again within this many seconds of its last refusal is still
+    /// flooding: its refusal count goes on even if a message was admitted in between (a
+    /// flooder gets one admitted per token that comes back, `1 / rate` seconds apart, and
+    /// must not start over each time).
+    static let refusalPause = 1.0
 
     /// Shard size above which full, idle entries are dropped.
     static let pruneThreshold = 4096
@@ -138,11 +147,10 @@ struct RateLimitStep: CallStep {
             if isTransaction {
                 return limits.transactions.take(now: time) ? .admit : .admitOverLimit
             }
-            if limits.ordinary.take(now: time) {
-                limits.refusedInARow = 0
-                return .admit
-            }
+            if limits.ordinary.take(now: time) { return .admit }
+            if time - limits.lastRefusedAt >= Self.refusalPause { limits.refusedInARow = 0 }
             limits.refusedInARow += 1
+            limits.lastRefusedAt = time
             return .refuse(refusedInARow: limits.refusedInARow)
         }
     }
@@ -162,6 +170,7 @@ struct RateLimitStep: CallStep {
                 .genericError,
                 "rate limit exceeded: at most \(settings.burst) messages at once and \(settings.rate) per second",
                 messageId: call.call.messageId)
+            outcome.errorLogLevel = .debug  // logged below once when refusing starts, and at the disconnect
             if refusedInARow >= settings.disconnectAfter {
                 call.logger.warning(
                     "security event: station flooding, disconnecting",

@@ -3,9 +3,9 @@ import Foundation
 public import Logging
 public import ServiceLifecycle
 
-/// Writes the message log: empties the recorder into the store every `flushInterval` in one
-/// commit (group-committed with the stations' own writes), and prunes entries by age and count
-/// every `pruneInterval`. A failed write is logged and its entries dropped: the log is for
+/// Writes the message log: empties the recorder into the store every `flushInterval`, in
+/// commits of at most `chunkSize` entries (group-committed with the stations' own writes), and
+/// prunes entries by age and count every `pruneInterval`. A failed write is logged and its entries dropped: the log is for
 /// diagnosis and never holds up message processing. Flushes once more at shutdown.
 public struct MessageLogWriter: Service, CustomStringConvertible {
     let recorder: MessageLogRecorder
@@ -33,6 +33,12 @@ public struct MessageLogWriter: Service, CustomStringConvertible {
         self.logger = logger
     }
 
+    /// The most entries written in one commit. A station's commit that queues behind the
+    /// message log waits for one chunk, not for everything a flood put into the recorder: the
+    /// flood test (Tests/e2e/test_flood_e2e.py) logged ~750 entries per flush, and one commit
+    /// of them held the single SQLite writer for 50-100 ms on the shared test machine.
+    static let chunkSize = 100
+
     /// `MessageLogWriter`.
     public var description: String { "MessageLogWriter" }
 
@@ -58,13 +64,18 @@ public struct MessageLogWriter: Service, CustomStringConvertible {
         if dropped > 0 {
             logger.warning("message log buffer full; entries dropped", metadata: ["dropped": "\(dropped)"])
         }
-        guard !entries.isEmpty else { return }
-        do {
-            try await store.commit([.logMessages(entries)])
-        } catch {
-            logger.error(
-                "message log entries could not be written",
-                metadata: ["entries": "\(entries.count)", "error": "\(error)"])
+        var start = entries.startIndex
+        while start < entries.endIndex {
+            let end = min(start + Self.chunkSize, entries.endIndex)
+            do {
+                try await store.commit([.logMessages(Array(entries[start..<end]))])
+            } catch {
+                logger.error(
+                    "message log entries could not be written",
+                    metadata: ["entries": "\(entries.endIndex - start)", "error": "\(error)"])
+                return
+            }
+            start = end
         }
     }
 

@@ -114,6 +114,8 @@ extension OCPPWebSocketEndpoint {
     func ended(_ connection: StationConnection, failed: Bool) async {
         let reason = connection.liveness.closeReason ?? (failed ? .protocolError : .closedByStation)
         if connection.liveness.claimOfflineRecord() { await record([offline(connection, reason)], connection) }
+        // A flooding disconnect (reason .rateLimit) is stored as `csms.flooding` by the
+        // processor's rate-limit step, with the rate and burst that were exceeded.
         releaseAddress(of: connection)  // before unregistering: whoever sees the count drop may reconnect
         registry.unregister(connection)
         Counter(label: ConnectionMetric.closed, dimensions: [("reason", reason.rawValue)]).increment()

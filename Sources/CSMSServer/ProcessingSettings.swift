@@ -110,8 +110,9 @@ extension SettingKey {
     public static let rateLimitDisconnectAfter = SettingKey(
         "rateLimit.disconnectAfter", reload: .live, defaultValue: "`100`",
         meaning: """
-            A station whose messages are refused this many times in a row is disconnected with close code 1008
-            (policy violation) and a security event is logged (`security_event=flooding`).
+            A station whose messages are refused this many times in a row (without a second free of refusals in
+            between; a message admitted as a token comes back does not end the run) is disconnected with close
+            code 1008 (policy violation), a security event `csms.flooding` is stored and a warning logged.
             """)
 
     /// `retry.database.maxAttempts`: commit attempts while the database is unavailable.

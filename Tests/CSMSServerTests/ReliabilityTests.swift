@@ -190,9 +190,11 @@ struct ReliabilityTests {
         }
     }
 
-    @Test(
-        "connections per address over limits.connectionsPerIP are refused with 1008; a freed slot is reused",
-        .disabled("hangs in about 1 run of 3 (cause not found yet); passes when it ends"))
+    /// The refused connection is read with `RawHTTP`, not `WebSocketClient`: when the server's
+    /// close frame follows the 101 at once, swift-websocket's client misses it in about one
+    /// connection of 150 (its handler runs but its inbound stream yields nothing and it never
+    /// notices the server's FIN; its socket stays in CLOSE-WAIT), which hung this test.
+    @Test("connections per address over limits.connectionsPerIP are refused with 1008; a freed slot is reused")
     func connectionsPerAddress() async throws {
         let configuration = Self.configuration { $0.reliability.connectionsPerIP = 2 }
         try await LiveServer.with(configuration) { server in
@@ -200,8 +202,12 @@ struct ReliabilityTests {
             let b = try await RawWebSocket.open(port: server.port, path: "/ocpp/CP-IP-B")
             defer { b.close() }
             #expect(await Self.eventually { server.registry.count == 2 })
-            let third = try await server.station("CP-IP-C") { inbound, _ in for try await _ in inbound {} }
-            #expect(third?.closeCode == .policyViolation)
+            let third = try await RawHTTP.webSocketHandshake(
+                port: server.port, path: "/ocpp/CP-IP-C", subprotocols: ["ocpp1.6"], awaitFrame: true)
+            #expect(third.status == 101)
+            // Close frame: FIN + opcode 8, then the status code 1008 (0x03F0).
+            #expect(third.body.first == 0x88)
+            #expect(Array(third.body.dropFirst(2).prefix(2)) == [0x03, 0xF0])
             #expect(server.logLines.all.contains { $0.contains("connection_limit") })
             a.close()
             #expect(await Self.eventually { server.registry.count == 1 })
