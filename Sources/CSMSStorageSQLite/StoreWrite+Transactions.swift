@@ -53,7 +53,7 @@ extension StoreWrite {
             }
             let owner = existing == nil ? try ocpp16Owner(u.ocpp16Id, other: u.chargePointId, db) : nil
             let outcome = TransactionLedger.apply(u, existing: existing, activeOnConnector: active, foreignOwner: owner)
-            try persist(outcome, db)
+            try persist(outcome, previous: existing, db)
             if let at = outcome.stationChangedAt {
                 try db.cachedStatement(
                     sql: "UPDATE charge_points SET state_version = state_version + 1, updated_at = ? WHERE id = ?"
@@ -85,7 +85,7 @@ extension StoreWrite {
             }
             let owner =
                 existing == nil ? try ocpp16Owner(m.transactionId.flatMap { Int($0) }, other: m.chargePointId, db) : nil
-            try persist(TransactionLedger.apply(m, transaction: existing, foreignOwner: owner), db)
+            try persist(TransactionLedger.apply(m, transaction: existing, foreignOwner: owner), previous: existing, db)
         }
     }
 
@@ -98,8 +98,11 @@ extension StoreWrite {
         ).flatMap { ChargePointID($0) }
     }
 
-    private static func persist(_ outcome: TransactionLedger.Outcome, _ db: Database) throws {
-        if let t = outcome.transaction { try save(t, db) }
+    /// Saves what the ledger decided; `previous` is the stored row of `outcome.transaction`.
+    private static func persist(
+        _ outcome: TransactionLedger.Outcome, previous: Transaction?, _ db: Database
+    ) throws {
+        if let t = outcome.transaction { try save(t, previous: previous, db) }
         for t in outcome.closed { try save(t, db) }
         try db.insertRows(
             """
@@ -128,8 +131,27 @@ extension StoreWrite {
         }
     }
 
-    /// Inserts a new transaction (`sequence` 0) or replaces the stored one.
-    private static func save(_ t: Transaction, _ db: Database) throws {
+    /// Inserts a new transaction (`sequence` 0) or replaces the stored one. When none of the
+    /// indexed columns changed since `previous` (a MeterValues or an Updated event: energy,
+    /// times, counters), only the other columns are written, so that SQLite leaves the four
+    /// indexes of the table alone (it rewrites an index whose columns are assigned, changed or
+    /// not).
+    private static func save(_ t: Transaction, previous: Transaction? = nil, _ db: Database) throws {
+        if t.sequence != 0, let previous, previous.sequence == t.sequence, t.ocpp16Id == previous.ocpp16Id,
+            t.connectorId == previous.connectorId, t.idToken?.id == previous.idToken?.id,
+            t.startedAt == previous.startedAt, t.meterStart == previous.meterStart, t.state == previous.state
+        {
+            let values: StatementArguments = [
+                t.evseId, t.idToken?.type, t.authorizationStatus?.rawValue, t.stoppedAt?.unixMilliseconds,
+                t.meterStop, t.lastEnergyWh, t.lastEnergyAt?.unixMilliseconds, t.stopReason, t.stopIdToken?.id,
+                t.stopIdToken?.type, t.remoteStartId, t.reservationId, t.offline, t.numberOfPhasesUsed,
+                t.cableMaxCurrent, t.lastTriggerReason, t.minSeqNo, t.maxSeqNo, t.eventCount, t.seqNoGaps,
+                t.updatedAt.unixMilliseconds,
+            ]
+            try db.cachedStatement(sql: TransactionSQL.updateUnindexed).execute(
+                arguments: values + [t.chargePointId.rawValue, t.transactionId])
+            return
+        }
         let values: StatementArguments = [
             t.ocpp16Id, t.evseId, t.connectorId, t.idToken?.id, t.idToken?.type, t.authorizationStatus?.rawValue,
             t.state.rawValue, t.startedAt.unixMilliseconds, t.stoppedAt?.unixMilliseconds, t.meterStart, t.meterStop,
@@ -163,6 +185,17 @@ private enum TransactionSQL {
         """
     static let update = """
         UPDATE transactions SET \(columns.map { "\($0) = ?" }.joined(separator: ", "))
+        WHERE charge_point_id = ? AND transaction_id = ?
+        """
+    /// The columns outside every index of `transactions` (v5_transactions), in `save`'s order.
+    static let unindexed = [
+        "evse_id", "id_token_type", "authorization_status", "stopped_at", "meter_stop", "last_energy_wh",
+        "last_energy_at", "stop_reason", "stop_id_token", "stop_id_token_type", "remote_start_id", "reservation_id",
+        "offline", "number_of_phases_used", "cable_max_current", "last_trigger_reason", "min_seq_no", "max_seq_no",
+        "event_count", "seq_no_gaps", "updated_at",
+    ]
+    static let updateUnindexed = """
+        UPDATE transactions SET \(unindexed.map { "\($0) = ?" }.joined(separator: ", "))
         WHERE charge_point_id = ? AND transaction_id = ?
         """
 }
