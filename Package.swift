@@ -12,7 +12,9 @@ let package = Package(
     name: "swift-csms",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "OCPP", targets: ["OCPP", "OCPP16", "OCPP201", "OCPP21"])
+        .library(name: "OCPP", targets: ["OCPP", "OCPP16", "OCPP201", "OCPP21"]),
+        // The processor and its SQLite store, for the benchmark package (Benchmarks/).
+        .library(name: "CSMSEngine", targets: ["CSMSCore", "CSMSProcessor", "CSMSStorageSQLite"]),
     ],
     dependencies: [
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),

@@ -26,7 +26,17 @@ let package = Package(
             ],
             path: "Benchmarks/OCPPBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        .executableTarget(
+            name: "AuthorizationBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "CSMSEngine", package: rootPackage),
+                .product(name: "OCPP", package: rootPackage),
+            ],
+            path: "Benchmarks/AuthorizationBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,7 +12,8 @@
 #   --against    servers to measure, in order (default: csms,echo; sessions: csms,python; commands: csms)
 #   --no-build   use the existing release build
 #   everything else goes to csms-load (e.g. --stations 1000 --rates 1000,2000 --duration 10)
-# Environment: CSMS_BENCH_LOG_LEVEL (csms --log-level, default notice), PYTHON (default python3),
+# Environment: CSMS_BENCH_LOG_LEVEL (csms --log-level, default notice), CSMS_BENCH_SERVER_ARGS (more
+#   csms serve arguments, split on spaces, e.g. "--set metrics.prometheus=false"), PYTHON (default python3),
 #   CSMS_BENCH_NO_TASKSET=1 to run unpinned, CSMS_BENCH_CONFIGURATION=debug to use the debug build
 #   (only to try the script: debug numbers mean nothing).
 
@@ -134,7 +135,7 @@ start_server() {
                 --port-file "$port_file" --database "sqlite:$WORK/csms-data/csms.sqlite" --security-profile 0 \
                 --unknown-charge-points accept --log-format json --log-level "${CSMS_BENCH_LOG_LEVEL:-notice}" \
                 --websocket-ping-interval 0 --set rateLimit.rate=0 --set limits.connectionsPerIP=1000000 \
-                >"$SERVER_LOG" 2>&1 &
+                ${CSMS_BENCH_SERVER_ARGS:-} >"$SERVER_LOG" 2>&1 &
             ;;
         echo)
             "${SERVER_CPU[@]}" "$BIN/csms-echo" --host 127.0.0.1 --port 0 --port-file "$port_file" \
@@ -161,7 +162,7 @@ COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --qu
     echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
     echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- pinning: server ${SERVER_CPU[*]:-none}, load tool ${LOAD_CPU[*]:-none}; open-file limit $(ulimit -n)"
-    echo "- command: Benchmarks/run.sh $SCENARIO --against $AGAINST ${LOAD_ARGS[*]:-}"
+    echo "- command: ${CSMS_BENCH_SERVER_ARGS:+CSMS_BENCH_SERVER_ARGS=\"$CSMS_BENCH_SERVER_ARGS\" }${CSMS_BENCH_LOG_LEVEL:+CSMS_BENCH_LOG_LEVEL=$CSMS_BENCH_LOG_LEVEL }Benchmarks/run.sh $SCENARIO --against $AGAINST ${LOAD_ARGS[*]:-}"
     echo
 } >"$MARKDOWN"
 
