@@ -221,7 +221,7 @@ step_build() {
 
 step_test() {
     local log="$STATE/swift-test.log" status=0
-    swift test "${SWIFT_FLAGS[@]}" 2>&1 | tee "$log" || status=$?
+    swift test "${SWIFT_FLAGS[@]}" --no-parallel 2>&1 | tee "$log" || status=$?
     # The closing lines: XCTest's last "Executed N tests" and Swift Testing's "Test run with N tests".
     {
         grep -E '^[[:space:]]*Executed [0-9]+ tests?, with' "$log" | tail -n 1 || true
