@@ -1,5 +1,6 @@
 public import AsyncHTTPClient
 public import CSMSCore
+public import CoreMetrics
 public import Foundation
 public import Logging
 import NIOCore
@@ -69,12 +70,13 @@ public final class ExternalCAClient: Sendable {
     private let ownsClient: Bool
     private let logger: Logger
     private let now: @Sendable () -> ContinuousClock.Instant
-    private let breaker: Mutex<CircuitBreaker>
+    private let breaker: MonitoredBreaker
 
     /// A client for `configuration`, sending with `client` (or its own, closed by `shutdown()`).
     public init(
         configuration: ExternalCAConfiguration, client: HTTPClient? = nil, logger: Logger,
-        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
         self.configuration = configuration
         if let client {
@@ -90,9 +92,10 @@ public final class ExternalCAClient: Sendable {
         }
         self.logger = logger
         self.now = now
-        breaker = Mutex(
-            CircuitBreaker(
-                failureThreshold: configuration.breakerFailureThreshold, coolDown: configuration.breakerCoolDown))
+        breaker = MonitoredBreaker(
+            name: "external CA", failureThreshold: configuration.breakerFailureThreshold,
+            coolDown: configuration.breakerCoolDown, gaugeLabel: Self.breakerStateMetric, logger: logger,
+            metricsFactory: metricsFactory)
     }
 
     /// Closes the HTTP client it made (not one it was given). Call once, when done.
@@ -101,26 +104,19 @@ public final class ExternalCAClient: Sendable {
     }
 
     /// The breaker state's name (`closed`, `open`, `half_open`).
-    public var breakerState: String { breaker.withLock { $0.stateName } }
+    public var breakerState: String { breaker.stateName }
+
+    /// Metric: the breaker state (gauge: 0 closed, 1 half-open, 2 open).
+    public static let breakerStateMetric = "csms_external_ca_breaker_state"
 
     /// Asks the CA to sign `csr` for `chargePointId`; the PEM chain, or why there is none.
     public func sign(csr: String, chargePointId: ChargePointID, certificateType: String) async -> Result<
         String, ExternalCAFailure
     > {
-        let allowed = breaker.withLock { $0.allowsCall(at: now()) }
-        guard allowed else { return .failure(.breakerOpen) }
+        guard breaker.allowsCall(at: now()) else { return .failure(.breakerOpen) }
         let result = await ask(csr: csr, chargePointId: chargePointId, certificateType: certificateType)
-        let at = now()
-        let (before, after) = breaker.withLock { breaker in
-            let before = breaker.stateName
-            if case .success = result { breaker.recordSuccess() } else { breaker.recordFailure(at: at) }
-            return (before, breaker.stateName)
-        }
-        if before != after {
-            logger.log(
-                level: after == "closed" ? .notice : .warning, "external CA circuit breaker \(after)",
-                metadata: ["breaker.previous": .string(before)])
-        }
+        let succeeded = if case .success = result { true } else { false }
+        breaker.record(success: succeeded, at: now())
         return result
     }
 

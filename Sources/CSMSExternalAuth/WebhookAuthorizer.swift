@@ -37,10 +37,9 @@ public final class WebhookAuthorizer: Authorizer {
     private let ownsClient: Bool
     private let logger: Logger
     private let now: @Sendable () -> ContinuousClock.Instant
-    private let breaker: Mutex<CircuitBreaker>
+    private let breaker: MonitoredBreaker
     private let limiter: ConcurrencyLimiter
     private let cache: DecisionCache
-    private let breakerGauge: Gauge
     private let outcomes: [Outcome: Counter]
 
     /// An authorizer for `configuration`, sending with `client`; without one it makes its
@@ -69,12 +68,12 @@ public final class WebhookAuthorizer: Authorizer {
         }
         self.logger = logger
         self.now = now
-        breaker = Mutex(
-            CircuitBreaker(
-                failureThreshold: configuration.breakerFailureThreshold, coolDown: configuration.breakerCoolDown))
+        breaker = MonitoredBreaker(
+            name: "external authorization", failureThreshold: configuration.breakerFailureThreshold,
+            coolDown: configuration.breakerCoolDown, gaugeLabel: Self.breakerStateMetric, logger: logger,
+            metricsFactory: metricsFactory)
         limiter = ConcurrencyLimiter(limit: configuration.concurrencyLimit)
         cache = DecisionCache(ttl: configuration.cacheTTL)
-        breakerGauge = Gauge(label: Self.breakerStateMetric, factory: metricsFactory)
         outcomes = Dictionary(
             uniqueKeysWithValues: Outcome.allCases.map { outcome in
                 (
@@ -84,7 +83,6 @@ public final class WebhookAuthorizer: Authorizer {
                         factory: metricsFactory)
                 )
             })
-        breakerGauge.record(0)
     }
 
     /// Metric: authorizations by `outcome` (counter).
@@ -98,7 +96,7 @@ public final class WebhookAuthorizer: Authorizer {
     }
 
     /// The breaker state's name (`closed`, `open`, `half_open`), for `/health/ready` details.
-    public var breakerState: String { breaker.withLock { $0.stateName } }
+    public var breakerState: String { breaker.stateName }
 
     /// The decision for `request` (see the type's documentation for the fallbacks).
     public func authorize(_ request: AuthorizationRequest) async -> AuthorizationDecision {
@@ -108,39 +106,18 @@ public final class WebhookAuthorizer: Authorizer {
             outcomes[.cached]?.increment()
             return fresh
         }
-        let allowed = updateBreaker { $0.allowsCall(at: start) }
+        let allowed = breaker.allowsCall(at: start)
         guard allowed else { return fallback(key, reason: "circuit breaker open", level: .debug) }
         switch await ask(request) {
         case .success(let decision):
-            updateBreaker { $0.recordSuccess() }
+            breaker.record(success: true, at: now())
             cache.store(decision, for: key, at: now())
             outcomes[.webhook]?.increment()
             return decision
         case .failure(let failure):
-            let at = now()
-            updateBreaker { $0.recordFailure(at: at) }
+            breaker.record(success: false, at: now())
             return fallback(key, reason: failure.description, level: .warning)
         }
-    }
-
-    private func updateBreaker<T>(_ body: (inout CircuitBreaker) -> T) -> T {
-        let (result, before, state) = breaker.withLock { breaker in
-            let before = breaker.stateName
-            let result = body(&breaker)
-            return (result, before, breaker.state)
-        }
-        let after = CircuitBreaker.State.name(state)
-        if after != before {
-            logger.log(
-                level: after == "closed" ? .notice : .warning, "external authorization circuit breaker \(after)",
-                metadata: ["breaker.previous": .string(before)])
-        }
-        switch state {
-        case .closed: breakerGauge.record(0)
-        case .halfOpen: breakerGauge.record(1)
-        case .open: breakerGauge.record(2)
-        }
-        return result
     }
 
     private func fallback(_ key: DecisionCache.Key, reason: String, level: Logger.Level) -> AuthorizationDecision {

@@ -27,6 +27,8 @@ public struct CSMSServer: Service, CustomStringConvertible {
     private let metrics: PrometheusExposition?
     private let externalAuthorizer: WebhookAuthorizer?
     private let liveAuthorizer: LiveAuthorizer?
+    /// The external CA signer, whose breaker state `/health/ready` shows.
+    private let externalCA: ExternalCASigner?
     private let onTLSListening: @Sendable (Int) async -> Void
     private let securityMetrics: SecurityMetrics
     private let live: LiveSettings
@@ -51,8 +53,9 @@ public struct CSMSServer: Service, CustomStringConvertible {
         onListening: @escaping @Sendable (Int) async -> Void = { _ in },
         onTLSListening: @escaping @Sendable (Int) async -> Void = { _ in },
         externalAuthorizer: WebhookAuthorizer? = nil, live: LiveSettings? = nil, reloader: ConfigurationReloader? = nil,
-        liveAuthorizer: LiveAuthorizer? = nil
+        liveAuthorizer: LiveAuthorizer? = nil, externalCA: ExternalCASigner? = nil
     ) {
+        self.externalCA = externalCA
         self.liveAuthorizer = liveAuthorizer
         let live = live ?? reloader?.live ?? LiveSettings(configuration)
         self.live = live
@@ -166,7 +169,9 @@ public struct CSMSServer: Service, CustomStringConvertible {
         router.add(middleware: APIErrorMiddleware())
         let fixedAuthorizer = externalAuthorizer
         let liveAuthorizer = liveAuthorizer
-        OperationalRoutes.add(to: router, store: store) { liveAuthorizer?.webhook ?? fixedAuthorizer }
+        OperationalRoutes.add(to: router, store: store, externalCA: externalCA) {
+            liveAuthorizer?.webhook ?? fixedAuthorizer
+        }
         if let metrics { MetricsRoutes(exposition: metrics).add(to: router) }
         let api = router.group("api/v1").add(
             middleware: APITokenMiddleware(token: configuration.apiToken, store: store))

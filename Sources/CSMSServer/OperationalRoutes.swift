@@ -20,8 +20,9 @@ enum OperationalRoutes {
     /// (`externalAuthorization`: `closed`, `half_open` or `open`; not a readiness condition:
     /// authorization falls back while the breaker is open). `externalAuthorizer` is asked per
     /// request (a configuration reload can replace it).
+    /// The external CA's breaker is shown the same way (`externalCA`).
     static func add<Context: RequestContext>(
-        to router: Router<Context>, store: any CSMSStore,
+        to router: Router<Context>, store: any CSMSStore, externalCA: ExternalCASigner? = nil,
         externalAuthorizer: @escaping @Sendable () -> WebhookAuthorizer? = { nil }
     ) {
         router.get("health/live") { _, _ in
@@ -32,6 +33,7 @@ enum OperationalRoutes {
             if let externalAuthorizer = externalAuthorizer() {
                 body["externalAuthorization"] = .string(externalAuthorizer.breakerState)
             }
+            if let externalCA { body["externalCA"] = .string(externalCA.client.breakerState) }
             if await store.isReachable() { return JSONResponse.make(.object(body)) }
             body["status"] = "unavailable"
             body["database"] = "unreachable"

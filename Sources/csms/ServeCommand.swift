@@ -57,7 +57,8 @@ struct ServeCommand: AsyncParsableCommand {
                 processor: try Runtime.processor(
                     store: store, configuration: configuration, services: handlerServices, logger: logger,
                     messageLog: messageLog, live: live),
-                logger: logger, metrics: metrics.prometheus, reloader: reloader, liveAuthorizer: authorizer)
+                logger: logger, metrics: metrics.prometheus, reloader: reloader, liveAuthorizer: authorizer,
+                externalCA: externalCA)
             // Shutdown runs in reverse order: the server drains first, the writers flush last.
             var services: [any Service] = metrics.services
             services.append(

@@ -4,6 +4,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import Logging
+import MetricsTestKit
 import OCPP
 import ServiceLifecycle
 import Synchronization
@@ -117,12 +118,14 @@ final class FakeCA: Sendable {
 struct ExternalCATests {
     static let id = ChargePointID("CP-EXT-1")!
 
-    private static func signer(_ url: URL, timeout: Duration = .seconds(5), threshold: Int = 5) -> ExternalCASigner {
+    private static func signer(
+        _ url: URL, timeout: Duration = .seconds(5), threshold: Int = 5, metrics: TestMetrics = TestMetrics()
+    ) -> ExternalCASigner {
         ExternalCASigner(
             client: ExternalCAClient(
                 configuration: ExternalCAConfiguration(
                     url: url, timeout: timeout, breakerFailureThreshold: threshold, breakerCoolDown: .seconds(600)),
-                logger: Logger(label: "test")),
+                logger: Logger(label: "test"), metricsFactory: metrics),
             operatorName: "Test Operator", logger: Logger(label: "test"))
     }
 
@@ -177,7 +180,10 @@ struct ExternalCATests {
     func failures() async throws {
         let ca = try FakeCA()
         try await ca.run { url in
-            let signer = Self.signer(url, timeout: .milliseconds(500), threshold: 3)
+            let metrics = TestMetrics()
+            let signer = Self.signer(url, timeout: .milliseconds(500), threshold: 3, metrics: metrics)
+            let gauge = try metrics.expectGauge(ExternalCAClient.breakerStateMetric)
+            #expect(gauge.lastValue == 0)
             let csr = try CertificateAuthorityTests.csr(commonName: "CP-EXT-1")
             for mode in [FakeCA.Mode.otherKey, .failure(503), .slow(.seconds(3)), .failure(500)] {
                 ca.mode = mode
@@ -200,6 +206,12 @@ struct ExternalCATests {
             }
             #expect(event.techInfo?.contains("circuit breaker open") == true)
             #expect(ca.bodies.count == 4, "the CA is not asked while the breaker is open")
+            #expect(gauge.lastValue == 2, "the breaker's gauge says open")
+            try await LiveServer.with(externalCA: signer) { server in
+                let ready = try await server.api("GET", "/health/ready", token: "")
+                #expect(ready.status == 200, "an open breaker does not make the server unready")
+                #expect(try ready.json()["externalCA"] as? String == "open")
+            }
             try await signer.shutdown()
         }
     }

@@ -39,7 +39,8 @@ struct LiveServer {
     static func with(
         _ configuration: ServerConfiguration = LiveServer.configuration(), store: TestStore = TestStore(),
         realProcessor: ProcessorConfiguration? = nil, metrics: PrometheusExposition? = nil,
-        externalAuthorizer: WebhookAuthorizer? = nil, _ body: (LiveServer) async throws -> Void
+        externalAuthorizer: WebhookAuthorizer? = nil, externalCA: ExternalCASigner? = nil,
+        _ body: (LiveServer) async throws -> Void
     ) async throws {
         let capture = LogCapture()
         let logger = capture.logger(level: .debug)
@@ -53,7 +54,8 @@ struct LiveServer {
                     metricsFactory: metrics?.factory ?? MetricsSystem.factory)
             } ?? processor,
             logger: logger, metrics: metrics,
-            onListening: { portContinuation.yield($0) }, externalAuthorizer: externalAuthorizer)
+            onListening: { portContinuation.yield($0) }, externalAuthorizer: externalAuthorizer,
+            externalCA: externalCA)
         let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
