@@ -71,7 +71,12 @@ public final class StationConnection: Sendable {
                 // A replaced connection processes nothing more (one live session per station).
                 guard liveness.beginProcessing() else { return }
                 defer { liveness.endProcessing() }
-                let result = await processor.handle(Array(text.utf8), session: session)
+                // In a task of its own: the pipeline's async frames are allocated on the running
+                // task's stack allocator, which keeps its slabs until the task ends. On this
+                // connection's long-lived task that was tens of KiB held by every idle station.
+                let processor = self.processor
+                let session = self.session
+                let result = await Task { await processor.handle(Array(text.utf8), session: session) }.value
                 switch result {
                 case .reply(let frame):
                     try await send(frame)
