@@ -69,7 +69,13 @@ package.dependencies += [
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0")
 ]
 package.targets += [
-    .target(name: "CSMSTesting", dependencies: ["CSMSCore", "OCPP"], swiftSettings: swiftSettings),
+    .target(
+        name: "CSMSTesting",
+        dependencies: [
+            "CSMSCore", "OCPP", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        swiftSettings: swiftSettings),
     .target(
         name: "CSMSStorageSQLite",
         dependencies: ["CSMSCore", "OCPP", .product(name: "GRDB", package: "GRDB.swift")],

@@ -77,8 +77,7 @@ struct CommitStep: CallStep {
             metrics?.deadLettersStored(outcome.writes)
             return outcome
         case let error? where error.code == .alreadyAnswered:
-            if let replay = await storedAnswer(call) { return replay }
-            failure = StoreError(.internalError, "the stored answer to a retried message could not be read")
+            return await storedAnswer(call, otherwise: outcome.answer)
         case let error?:
             failure = error
         }
@@ -109,18 +108,20 @@ struct CommitStep: CallStep {
 
     /// The answer to a retried message whose stored answer the commit found
     /// (`storeResponseUnlessAnswered`): nothing was applied, the stored bytes go out again.
-    /// `nil` when it cannot be read (or was pruned in between).
-    private func storedAnswer(_ call: InboundCall) async -> CallOutcome? {
+    /// Should they be unreadable (or pruned in between), the handler's own new answer goes out:
+    /// only handlers whose only effects are their writes are checked at commit, and the state
+    /// their answer confirms is already stored.
+    private func storedAnswer(_ call: InboundCall, otherwise answer: CallOutcome.Answer) async -> CallOutcome {
         do {
-            guard
-                let stored = try await store.storedResponse(
-                    chargePointId: call.session.chargePointId, messageId: call.call.messageId)
-            else { return nil }
-            return CallOutcome(answer: .replayed(stored.response), writes: [])
+            if let stored = try await store.storedResponse(
+                chargePointId: call.session.chargePointId, messageId: call.call.messageId)
+            {
+                return CallOutcome(answer: .replayed(stored.response), writes: [])
+            }
         } catch {
             call.logger.error("stored response could not be read", metadata: ["error": "\(error)"])
-            return nil
         }
+        return CallOutcome(answer: answer, writes: [])
     }
 
     /// Commits `writes`, retrying while the store is unavailable and the policy allows;

@@ -239,30 +239,23 @@ public final class SQLiteStore: CSMSStore {
     /// The reads here are indexed point or page lookups on memory-mapped pages, short enough to
     /// run inline.
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
-        guard !closed.withLock({ $0 }), !writer.isClosed else { throw StoreError(.unavailable, "the store is closed") }
-        do {
-            return try Self.readInline(database, body)
-        } catch {
-            throw StoreError(sqlite: error)
-        }
+        try readInline(transaction: true, body)
     }
 
     /// `read` for a body that runs exactly one SELECT: without BEGIN and COMMIT around it
     /// (SQLite runs a lone statement in a read transaction of its own, so it still sees one
     /// consistent snapshot). The hot-path lookups (stored answers, registration) use it.
     func readStatement<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        try readInline(transaction: false, body)
+    }
+
+    /// The synchronous read (a plain function, so that GRDB's async overload is not chosen).
+    private func readInline<T>(transaction: Bool, _ body: (Database) throws -> T) throws(StoreError) -> T {
         guard !closed.withLock({ $0 }), !writer.isClosed else { throw StoreError(.unavailable, "the store is closed") }
         do {
-            return try Self.readInline(database, transaction: false, body)
+            return transaction ? try database.read(body) : try database.unsafeRead(body)
         } catch {
             throw StoreError(sqlite: error)
         }
-    }
-
-    /// The synchronous read of `database` (a plain function, so that the async overload is not chosen).
-    private static func readInline<T>(
-        _ database: any DatabaseReader, transaction: Bool = true, _ body: (Database) throws -> T
-    ) throws -> T {
-        transaction ? try database.read(body) : try database.unsafeRead(body)
     }
 }

@@ -137,22 +137,45 @@ extension StoreWrite {
     /// indexes of the table alone (it rewrites an index whose columns are assigned, changed or
     /// not).
     private static func save(_ t: Transaction, previous: Transaction? = nil, _ db: Database) throws {
-        if t.sequence != 0, let previous, previous.sequence == t.sequence, t.ocpp16Id == previous.ocpp16Id,
-            t.connectorId == previous.connectorId, t.idToken?.id == previous.idToken?.id,
-            t.startedAt == previous.startedAt, t.meterStart == previous.meterStart, t.state == previous.state
-        {
-            let values: StatementArguments = [
-                t.evseId, t.idToken?.type, t.authorizationStatus?.rawValue, t.stoppedAt?.unixMilliseconds,
-                t.meterStop, t.lastEnergyWh, t.lastEnergyAt?.unixMilliseconds, t.stopReason, t.stopIdToken?.id,
-                t.stopIdToken?.type, t.remoteStartId, t.reservationId, t.offline, t.numberOfPhasesUsed,
-                t.cableMaxCurrent, t.lastTriggerReason, t.minSeqNo, t.maxSeqNo, t.eventCount, t.seqNoGaps,
-                t.updatedAt.unixMilliseconds,
-            ]
-            try db.cachedStatement(sql: TransactionSQL.updateUnindexed).execute(
-                arguments: values + [t.chargePointId.rawValue, t.transactionId])
+        let values = TransactionSQL.values(t)
+        let key: [DatabaseValue] = [t.chargePointId.rawValue.databaseValue, t.transactionId.databaseValue]
+        if t.sequence == 0 {
+            try db.cachedStatement(sql: TransactionSQL.insert).execute(arguments: StatementArguments(key + values))
             return
         }
-        let values: StatementArguments = [
+        if let previous, previous.sequence == t.sequence {
+            let before = TransactionSQL.values(previous)
+            if TransactionSQL.indexed.allSatisfy({ values[$0] == before[$0] }) {
+                let changed = TransactionSQL.unindexed.map { values[$0] }
+                try db.cachedStatement(sql: TransactionSQL.updateUnindexed).execute(
+                    arguments: StatementArguments(changed + key))
+                return
+            }
+        }
+        try db.cachedStatement(sql: TransactionSQL.update).execute(arguments: StatementArguments(values + key))
+    }
+}
+
+/// The statements that save a transaction row, built once (their text is also the key of the
+/// connection's statement cache).
+private enum TransactionSQL {
+    /// The saved columns after the key (`charge_point_id`, `transaction_id`), in order, and
+    /// whether an index of `transactions` (v5_transactions) contains them.
+    static let columns: [(name: String, indexed: Bool)] = [
+        ("ocpp16_id", true), ("evse_id", false), ("connector_id", true), ("id_token", true), ("id_token_type", false),
+        ("authorization_status", false), ("state", true), ("started_at", true), ("stopped_at", false),
+        ("meter_start", true), ("meter_stop", false), ("last_energy_wh", false), ("last_energy_at", false),
+        ("stop_reason", false), ("stop_id_token", false), ("stop_id_token_type", false), ("remote_start_id", false),
+        ("reservation_id", false), ("offline", false), ("number_of_phases_used", false),
+        ("cable_max_current", false), ("last_trigger_reason", false), ("min_seq_no", false), ("max_seq_no", false),
+        ("event_count", false), ("seq_no_gaps", false), ("created_at", false), ("updated_at", false),
+    ]
+    static let indexed = columns.indices.filter { columns[$0].indexed }
+    static let unindexed = columns.indices.filter { !columns[$0].indexed }
+
+    /// `t`'s values of `columns`, in order.
+    static func values(_ t: Transaction) -> [DatabaseValue] {
+        let values: [(any DatabaseValueConvertible)?] = [
             t.ocpp16Id, t.evseId, t.connectorId, t.idToken?.id, t.idToken?.type, t.authorizationStatus?.rawValue,
             t.state.rawValue, t.startedAt.unixMilliseconds, t.stoppedAt?.unixMilliseconds, t.meterStart, t.meterStop,
             t.lastEnergyWh, t.lastEnergyAt?.unixMilliseconds, t.stopReason, t.stopIdToken?.id, t.stopIdToken?.type,
@@ -160,44 +183,22 @@ extension StoreWrite {
             t.minSeqNo, t.maxSeqNo, t.eventCount, t.seqNoGaps, t.createdAt.unixMilliseconds,
             t.updatedAt.unixMilliseconds,
         ]
-        let key: StatementArguments = [t.chargePointId.rawValue, t.transactionId]
-        if t.sequence == 0 {
-            try db.cachedStatement(sql: TransactionSQL.insert).execute(arguments: key + values)
-        } else {
-            try db.cachedStatement(sql: TransactionSQL.update).execute(arguments: values + key)
-        }
+        return values.map { $0?.databaseValue ?? .null }
     }
-}
 
-/// The statements that save a transaction row, built once (their text is also the key of the
-/// connection's statement cache).
-private enum TransactionSQL {
-    static let columns = [
-        "ocpp16_id", "evse_id", "connector_id", "id_token", "id_token_type", "authorization_status", "state",
-        "started_at", "stopped_at", "meter_start", "meter_stop", "last_energy_wh", "last_energy_at", "stop_reason",
-        "stop_id_token", "stop_id_token_type", "remote_start_id", "reservation_id", "offline",
-        "number_of_phases_used", "cable_max_current", "last_trigger_reason", "min_seq_no", "max_seq_no",
-        "event_count", "seq_no_gaps", "created_at", "updated_at",
-    ]
     static let insert = """
-        INSERT INTO transactions (charge_point_id, transaction_id, \(columns.joined(separator: ", ")))
+        INSERT INTO transactions (charge_point_id, transaction_id, \(columns.map(\.name).joined(separator: ", ")))
         VALUES (\(Array(repeating: "?", count: columns.count + 2).joined(separator: ", ")))
         """
-    static let update = """
-        UPDATE transactions SET \(columns.map { "\($0) = ?" }.joined(separator: ", "))
+    static let update = assignments(Array(columns.indices))
+    static let updateUnindexed = assignments(unindexed)
+
+    private static func assignments(_ indices: [Int]) -> String {
+        """
+        UPDATE transactions SET \(indices.map { "\(columns[$0].name) = ?" }.joined(separator: ", "))
         WHERE charge_point_id = ? AND transaction_id = ?
         """
-    /// The columns outside every index of `transactions` (v5_transactions), in `save`'s order.
-    static let unindexed = [
-        "evse_id", "id_token_type", "authorization_status", "stopped_at", "meter_stop", "last_energy_wh",
-        "last_energy_at", "stop_reason", "stop_id_token", "stop_id_token_type", "remote_start_id", "reservation_id",
-        "offline", "number_of_phases_used", "cable_max_current", "last_trigger_reason", "min_seq_no", "max_seq_no",
-        "event_count", "seq_no_gaps", "updated_at",
-    ]
-    static let updateUnindexed = """
-        UPDATE transactions SET \(unindexed.map { "\($0) = ?" }.joined(separator: ", "))
-        WHERE charge_point_id = ? AND transaction_id = ?
-        """
+    }
 }
 
 extension Transaction {

@@ -149,6 +149,21 @@ struct GateAndIdempotencyTests {
         #expect(h.store.commits.count == commits + 2)
     }
 
+    @Test func anUnreadableStoredAnswerAtCommitIsAnsweredAnewWithNothingApplied() async throws {
+        let h = PipelineHarness(pingHasOnlyWrites: true)
+        let s = session(.v201)
+        await bootAccepted(h, s)
+        #expect(await h.send(#"[2,"u1","TestPing",{"n":4}]"#, s).resultPayload == ["n": 4])
+        let commits = h.store.commits.count
+        h.store.setFailingReads(true)
+        // The commit finds the answer, the read of its bytes fails: the handler's own answer
+        // goes out (same content), nothing is applied, nothing is dead-lettered.
+        #expect(await h.send(#"[2,"u1","TestPing",{"n":4}]"#, s).resultPayload == ["n": 4])
+        h.store.setFailingReads(false)
+        #expect(h.store.commits.count == commits)
+        #expect(await h.store.letters().isEmpty)
+    }
+
     @Test func sameIdWithOtherContentOrAfterTheWindowIsProcessedAsNew() async throws {
         let h = PipelineHarness(
             configuration: ProcessorConfiguration(unknownChargePoints: .accept, idempotencyWindow: .seconds(600)))

@@ -1,5 +1,6 @@
 import CSMSCore
 import CSMSExternalAuth
+import CSMSTesting
 import Crypto
 import Foundation
 import Hummingbird
@@ -88,29 +89,9 @@ final class FakeCA: Sendable {
             body: ResponseBody(byteBuffer: ByteBuffer(string: issued.chainPEM)))
     }
 
-    /// Runs the server for the length of `body`, which gets the signing URL.
+    /// Runs the server for the length of `body`, which gets the URL.
     func run(_ body: (URL) async throws -> Void) async throws {
-        let router = Router()
-        router.post("sign") { request, _ in try await self.handle(request) }
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let logger = Logger(label: "fake-ca")
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            let port = await iterator.next() ?? 0
-            do {
-                try await body(URL(string: "http://127.0.0.1:\(port)/sign")!)
-            } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
+        try await LoopbackHTTPServer.run(path: "sign", label: "fake-ca", handle: { try await self.handle($0) }, body)
     }
 }
 
