@@ -11,7 +11,7 @@ import OCPP
 struct ContextStep: CallStep {
     func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
         var call = call
-        call.correlationId = UUID().uuidString.lowercased()
+        call.correlationId = CorrelationID.next()
         call.logger[metadataKey: LogKey.messageId] = .string(call.call.messageId)
         call.logger[metadataKey: LogKey.action] = .string(call.descriptor?.name ?? logSafe(call.call.action))
         call.logger[metadataKey: LogKey.correlationId] = .string(call.correlationId)

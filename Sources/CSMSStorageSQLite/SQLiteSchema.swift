@@ -121,6 +121,7 @@ enum SQLiteSchema {
         registerAvailabilityMigrations(&migrator)
         registerRemoteStartMigrations(&migrator)
         registerSerialBindingMigrations(&migrator)
+        registerWriteCostMigrations(&migrator)
         return migrator
     }
 }

@@ -85,10 +85,11 @@ extension SQLiteStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM meter_values WHERE charge_point_id = ? AND transaction_id IS ?
+                    SELECT * FROM meter_values
+                    WHERE charge_point_id = ? AND coalesce(transaction_id, '') = ? AND transaction_id IS ?
                     ORDER BY timestamp, id LIMIT ?
                     """,
-                arguments: [chargePointId.rawValue, transactionId, limit]
+                arguments: [chargePointId.rawValue, transactionId ?? "", transactionId, limit]
             ).map(MeterSample.init(row:))
         }
     }

@@ -133,7 +133,10 @@ struct FrameAndRoutingTests {
         let error = try #require(await h.send(#"[2,"g1","TestPing",{"n":1}]"#, s).callError)
         #expect(error.code == .securityError)
         let correlation = try #require(error.details["correlationId"]?.stringValue)
-        #expect(UUID(uuidString: correlation) != nil)
+        // A process-wide random prefix and a counter: 16 hex digits, a dash, 12 hex digits.
+        let parts = correlation.split(separator: "-")
+        #expect(parts.map(\.count) == [16, 12])
+        #expect(correlation.allSatisfy { $0 == "-" || $0.isHexDigit && !$0.isUppercase })
         let entry = try #require(h.logs.entries.first { $0.metadata[LogKey.correlationId] == .string(correlation) })
         #expect(entry.metadata[LogKey.chargePointId] == "CP-1")
         #expect(entry.metadata[LogKey.messageId] == "g1")
@@ -141,7 +144,9 @@ struct FrameAndRoutingTests {
         #expect(entry.metadata[LogKey.version] == "1.6")
         // A second CALL gets another correlation id.
         let again = try #require(await h.send(#"[2,"g2","TestPing",{"n":1}]"#, s).callError)
-        #expect(again.details["correlationId"] != error.details["correlationId"])
+        let second = try #require(again.details["correlationId"]?.stringValue)
+        #expect(second != correlation)
+        #expect(second.split(separator: "-").first == parts.first)
     }
 
     @Test func unknownActionsAreShortenedInLogsAndLabelledUnknownInMetrics() async throws {

@@ -84,6 +84,80 @@ import Testing
         #expect(normalValues == ["1", "250"])
     }
 
+    /// `v13_meter_values_one_index`: a database with the two v5 indexes keeps its samples, gets
+    /// the one key index, still stores an identical sample once, and reads a transaction's
+    /// samples through the index (no table scan, no sort of the whole result).
+    @Test func meterValuesMoveToOneIndex() async throws {
+        let folder = try TemporaryDirectory()
+        let path = folder.path("csms.sqlite")
+        let id = cp("CP-V13")
+        func sample(_ seconds: Double, _ value: String, measurand: String? = "Energy.Active.Import.Register")
+            -> MeterSample
+        {
+            MeterSample(
+                chargePointId: id, transactionId: "7", connectorId: 1,
+                timestamp: t0.addingTimeInterval(seconds), value: value, measurand: measurand, unit: "Wh",
+                receivedAt: t0)
+        }
+        func meterValues(_ samples: [MeterSample], _ messageId: String) -> StoreWrite {
+            .transaction(
+                .meterValues(
+                    MeterValuesUpdate(
+                        chargePointId: id, transactionId: "7", samples: samples, messageId: messageId, receivedAt: t0)))
+        }
+        var store = try SQLiteStore(path: path)
+        try await store.commit([
+            meterValues([sample(20, "300"), sample(10, "100"), sample(10, "5", measurand: nil)], "a")
+        ])
+        try await store.close()
+
+        // Back to the v12 schema: the two v5 indexes, and v13 not applied yet.
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(
+                sql: """
+                    DROP INDEX meter_values_key;
+                    CREATE UNIQUE INDEX meter_values_dedupe ON meter_values(
+                        charge_point_id, coalesce(transaction_id, ''), coalesce(evse_id, -1),
+                        coalesce(connector_id, -1), timestamp, coalesce(measurand, ''), coalesce(phase, ''),
+                        coalesce(location, ''), coalesce(context, ''), value);
+                    CREATE INDEX meter_values_by_transaction
+                        ON meter_values(charge_point_id, transaction_id, timestamp, id);
+                    DELETE FROM grdb_migrations WHERE identifier = 'v13_meter_values_one_index';
+                    """)
+        }
+        try queue.close()
+
+        store = try SQLiteStore(path: path)
+        try await store.commit([meterValues([sample(10, "100"), sample(30, "400")], "b")])
+        let values = try await store.meterSamples(chargePointId: id, transactionId: "7", limit: 10).map(\.value)
+        #expect(values == ["100", "5", "300", "400"] || values == ["5", "100", "300", "400"])
+        #expect(try await store.meterSamples(chargePointId: id, transactionId: nil, limit: 10).isEmpty)
+        try await store.close()
+
+        let check = try DatabaseQueue(path: path)
+        let (indexes, plan) = try await check.read { db in
+            let indexes = try String.fetchAll(
+                db,
+                sql:
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'meter_values' AND sql IS NOT NULL"
+            )
+            let plan = try Row.fetchAll(
+                db,
+                sql: """
+                    EXPLAIN QUERY PLAN SELECT * FROM meter_values
+                    WHERE charge_point_id = 'CP-V13' AND coalesce(transaction_id, '') = '7' AND transaction_id IS '7'
+                    ORDER BY timestamp, id LIMIT 10
+                    """
+            ).map { $0["detail"] as String }
+            return (indexes, plan)
+        }
+        try check.close()
+        #expect(indexes == ["meter_values_key"])
+        #expect(plan.contains { $0.contains("USING INDEX meter_values_key") })
+        #expect(!plan.contains { $0.hasPrefix("SCAN meter_values") })
+    }
+
     @Test func migrationsAreNamedAndRecorded() async throws {
         let folder = try TemporaryDirectory()
         let path = folder.path("csms.sqlite")
@@ -97,7 +171,7 @@ import Testing
                 "v1_charge_points", "v2_connector_status", "v3_stored_responses", "v4_dead_letters", "v5_transactions",
                 "v5_meter_values", "v5_transaction_anomalies", "v6_id_tokens", "v6_local_lists", "v7_commands",
                 "v7_station_reports", "v7_configuration_values", "v8_security", "v9_message_log", "v10_availability",
-                "v11_remote_start", "v12_serial_bindings",
+                "v11_remote_start", "v12_serial_bindings", "v13_meter_values_one_index",
             ])
 
         // A database migrated by a newer CSMS (an unknown migration) is refused.
