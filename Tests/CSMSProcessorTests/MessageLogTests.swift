@@ -39,6 +39,30 @@ struct MessageLogTests {
         #expect(recorder.take().entries.isEmpty)
     }
 
+    /// Once full, each new entry replaces the oldest: the newest `capacity` entries come out in
+    /// order, however often the ring wrapped.
+    @Test func aFullBufferKeepsTheNewestEntriesInOrder() {
+        let recorder = MessageLogRecorder(mode: .metadata, capacity: 4)
+        func record(_ ids: ClosedRange<Int>) {
+            for i in ids {
+                recorder.record(
+                    MessageLogEntry(
+                        chargePointId: cp1, at: Date(), direction: .inbound, messageType: 2, action: nil,
+                        messageId: "\(i)", size: 1))
+            }
+        }
+        record(1...11)
+        var (entries, dropped) = recorder.take()
+        #expect(entries.map(\.messageId) == ["8", "9", "10", "11"])
+        #expect(dropped == 7)
+        record(1...3)
+        (entries, dropped) = recorder.take()
+        #expect(entries.map(\.messageId) == ["1", "2", "3"])
+        #expect(dropped == 0)
+        record(1...4)
+        #expect(recorder.take().entries.map(\.messageId) == ["1", "2", "3", "4"])
+    }
+
     @Test func fullModeKeepsFramesAndTheBufferIsBounded() async throws {
         let full = MessageLogRecorder(mode: .full, capacity: 3)
         let p = processor(full, store: FaultInjectingStore())
