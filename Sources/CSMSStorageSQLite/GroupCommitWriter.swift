@@ -30,11 +30,19 @@ final class GroupCommitWriter: Sendable {
     private let database: any DatabaseWriter
     private let locked: Mutex<Locked>
     private let onBatch: (@Sendable (GroupCommitBatchReport) -> Void)?
+    private let onRollback: @Sendable () -> Void
 
-    init(database: any DatabaseWriter, maxBatchSize: Int, onBatch: (@Sendable (GroupCommitBatchReport) -> Void)?) {
+    /// `onRollback` runs on the writer's queue right after anything was rolled back (a whole
+    /// transaction, one request's savepoint, a failed COMMIT), before any more work runs: the
+    /// hook for caches of what the writer wrote (`TransactionRowCache`).
+    init(
+        database: any DatabaseWriter, maxBatchSize: Int, onBatch: (@Sendable (GroupCommitBatchReport) -> Void)?,
+        onRollback: @escaping @Sendable () -> Void = {}
+    ) {
         self.database = database
         self.locked = Mutex(Locked(machine: GroupCommitStateMachine(maxBatchSize: maxBatchSize)))
         self.onBatch = onBatch
+        self.onRollback = onRollback
     }
 
     /// Totals since the writer started.
@@ -81,7 +89,7 @@ final class GroupCommitWriter: Sendable {
         database.asyncWriteWithoutTransaction { [self] db in
             let start = ContinuousClock.now
             let oldest = batch.map(\.submittedAt).min() ?? start
-            let outcome = GroupCommitTransaction.run(batch.map(\.work), in: db)
+            let outcome = GroupCommitTransaction.run(batch.map(\.work), in: db, onRollback: onRollback)
             let report = GroupCommitBatchReport(
                 requests: batch.count,
                 failedRequests: outcome.results.count { if case .failure = $0 { true } else { false } },
@@ -118,9 +126,12 @@ enum GroupCommitTransaction {
         var committed: Bool
     }
 
-    static func run(_ works: [GroupCommitWriter.Work], in db: Database) -> Outcome {
+    static func run(
+        _ works: [GroupCommitWriter.Work], in db: Database, onRollback: () -> Void = {}
+    ) -> Outcome {
         func failAll(_ error: StoreError) -> Outcome {
-            Outcome(results: Array(repeating: .failure(error), count: works.count), committed: false)
+            onRollback()
+            return Outcome(results: Array(repeating: .failure(error), count: works.count), committed: false)
         }
         do {
             try db.beginTransaction(.immediate)
@@ -144,18 +155,21 @@ enum GroupCommitTransaction {
             }
             do {
                 try db.rollback()
+                onRollback()
                 guard works.count > 1 else { return Outcome(results: [.failure(failure)], committed: false) }
                 try db.beginTransaction(.immediate)
             } catch {
                 return failAll(StoreError(sqlite: error))
             }
-            return runIsolated(works, in: db)
+            return runIsolated(works, in: db, onRollback: onRollback)
         }
-        return commit(counts.map { .success($0) }, in: db)
+        return commit(counts.map { .success($0) }, in: db, onRollback: onRollback)
     }
 
     /// The batch again, each request in its own savepoint (after one of them failed).
-    private static func runIsolated(_ works: [GroupCommitWriter.Work], in db: Database) -> Outcome {
+    private static func runIsolated(
+        _ works: [GroupCommitWriter.Work], in db: Database, onRollback: () -> Void
+    ) -> Outcome {
         var results: [Result<Int, StoreError>] = []
         results.reserveCapacity(works.count)
         for work in works {
@@ -167,6 +181,7 @@ enum GroupCommitTransaction {
                 }
                 results.append(.success(count))
             } catch {
+                onRollback()
                 let failure = StoreError(sqlite: error)
                 guard db.isInsideTransaction else {
                     let aborted = StoreError(failure.code, "transaction aborted: \(failure.message)")
@@ -175,14 +190,17 @@ enum GroupCommitTransaction {
                 results.append(.failure(failure))
             }
         }
-        return commit(results, in: db)
+        return commit(results, in: db, onRollback: onRollback)
     }
 
-    private static func commit(_ results: [Result<Int, StoreError>], in db: Database) -> Outcome {
+    private static func commit(
+        _ results: [Result<Int, StoreError>], in db: Database, onRollback: () -> Void
+    ) -> Outcome {
         do {
             try db.commit()
         } catch {
             if db.isInsideTransaction { try? db.rollback() }
+            onRollback()
             let failure = StoreError(sqlite: error)
             return Outcome(results: Array(repeating: .failure(failure), count: results.count), committed: false)
         }

@@ -15,6 +15,8 @@ public final class SQLiteStore: CSMSStore {
     public let path: String?
     let database: any DatabaseWriter
     let writer: GroupCommitWriter
+    /// The writer's transaction rows; emptied by the writer on every rollback.
+    let transactionRows = TransactionRowCache()
     private let closed = Mutex(false)
 
     /// Opens the database file at `path`, creating it and its folder when missing, and
@@ -72,8 +74,10 @@ public final class SQLiteStore: CSMSStore {
         } catch {
             throw StoreError(sqlite: error)
         }
+        let rows = transactionRows
         writer = GroupCommitWriter(
-            database: database, maxBatchSize: configuration.maxBatchSize, onBatch: configuration.onBatch)
+            database: database, maxBatchSize: configuration.maxBatchSize, onBatch: configuration.onBatch,
+            onRollback: { rows.removeAll() })
     }
 
     private static func grdbConfiguration(_ configuration: SQLiteStoreConfiguration) -> Configuration {
@@ -124,8 +128,9 @@ public final class SQLiteStore: CSMSStore {
     /// Applies `writes` atomically and durably, in order, in the next group-commit transaction.
     public func commit(_ writes: [StoreWrite]) async throws(StoreError) {
         guard !writes.isEmpty else { return }
+        let rows = transactionRows
         _ = try await writer.submit { db in
-            for write in writes { try write.apply(db) }
+            for write in writes { try write.apply(db, cache: rows) }
             return writes.count
         }.get()
     }

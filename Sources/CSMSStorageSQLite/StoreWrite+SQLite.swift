@@ -3,8 +3,9 @@ import Foundation
 import GRDB
 
 extension StoreWrite {
-    /// Applies the write inside the current transaction (rules: docs/storage.md).
-    func apply(_ db: Database) throws {
+    /// Applies the write inside the current transaction (rules: docs/storage.md); `cache` is
+    /// the writer's transaction rows (`TransactionRowCache`), `nil` to read them from `db`.
+    func apply(_ db: Database, cache: TransactionRowCache? = nil) throws {
         switch self {
         case .upsertChargePoint(let update):
             let at = update.at.unixMilliseconds
@@ -100,7 +101,7 @@ extension StoreWrite {
         case .saveCommand(let record): try Self.saveCommand(record, db)
         case .addStationReport(let report): try Self.addStationReport(report, db)
         case .saveConfigurationValues(let values): try Self.saveConfigurationValues(values, db)
-        case .transaction(let write): try Self.applyTransaction(write, db)
+        case .transaction(let write): try Self.applyTransaction(write, db, cache: cache)
         case .upsertIdToken(let record): try Self.upsertIdToken(record, db)
         case .deleteIdToken(let idToken): try Self.deleteIdToken(idToken, db)
         case .recordLocalList(let list): try Self.recordLocalList(list, db)

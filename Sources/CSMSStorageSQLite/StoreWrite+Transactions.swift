@@ -6,7 +6,7 @@ import GRDB
 // transaction, let it decide, persist the outcome (docs/transactions.md).
 
 extension StoreWrite {
-    static func applyTransaction(_ write: TransactionWrite, _ db: Database) throws {
+    static func applyTransaction(_ write: TransactionWrite, _ db: Database, cache: TransactionRowCache?) throws {
         switch write {
         case .event(let u):
             let cp = u.chargePointId.rawValue
@@ -36,12 +36,7 @@ extension StoreWrite {
                     throw StoreError(.conflict, "the same StartTransaction is stored with another transaction id")
                 }
             }
-            let existing = try Transaction.fetch(
-                db, where: "charge_point_id = ? AND transaction_id = ?",
-                [
-                    cp, u.transactionId,
-                ]
-            ).first
+            let existing = try stored(cp, u.transactionId, db, cache)
             var active: [Transaction] = []
             if existing == nil, u.kind == .started, u.evseId != nil || u.connectorId != nil {
                 active = try Transaction.fetch(
@@ -53,7 +48,7 @@ extension StoreWrite {
             }
             let owner = existing == nil ? try ocpp16Owner(u.ocpp16Id, other: u.chargePointId, db) : nil
             let outcome = TransactionLedger.apply(u, existing: existing, activeOnConnector: active, foreignOwner: owner)
-            try persist(outcome, previous: existing, db)
+            try persist(outcome, previous: existing, db, cache)
             if let at = outcome.stationChangedAt {
                 try db.cachedStatement(
                     sql: "UPDATE charge_points SET state_version = state_version + 1, updated_at = ? WHERE id = ?"
@@ -75,18 +70,21 @@ extension StoreWrite {
             }
 
         case .meterValues(let m):
-            let existing = try m.transactionId.flatMap { id in
-                try Transaction.fetch(
-                    db, where: "charge_point_id = ? AND transaction_id = ?",
-                    [
-                        m.chargePointId.rawValue, id,
-                    ]
-                ).first
-            }
+            let existing = try m.transactionId.flatMap { try stored(m.chargePointId.rawValue, $0, db, cache) }
             let owner =
                 existing == nil ? try ocpp16Owner(m.transactionId.flatMap { Int($0) }, other: m.chargePointId, db) : nil
-            try persist(TransactionLedger.apply(m, transaction: existing, foreignOwner: owner), previous: existing, db)
+            try persist(
+                TransactionLedger.apply(m, transaction: existing, foreignOwner: owner), previous: existing, db, cache)
         }
+    }
+
+    /// The stored row of a transaction: the writer's cached copy, else the database's.
+    private static func stored(_ cp: String, _ transactionId: String, _ db: Database, _ cache: TransactionRowCache?)
+        throws -> Transaction?
+    {
+        if let cached = cache?.row(chargePointId: cp, transactionId: transactionId) { return cached }
+        return try Transaction.fetch(db, where: "charge_point_id = ? AND transaction_id = ?", [cp, transactionId])
+            .first
     }
 
     private static func ocpp16Owner(_ id: Int?, other: ChargePointID, _ db: Database) throws -> ChargePointID? {
@@ -100,10 +98,10 @@ extension StoreWrite {
 
     /// Saves what the ledger decided; `previous` is the stored row of `outcome.transaction`.
     private static func persist(
-        _ outcome: TransactionLedger.Outcome, previous: Transaction?, _ db: Database
+        _ outcome: TransactionLedger.Outcome, previous: Transaction?, _ db: Database, _ cache: TransactionRowCache?
     ) throws {
-        if let t = outcome.transaction { try save(t, previous: previous, db) }
-        for t in outcome.closed { try save(t, db) }
+        if let t = outcome.transaction { try save(t, previous: previous, db, cache) }
+        for t in outcome.closed { try save(t, db, cache) }
         try db.insertRows(
             """
             INSERT INTO meter_values (
@@ -136,23 +134,32 @@ extension StoreWrite {
     /// times, counters), only the other columns are written, so that SQLite leaves the four
     /// indexes of the table alone (it rewrites an index whose columns are assigned, changed or
     /// not).
-    private static func save(_ t: Transaction, previous: Transaction? = nil, _ db: Database) throws {
+    /// The saved row goes into the writer's `cache` (with its new `sequence` after an insert).
+    private static func save(
+        _ t: Transaction, previous: Transaction? = nil, _ db: Database, _ cache: TransactionRowCache?
+    ) throws {
         let values = TransactionSQL.values(t)
         let key: [DatabaseValue] = [t.chargePointId.rawValue.databaseValue, t.transactionId.databaseValue]
         if t.sequence == 0 {
             try db.cachedStatement(sql: TransactionSQL.insert).execute(arguments: StatementArguments(key + values))
+            var inserted = t
+            inserted.sequence = db.lastInsertedRowID
+            cache?.saved(inserted)
             return
         }
+        var indexedUnchanged = false
         if let previous, previous.sequence == t.sequence {
             let before = TransactionSQL.values(previous)
-            if TransactionSQL.indexed.allSatisfy({ values[$0] == before[$0] }) {
-                let changed = TransactionSQL.unindexed.map { values[$0] }
-                try db.cachedStatement(sql: TransactionSQL.updateUnindexed).execute(
-                    arguments: StatementArguments(changed + key))
-                return
-            }
+            indexedUnchanged = TransactionSQL.indexed.allSatisfy { values[$0] == before[$0] }
         }
-        try db.cachedStatement(sql: TransactionSQL.update).execute(arguments: StatementArguments(values + key))
+        if indexedUnchanged {
+            let changed = TransactionSQL.unindexed.map { values[$0] }
+            try db.cachedStatement(sql: TransactionSQL.updateUnindexed).execute(
+                arguments: StatementArguments(changed + key))
+        } else {
+            try db.cachedStatement(sql: TransactionSQL.update).execute(arguments: StatementArguments(values + key))
+        }
+        cache?.saved(t)
     }
 }
 

@@ -231,6 +231,57 @@ extension StoreConformance {
         #expect(try await store.transaction(chargePointId: cp, transactionId: "1")?.state == .ended)
     }
 
+    /// Transaction changes of a failed commit are forgotten, also by a store that keeps the rows
+    /// it wrote (the SQLite writer's cache): the next MeterValues is judged against the stored
+    /// energy, not the rolled-back one. Alone and among concurrent commits, where the failure
+    /// makes the SQLite writer roll back and re-run the others each in a savepoint.
+    public static func failedCommitForgetsTransactionChanges(_ makeStore: Factory) async throws {
+        let store = try await makeStore()
+        let ghost = cp("CP-TX-GHOST")
+        let stations = (0..<12).map { cp("CP-TX-RB\($0)") }
+        func values(_ cp: ChargePointID, _ at: Double, _ energy: String, _ id: String) -> StoreWrite {
+            let n = stations.firstIndex(of: cp)!
+            return .transaction(
+                .meterValues(
+                    MeterValuesUpdate(
+                        chargePointId: cp, transactionId: String(100 + n),
+                        samples: [sample(cp, t(at), energy, evse: nil)], messageId: id, receivedAt: t(at))))
+        }
+        for (n, station) in stations.enumerated() {
+            try await store.commit([event16(station, 100 + n, .started, at: t(0), meter: 1000)])
+            try await store.commit([values(station, 10, "1100", "a")])
+        }
+        // Every other station's commit fails after its MeterValues was applied.
+        let failures = await withTaskGroup(of: (Int, Bool).self) { group in
+            for (n, station) in stations.enumerated() {
+                group.addTask {
+                    var writes = [values(station, 20, "5000", "b")]
+                    if n % 2 == 0 {
+                        writes.append(.recordConnectorStatus(status(ghost, evse: 1, connector: 1, "Available", at: t0)))
+                    }
+                    let error = await storeError { () async throws(StoreError) in try await store.commit(writes) }
+                    return (n, error != nil)
+                }
+            }
+            var failures: [Int: Bool] = [:]
+            for await (n, failed) in group { failures[n] = failed }
+            return failures
+        }
+        for (n, station) in stations.enumerated() {
+            #expect(failures[n] == (n % 2 == 0))
+            let energy = try await store.transaction(chargePointId: station, transactionId: String(100 + n))?
+                .lastEnergyWh
+            #expect(energy == (n % 2 == 0 ? 1100 : 5000), "station \(n)")
+        }
+        // 1,200 Wh is forwards from the stored 1,100 Wh: no anomaly where the commit failed.
+        for (n, station) in stations.enumerated() where n % 2 == 0 {
+            try await store.commit([values(station, 30, "1200", "c")])
+            let tx = try #require(try await store.transaction(chargePointId: station, transactionId: String(100 + n)))
+            #expect(tx.lastEnergyWh == 1200)
+            #expect(try await kinds(store, station, String(100 + n)).isEmpty, "station \(n)")
+        }
+    }
+
     /// Identical samples are stored once; signed data and every field come back as given;
     /// values for an unknown transaction are kept with an anomaly.
     public static func meterValuesStoredOnceAndVerbatim(_ makeStore: Factory) async throws {

@@ -79,6 +79,7 @@ public enum StoreConformance {
         Check("startSupersedesStaleTransaction", startSupersedesStaleTransaction),
         Check("invalidTransitionsRecordedWithBothStates", invalidTransitionsRecordedWithBothStates),
         Check("meterSanityAnomalies", meterSanityAnomalies),
+        Check("failedCommitForgetsTransactionChanges", failedCommitForgetsTransactionChanges),
         Check("meterValuesStoredOnceAndVerbatim", meterValuesStoredOnceAndVerbatim),
         Check("reservedTransactionIdsNeverRepeat", reservedTransactionIdsNeverRepeat),
         Check("transactionListingFiltersAndPages", transactionListingFiltersAndPages),
