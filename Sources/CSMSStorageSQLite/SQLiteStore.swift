@@ -17,9 +17,6 @@ public final class SQLiteStore: CSMSStore {
     let writer: GroupCommitWriter
     /// The writer's transaction rows; emptied by the writer on every rollback.
     let transactionRows = TransactionRowCache()
-    /// The WAL checkpointer beside the writer (file databases with
-    /// `backgroundCheckpointPages` > 0).
-    let checkpointer: BackgroundCheckpointer?
     private let closed = Mutex(false)
 
     /// Opens the database file at `path`, creating it and its folder when missing, and
@@ -36,19 +33,13 @@ public final class SQLiteStore: CSMSStore {
         } catch {
             throw StoreError(.unavailable, "cannot create the database folder \(folder.path)")
         }
-        let checkpointer =
-            configuration.backgroundCheckpointPages > 0
-            ? BackgroundCheckpointer(
-                threshold: configuration.backgroundCheckpointPages, backstop: configuration.walAutocheckpointPages)
-            : nil
         let pool: DatabasePool
         do {
-            pool = try DatabasePool(
-                path: path, configuration: Self.grdbConfiguration(configuration, checkpointer: checkpointer))
+            pool = try DatabasePool(path: path, configuration: Self.grdbConfiguration(configuration))
         } catch {
             throw StoreError(sqlite: error)
         }
-        try self.init(database: pool, path: path, configuration: configuration, checkpointer: checkpointer)
+        try self.init(database: pool, path: path, configuration: configuration)
     }
 
     /// A new, empty database in memory (a GRDB `DatabaseQueue`: no WAL, reads wait for the
@@ -65,13 +56,11 @@ public final class SQLiteStore: CSMSStore {
         return try SQLiteStore(database: queue, path: nil, configuration: configuration)
     }
 
-    private init(
-        database: any DatabaseWriter, path: String?, configuration: SQLiteStoreConfiguration,
-        checkpointer: BackgroundCheckpointer? = nil
-    ) throws(StoreError) {
+    private init(database: any DatabaseWriter, path: String?, configuration: SQLiteStoreConfiguration)
+        throws(StoreError)
+    {
         self.path = path
         self.database = database
-        self.checkpointer = checkpointer
         do {
             // After opening: GRDB sets synchronous=NORMAL on the writer when it enables WAL.
             try database.writeWithoutTransaction { db in
@@ -82,8 +71,6 @@ public final class SQLiteStore: CSMSStore {
                 throw StoreError(.internalError, "the database was migrated by a newer version of the CSMS")
             }
             try migrator.migrate(database)
-            // Once the file is in WAL mode: the checkpointer's own connection.
-            if let checkpointer, let path { checkpointer.start(on: try DatabaseQueue(path: path)) }
         } catch {
             throw StoreError(sqlite: error)
         }
@@ -93,9 +80,7 @@ public final class SQLiteStore: CSMSStore {
             onRollback: { rows.removeAll() })
     }
 
-    private static func grdbConfiguration(
-        _ configuration: SQLiteStoreConfiguration, checkpointer: BackgroundCheckpointer? = nil
-    ) -> Configuration {
+    private static func grdbConfiguration(_ configuration: SQLiteStoreConfiguration) -> Configuration {
         var grdb = Configuration()
         grdb.label = "CSMSStorageSQLite"
         grdb.foreignKeysEnabled = true
@@ -115,19 +100,9 @@ public final class SQLiteStore: CSMSStore {
                     PRAGMA mmap_size = \(mmapSize); PRAGMA cache_size = -\(cacheKiB);
                     PRAGMA wal_autocheckpoint = \(checkpointPages)
                     """)
-            // After the pragma, which installs SQLite's own hook: the writer's checkpoints
-            // move to the background connection (`BackgroundCheckpointer`).
-            if let checkpointer, !db.configuration.readonly { checkpointer.install(on: db) }
         }
         return grdb
     }
-
-    deinit {
-        checkpointer?.finish()
-    }
-
-    /// WAL checkpoints the background connection has done (0 without one).
-    public var backgroundCheckpoints: Int { checkpointer?.checkpoints ?? 0 }
 
     /// Totals of the group-commit writer (transactions, requests, largest batch, time).
     public var groupCommitStatistics: GroupCommitStatistics { writer.statistics }
@@ -141,7 +116,6 @@ public final class SQLiteStore: CSMSStore {
             return !closed
         }
         guard first else { return }
-        await checkpointer?.stop()
         do {
             try database.close()
         } catch {

@@ -31,12 +31,6 @@ public struct SQLiteStoreConfiguration: Sendable {
     /// pages as with SQLite's default, which cost 7 % of the server's CPU in the
     /// StatusNotification benchmark (docs/benchmarks.md).
     public var walAutocheckpointPages: Int = 10_000
-    /// WAL pages after which a connection of its own checkpoints in the background
-    /// (`PRAGMA wal_checkpoint(PASSIVE)`), so that the writer's COMMITs do not copy pages back
-    /// into the database file; `walAutocheckpointPages` then only applies when the background
-    /// falls that far behind. Default 4,000 (about 16 MiB); 0 leaves checkpoints to the writer.
-    /// File databases only.
-    public var backgroundCheckpointPages: Int = 4_000
     /// Called on the writer's queue after every group-commit transaction (keep it quick);
     /// the hook for batch-size and commit-duration metrics.
     public var onBatch: (@Sendable (GroupCommitBatchReport) -> Void)?

@@ -306,48 +306,6 @@ import Testing
         #expect(try await store.deadLetters(chargePointId: kept, after: nil, limit: 10).count == 1)
     }
 
-    /// With a background checkpointer, the WAL is copied back into the database file by the
-    /// checkpointer's own connection and starts over, so it stays far below what the commits
-    /// wrote; without one (and a writer backstop out of reach) it keeps every page written.
-    @Test(arguments: [true, false])
-    func backgroundCheckpointerKeepsTheWALShort(background: Bool) async throws {
-        let folder = try TemporaryDirectory()
-        let path = folder.path("csms.sqlite")
-        var configuration = SQLiteStoreConfiguration()
-        configuration.walAutocheckpointPages = 1_000_000
-        configuration.backgroundCheckpointPages = background ? 16 : 0
-        let store = try SQLiteStore(path: path, configuration: configuration)
-        let id = cp("CP-WAL")
-        try await store.commit([register(id)])
-        let frame = String(repeating: "w", count: 8_000)
-        for n in 0..<150 {
-            try await store.commit([
-                .addDeadLetter(
-                    DeadLetter(
-                        chargePointId: id, protocolVersion: "ocpp1.6", rawFrame: frame, reason: "r", error: "e",
-                        receivedAt: t0, attempts: n))
-            ])
-            // Let the checkpointer run now and then, as the gaps between group commits do.
-            if n % 10 == 9 { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        let walBytes = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
-        // 150 commits of two overflow pages and more: about 4.3 MB of WAL without checkpoints
-        // (each commit also rewrites the pages it shares with the one before).
-        if background {
-            #expect(store.backgroundCheckpoints > 0)
-            #expect(walBytes < 2_000_000, "WAL \(walBytes) bytes")
-        } else {
-            #expect(store.backgroundCheckpoints == 0)
-            #expect(walBytes > 3_000_000, "WAL \(walBytes) bytes")
-        }
-        #expect(try await store.deadLetters(chargePointId: id, after: nil, limit: 200).count == 150)
-        try await store.close()
-        // Everything is in the database once reopened.
-        let reopened = try SQLiteStore(path: path)
-        #expect(try await reopened.deadLetters(chargePointId: id, after: nil, limit: 200).count == 150)
-        try await reopened.close()
-    }
-
     @Test func folderThatCannotBeCreatedIsUnavailable() throws {
         let folder = try TemporaryDirectory()
         let file = folder.path("a-file")
