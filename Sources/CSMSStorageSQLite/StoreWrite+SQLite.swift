@@ -63,19 +63,27 @@ extension StoreWrite {
         case .storeResponse(let response):
             try Self.storeResponse(response, db)
         case .storeResponseUnlessAnswered(let response, let notBefore):
-            let stored = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT request_digest, stored_at FROM stored_responses
-                        WHERE charge_point_id = ? AND message_id = ?
-                        """),
-                arguments: [response.chargePointId.rawValue, response.messageId])
-            if let stored, stored["request_digest"] == response.requestDigest,
-                (stored["stored_at"] as Int64) >= notBefore.unixMilliseconds
-            {
+            // One statement: the upsert leaves a stored answer to the same request (same
+            // digest, stored at or after `notBefore`) alone, and then changes nothing. A SELECT
+            // before the upsert cost a tenth of the writer's time in `sessions`.
+            try db.run(
+                sql: """
+                    INSERT INTO stored_responses (charge_point_id, message_id, request_digest, response, stored_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (charge_point_id, message_id) DO UPDATE SET
+                        request_digest = excluded.request_digest,
+                        response = excluded.response,
+                        stored_at = excluded.stored_at
+                    WHERE NOT (stored_responses.request_digest = excluded.request_digest
+                        AND stored_responses.stored_at >= ?)
+                    """,
+                arguments: [
+                    response.chargePointId.rawValue, response.messageId, response.requestDigest,
+                    Data(response.response), response.storedAt.unixMilliseconds, notBefore.unixMilliseconds,
+                ])
+            if db.changesCount == 0 {
                 throw StoreError(.alreadyAnswered, "message \(response.messageId) was answered before")
             }
-            try Self.storeResponse(response, db)
 
         case .addDeadLetter(let letter):
             try db.run(
