@@ -71,28 +71,13 @@ struct IdempotencyStep: CallStep {
 /// The digest that tells a retry from a new message reusing an id.
 enum RequestDigest {
     /// Lowercase hex SHA-256 of the action's UTF-8 bytes, a NUL byte, and the payload's
-    /// canonical JSON (`canonical(_:)`).
+    /// canonical JSON (`JSONValue.canonicalSerialized()`: members sorted by name, so that
+    /// member order does not change the digest; numbers keep their literal text).
     static func hex(action: String, payload: JSONValue) -> String {
         var hasher = SHA256()
         hasher.update(data: Array(action.utf8))
         hasher.update(data: [0])
-        hasher.update(data: canonical(payload).serialized())
+        hasher.update(data: payload.canonicalSerialized())
         return hasher.finalize().lowercaseHex
-    }
-
-    /// `value` with every object's members sorted by name (UTF-8 byte order), so that member
-    /// order does not change the digest. Numbers keep their literal text.
-    static func canonical(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case .null, .bool, .number, .string:
-            return value
-        case .array(let items):
-            return .array(items.map(canonical))
-        case .object(let object):
-            let sorted = object.members
-                .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-                .map { (key: $0.key, value: canonical($0.value)) }
-            return .object(JSONObject(uniqueMembers: sorted))
-        }
     }
 }

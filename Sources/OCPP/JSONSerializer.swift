@@ -10,11 +10,21 @@ extension JSONValue {
 
     /// The compact JSON text of this value as a string.
     public var jsonText: String { String(decoding: serialized(), as: UTF8.self) }
+
+    /// `serialized()` with every object's members sorted by name (UTF-8 byte order), so that
+    /// member order does not change the bytes (the idempotency digest). Written directly, with
+    /// no sorted copy of the value.
+    public func canonicalSerialized() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        JSONSerializer.write(self, into: &out, sortingMembers: true)
+        return out
+    }
 }
 
 /// Writes JSON values into a byte buffer.
 enum JSONSerializer {
-    static func write(_ value: JSONValue, into out: inout [UInt8]) {
+    static func write(_ value: JSONValue, into out: inout [UInt8], sortingMembers: Bool = false) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
@@ -24,16 +34,19 @@ enum JSONSerializer {
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                write(item, into: &out)
+                write(item, into: &out, sortingMembers: sortingMembers)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            for (i, member) in object.members.enumerated() {
+            let members =
+                sortingMembers
+                ? object.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : object.members
+            for (i, member) in members.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                write(member.value, into: &out)
+                write(member.value, into: &out, sortingMembers: sortingMembers)
             }
             out.append(UInt8(ascii: "}"))
         }

@@ -227,7 +227,15 @@ struct GateAndIdempotencyTests {
 
     @Test func canonicalFormSortsMembersRecursively() {
         let value: JSONValue = ["b": [["z": 1, "a": 2]], "a": nil]
-        #expect(RequestDigest.canonical(value).jsonText == #"{"a":null,"b":[{"a":2,"z":1}]}"#)
+        #expect(String(decoding: value.canonicalSerialized(), as: UTF8.self) == #"{"a":null,"b":[{"a":2,"z":1}]}"#)
+        // The member order of the request does not change its digest; the content does.
+        let reordered: JSONValue = ["a": nil, "b": [["a": 2, "z": 1]]]
+        #expect(RequestDigest.hex(action: "A", payload: value) == RequestDigest.hex(action: "A", payload: reordered))
+        #expect(RequestDigest.hex(action: "A", payload: value) != RequestDigest.hex(action: "A", payload: ["a": 1]))
+        // SHA-256 of "A", NUL and the canonical text: digests stored by earlier versions match.
+        #expect(
+            RequestDigest.hex(action: "A", payload: value)
+                == "fa32d2883a92dee7f9e4173d1c29a2fd66c084c2b3b05f2528df376929fb8a9a")
     }
 }
 
