@@ -1,9 +1,10 @@
 import CSMSCore
-import CSMSStorageSQLite
 import Foundation
 import GRDB
 import Synchronization
 import Testing
+
+@testable import CSMSStorageSQLite
 
 /// SQLite-specific behaviour: files, pragmas, group commit, failures.
 @Suite struct SQLiteStoreTests {
@@ -84,7 +85,7 @@ import Testing
         #expect(normalValues == ["1", "250"])
     }
 
-    /// `v13_meter_values_one_index`: a database with the two v5 indexes keeps its samples, gets
+    /// `v13_meter_values_one_index`: a v12 database (two indexes on the samples) keeps its samples, gets
     /// the one key index, still stores an identical sample once, and reads a transaction's
     /// samples through the index (no table scan, no sort of the whole result).
     @Test func meterValuesMoveToOneIndex() async throws {
@@ -105,30 +106,28 @@ import Testing
                     MeterValuesUpdate(
                         chargePointId: id, transactionId: "7", samples: samples, messageId: messageId, receivedAt: t0)))
         }
-        var store = try SQLiteStore(path: path)
-        try await store.commit([
-            meterValues([sample(20, "300"), sample(10, "100"), sample(10, "5", measurand: nil)], "a")
-        ])
-        try await store.close()
-
-        // Back to the v12 schema: the two v5 indexes, and v13 not applied yet.
+        // A database of the previous version: the real migrations up to v12, and samples in it.
         let queue = try DatabaseQueue(path: path)
+        try SQLiteSchema.migrator.migrate(queue, upTo: "v12_serial_bindings")
         try await queue.write { db in
-            try db.execute(
-                sql: """
-                    DROP INDEX meter_values_key;
-                    CREATE UNIQUE INDEX meter_values_dedupe ON meter_values(
-                        charge_point_id, coalesce(transaction_id, ''), coalesce(evse_id, -1),
-                        coalesce(connector_id, -1), timestamp, coalesce(measurand, ''), coalesce(phase, ''),
-                        coalesce(location, ''), coalesce(context, ''), value);
-                    CREATE INDEX meter_values_by_transaction
-                        ON meter_values(charge_point_id, transaction_id, timestamp, id);
-                    DELETE FROM grdb_migrations WHERE identifier = 'v13_meter_values_one_index';
-                    """)
+            for (seconds, value, measurand) in [(20, "300", "E"), (10, "100", "E"), (10, "5", nil)]
+                as [(Int, String, String?)]
+            {
+                try db.execute(
+                    sql: """
+                        INSERT INTO meter_values (charge_point_id, transaction_id, connector_id, timestamp, value,
+                            measurand, unit, received_at)
+                        VALUES ('CP-V13', '7', 1, ?, ?, ?, 'Wh', 0)
+                        """,
+                    arguments: [
+                        t0.addingTimeInterval(Double(seconds)).unixMilliseconds, value,
+                        measurand.map { _ in "Energy.Active.Import.Register" },
+                    ])
+            }
         }
         try queue.close()
 
-        store = try SQLiteStore(path: path)
+        let store = try SQLiteStore(path: path)
         try await store.commit([meterValues([sample(10, "100"), sample(30, "400")], "b")])
         let values = try await store.meterSamples(chargePointId: id, transactionId: "7", limit: 10).map(\.value)
         #expect(values == ["100", "5", "300", "400"] || values == ["5", "100", "300", "400"])
