@@ -66,8 +66,7 @@ public final class ExternalCAClient: Sendable {
     public static let maxResponseSize = 256 * 1024
 
     private let configuration: ExternalCAConfiguration
-    private let client: HTTPClient
-    private let ownsClient: Bool
+    private let http: ExternalHTTPClient
     private let logger: Logger
     private let now: @Sendable () -> ContinuousClock.Instant
     private let breaker: MonitoredBreaker
@@ -79,17 +78,7 @@ public final class ExternalCAClient: Sendable {
         metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
         self.configuration = configuration
-        if let client {
-            self.client = client
-            ownsClient = false
-        } else {
-            var http = HTTPClient.Configuration()
-            http.connectionPool.retryConnectionEstablishment = false
-            http.redirectConfiguration = .disallow
-            http.timeout = .init(connect: TimeAmount(configuration.timeout))
-            self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http)
-            ownsClient = true
-        }
+        http = ExternalHTTPClient(given: client, timeout: configuration.timeout)
         self.logger = logger
         self.now = now
         breaker = MonitoredBreaker(
@@ -100,7 +89,7 @@ public final class ExternalCAClient: Sendable {
 
     /// Closes the HTTP client it made (not one it was given). Call once, when done.
     public func shutdown() async throws {
-        if ownsClient { try await client.shutdown() }
+        try await http.shutdown()
     }
 
     /// The breaker state's name (`closed`, `open`, `half_open`).
@@ -151,7 +140,7 @@ public final class ExternalCAClient: Sendable {
         ])
         request.body = .bytes(ByteBuffer(bytes: body.serialized()))
         do {
-            let response = try await client.execute(request, timeout: TimeAmount(configuration.timeout))
+            let response = try await self.http.client.execute(request, timeout: TimeAmount(configuration.timeout))
             guard (200..<300).contains(response.status.code) else {
                 return .failure(.status(Int(response.status.code)))
             }

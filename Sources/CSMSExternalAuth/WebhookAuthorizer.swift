@@ -33,8 +33,7 @@ public final class WebhookAuthorizer: Authorizer {
 
     private let configuration: ExternalAuthorizerConfiguration
     private let requestTimeout: Mutex<Duration>
-    private let client: HTTPClient
-    private let ownsClient: Bool
+    private let http: ExternalHTTPClient
     private let logger: Logger
     private let now: @Sendable () -> ContinuousClock.Instant
     private let breaker: MonitoredBreaker
@@ -53,19 +52,8 @@ public final class WebhookAuthorizer: Authorizer {
     ) {
         self.configuration = configuration
         requestTimeout = Mutex(configuration.timeout)
-        if let client {
-            self.client = client
-            ownsClient = false
-        } else {
-            var http = HTTPClient.Configuration()
-            http.connectionPool = .init(
-                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.concurrencyLimit)
-            http.connectionPool.retryConnectionEstablishment = false
-            http.redirectConfiguration = .disallow
-            http.timeout = .init(connect: TimeAmount(configuration.timeout))
-            self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http)
-            ownsClient = true
-        }
+        http = ExternalHTTPClient(
+            given: client, timeout: configuration.timeout, connectionsPerHost: configuration.concurrencyLimit)
         self.logger = logger
         self.now = now
         breaker = MonitoredBreaker(
@@ -92,7 +80,7 @@ public final class WebhookAuthorizer: Authorizer {
 
     /// Closes the HTTP client it made (not one it was given). Call once, when done.
     public func shutdown() async throws {
-        if ownsClient { try await client.shutdown() }
+        try await http.shutdown()
     }
 
     /// The breaker state's name (`closed`, `open`, `half_open`), for `/health/ready` details.
@@ -166,13 +154,13 @@ public final class WebhookAuthorizer: Authorizer {
             return .failure(.timeout)
         }
         defer { limiter.release() }
-        var http = HTTPClientRequest(url: configuration.url.absoluteString)
-        http.method = .POST
-        http.headers.add(name: "Content-Type", value: "application/json")
-        http.headers.add(name: "Accept", value: "application/json")
-        http.body = .bytes(ByteBuffer(bytes: WebhookMessages.requestBody(request)))
+        var post = HTTPClientRequest(url: configuration.url.absoluteString)
+        post.method = .POST
+        post.headers.add(name: "Content-Type", value: "application/json")
+        post.headers.add(name: "Accept", value: "application/json")
+        post.body = .bytes(ByteBuffer(bytes: WebhookMessages.requestBody(request)))
         do {
-            let response = try await client.execute(http, timeout: TimeAmount(timeout))
+            let response = try await self.http.client.execute(post, timeout: TimeAmount(timeout))
             guard (200..<300).contains(response.status.code) else {
                 return .failure(.status(Int(response.status.code)))
             }

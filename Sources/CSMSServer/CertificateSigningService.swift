@@ -27,18 +27,34 @@ public struct CertificateAuthoritySigner: CertificateSigning {
             let issued = try authority.sign(
                 csrPEM: csr, for: chargePointId, certificateType: certificateType, operatorName: operatorName,
                 validity: validity, now: now)
-            metrics.certificateSigning(outcome: "issued")
-            metrics.certificateExpiry(secondsLeft: issued.record.notAfter.timeIntervalSince(now))
             var record = issued.record
             record.pem = issued.chainPEM
-            return CertificateSigningDecision(accepted: true, writes: [.recordStationCertificate(record)])
+            return metrics.issued(record, now: now)
         } catch {
-            metrics.certificateSigning(outcome: "refused")
-            let event = SecurityEvent(
-                chargePointId: chargePointId, source: .csms, type: "csms.csr_rejected.\(error.rawValue)",
-                techInfo: "\(certificateType) signing request refused", occurredAt: now, receivedAt: now)
-            return CertificateSigningDecision(
-                accepted: false, reason: error.rawValue, writes: [.addSecurityEvent(event)])
+            return metrics.refused(
+                reason: error.rawValue, chargePointId: chargePointId, certificateType: certificateType, now: now)
         }
+    }
+}
+
+extension SecurityMetrics {
+    /// The decision for an issued certificate (`record` carries the chain to send): counted
+    /// `issued`, the expiry gauge set, the record written. Shared by both signers.
+    func issued(_ record: StationCertificate, now: Date) -> CertificateSigningDecision {
+        certificateSigning(outcome: "issued")
+        certificateExpiry(secondsLeft: record.notAfter.timeIntervalSince(now))
+        return CertificateSigningDecision(accepted: true, writes: [.recordStationCertificate(record)])
+    }
+
+    /// The decision for a request the CSR checks refused (`reason`): counted `refused`, with a
+    /// `csms.csr_rejected.<reason>` security event. Shared by both signers.
+    func refused(reason: String, chargePointId: ChargePointID, certificateType: String, now: Date)
+        -> CertificateSigningDecision
+    {
+        certificateSigning(outcome: "refused")
+        let event = SecurityEvent(
+            chargePointId: chargePointId, source: .csms, type: "csms.csr_rejected.\(reason)",
+            techInfo: "\(certificateType) signing request refused", occurredAt: now, receivedAt: now)
+        return CertificateSigningDecision(accepted: false, reason: reason, writes: [.addSecurityEvent(event)])
     }
 }

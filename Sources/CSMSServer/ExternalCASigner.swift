@@ -43,12 +43,8 @@ public struct ExternalCASigner: CertificateSigning {
         do {
             request = try CertificateAuthority.checkedRequest(csr, for: chargePointId, operatorName: operatorName)
         } catch {
-            metrics.certificateSigning(outcome: "refused")
-            let event = SecurityEvent(
-                chargePointId: chargePointId, source: .csms, type: "csms.csr_rejected.\(error.rawValue)",
-                techInfo: "\(certificateType) signing request refused", occurredAt: now, receivedAt: now)
-            return CertificateSigningDecision(
-                accepted: false, reason: error.rawValue, writes: [.addSecurityEvent(event)])
+            return metrics.refused(
+                reason: error.rawValue, chargePointId: chargePointId, certificateType: certificateType, now: now)
         }
         let failure: String
         switch await client.sign(csr: csr, chargePointId: chargePointId, certificateType: certificateType) {
@@ -57,9 +53,7 @@ public struct ExternalCASigner: CertificateSigning {
                 chain: chain, request: request, chargePointId: chargePointId,
                 certificateType: certificateType, now: now)
             {
-                metrics.certificateSigning(outcome: "issued")
-                metrics.certificateExpiry(secondsLeft: record.notAfter.timeIntervalSince(now))
-                return CertificateSigningDecision(accepted: true, writes: [.recordStationCertificate(record)])
+                return metrics.issued(record, now: now)
             }
             failure = "the chain did not parse or its leaf does not carry the request's key"
         case .failure(let error):

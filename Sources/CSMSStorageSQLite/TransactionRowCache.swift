@@ -20,12 +20,8 @@ final class TransactionRowCache: Sendable {
 
     /// The most rows kept; past it the cache starts over (a full cache means many active
     /// transactions, each read once more).
-    let capacity: Int
+    static let capacity = 50_000
     private let rows = Mutex<[Key: Transaction]>([:])
-
-    init(capacity: Int = 50_000) {
-        self.capacity = capacity
-    }
 
     /// The stored row of a transaction, if cached.
     func row(chargePointId: String, transactionId: String) -> Transaction? {
@@ -41,7 +37,7 @@ final class TransactionRowCache: Sendable {
                 rows[key] = nil
                 return
             }
-            if rows.count >= capacity, rows[key] == nil { rows.removeAll(keepingCapacity: true) }
+            if rows.count >= Self.capacity, rows[key] == nil { rows.removeAll(keepingCapacity: true) }
             rows[key] = t.asStored
         }
     }
@@ -50,9 +46,6 @@ final class TransactionRowCache: Sendable {
     func removeAll() {
         rows.withLock { $0.removeAll() }
     }
-
-    /// The number of cached rows.
-    var count: Int { rows.withLock { $0.count } }
 }
 
 extension Transaction {

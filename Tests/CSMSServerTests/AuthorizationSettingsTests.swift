@@ -9,20 +9,8 @@ import Testing
 
 @Suite("Configuration: authorization settings")
 struct AuthorizationSettingsTests {
-    private func load(environment: [String: String] = [:], file: String? = nil) async throws -> ServerConfiguration {
-        var path: String?
-        if let file {
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("csms-auth-\(UUID()).json")
-            try Data(file.utf8).write(to: url)
-            path = url.path
-        }
-        defer { if let path { try? FileManager.default.removeItem(atPath: path) } }
-        let reader = try await ConfigurationSources.reader(commandLine: [:], environment: environment, configFile: path)
-        return try ServerConfiguration(reader: reader)
-    }
-
     @Test func defaultsHaveNoWebhookAndRejectNothingExtra() async throws {
-        let settings = try await load().authorization
+        let settings = try await loadConfiguration().authorization
         #expect(settings == AuthorizationSettings())
         #expect(settings.external == nil)
         #expect(settings.policy == AuthorizationPolicy())
@@ -35,7 +23,7 @@ struct AuthorizationSettingsTests {
              "external": {"url": "https://auth.example/check", "timeoutMs": 750, "concurrency": 4,
                           "breakerThreshold": 3, "breakerCoolDown": 20, "cacheTtl": 0, "defaultStatus": "Blocked"}}}
             """
-        let settings = try await load(file: file).authorization
+        let settings = try await loadConfiguration(file: file).authorization
         #expect(settings.policy == AuthorizationPolicy(allowNoAuthorization: true, allowConcurrentTransactions: false))
         let external = try #require(settings.external)
         #expect(external.url == URL(string: "https://auth.example/check"))
@@ -50,8 +38,10 @@ struct AuthorizationSettingsTests {
     }
 
     @Test func environmentOverridesAndBadValuesAreErrors() async throws {
-        let settings = try await load(environment: ["CSMS_AUTHORIZATION_EXTERNAL_URL": "http://127.0.0.1:9/x"])
-            .authorization
+        let settings = try await loadConfiguration(environment: [
+            "CSMS_AUTHORIZATION_EXTERNAL_URL": "http://127.0.0.1:9/x"
+        ])
+        .authorization
         #expect(settings.externalURL?.port == 9)
         for (key, value) in [
             ("CSMS_AUTHORIZATION_EXTERNAL_URL", "ftp://x"), ("CSMS_AUTHORIZATION_EXTERNAL_TIMEOUT_MS", "5"),
@@ -60,7 +50,7 @@ struct AuthorizationSettingsTests {
             ("CSMS_AUTHORIZATION_ALLOW_NO_AUTHORIZATION", "maybe"),
         ] {
             await #expect(throws: ConfigurationError.self, "\(key)=\(value)") {
-                _ = try await load(environment: [key: value])
+                _ = try await loadConfiguration(environment: [key: value])
             }
         }
     }

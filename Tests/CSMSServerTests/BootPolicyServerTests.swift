@@ -9,32 +9,18 @@ import Testing
 
 @Suite("Boot validation policies: settings, serial-binding API, firmware follow-ups (live server)")
 struct BootPolicyServerTests {
-    private func load(_ environment: [String: String], file: String? = nil) async throws -> ServerConfiguration {
-        var environment = environment
-        var url: URL?
-        if let file {
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("csms-boot-\(UUID()).json")
-            try Data(file.utf8).write(to: path)
-            environment["CSMS_CONFIG"] = path.path
-            url = path
-        }
-        defer { if let url { try? FileManager.default.removeItem(at: url) } }
-        let reader = try await ConfigurationSources.reader(commandLine: [:], environment: environment)
-        return try ServerConfiguration(reader: reader)
-    }
-
     private func error(_ environment: [String: String]) async -> String {
         do {
-            _ = try await load(environment)
+            _ = try await loadConfiguration(environment: environment)
             return ""
         } catch { return "\(error)" }
     }
 
     @Test("the keys are read from the environment and the file; defaults check nothing")
     func readsKeys() async throws {
-        let defaults = try await load([:])
+        let defaults = try await loadConfiguration()
         #expect(defaults.bootPolicy == BootPolicy() && defaults.externalCA == nil)
-        let configuration = try await load([
+        let configuration = try await loadConfiguration(environment: [
             "CSMS_BOOT_POLICY_FIRMWARE_RULES":
                 #"[{"vendor":"ACME","minimumFirmware":"1.10","action":"pending","firmwareUrl":"https://fw.example/a.bin"}]"#,
             "CSMS_BOOT_POLICY_ALLOWED_MODELS": #"[{"vendor":"ACME","model":"X1"}]"#,
@@ -49,8 +35,7 @@ struct BootPolicyServerTests {
         #expect(configuration.externalCA?.timeout == .seconds(5))
         #expect(configuration.externalCA?.breakerFailureThreshold == 2)
         #expect(configuration.externalCA?.breakerCoolDown == .seconds(9))
-        let file = try await load(
-            [:],
+        let file = try await loadConfiguration(
             file: #"{"bootPolicy": {"allowedModels": "[{\"vendor\":\"Volt\"}]", "bindSerialNumber": true}}"#)
         #expect(file.bootPolicy.allowedModels == [.init(vendor: "Volt")] && file.bootPolicy.bindSerialNumber)
     }

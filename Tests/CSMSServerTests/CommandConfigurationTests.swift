@@ -7,20 +7,8 @@ import Testing
 /// `dataTransfer.echoVendor` (docs/configuration.md).
 @Suite("Configuration: operator commands")
 struct CommandConfigurationTests {
-    private func load(environment: [String: String] = [:], file: String? = nil) async throws -> ServerConfiguration {
-        var path: String?
-        if let file {
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("csms-cmd-\(UUID()).json")
-            try Data(file.utf8).write(to: url)
-            path = url.path
-        }
-        defer { if let path { try? FileManager.default.removeItem(atPath: path) } }
-        let reader = try await ConfigurationSources.reader(commandLine: [:], environment: environment, configFile: path)
-        return try ServerConfiguration(reader: reader)
-    }
-
     @Test func defaults() async throws {
-        let configuration = try await load()
+        let configuration = try await loadConfiguration()
         #expect(configuration.actionTimeouts.isEmpty)
         #expect(configuration.commandQueueSize == 100)
         #expect(configuration.dataTransferEchoVendor == false)
@@ -30,7 +18,7 @@ struct CommandConfigurationTests {
     }
 
     @Test func fromEnvironmentAndFile() async throws {
-        let environment = try await load(environment: [
+        let environment = try await loadConfiguration(environment: [
             "CSMS_COMMANDS_ACTION_TIMEOUTS": "GetDiagnostics=120, UpdateFirmware=90",
             "CSMS_COMMANDS_QUEUE_SIZE": "5", "CSMS_DATA_TRANSFER_ECHO_VENDOR": "true", "CSMS_CALL_TIMEOUT": "7",
         ])
@@ -40,7 +28,7 @@ struct CommandConfigurationTests {
         #expect(environment.commandQueueSize == 5)
         #expect(environment.dataTransferEchoVendor)
 
-        let file = try await load(
+        let file = try await loadConfiguration(
             file:
                 #"{"commands": {"actionTimeouts": ["GetLog=60"], "queueSize": 0}, "dataTransfer": {"echoVendor": false}}"#
         )
@@ -51,13 +39,13 @@ struct CommandConfigurationTests {
     @Test(arguments: ["Reset", "Reset=0", "Reset=3601", "=5", "Re set=5", "Reset=abc"])
     func invalidActionTimeoutIsRefused(entry: String) async throws {
         await #expect(throws: ConfigurationError.self) {
-            _ = try await load(environment: ["CSMS_COMMANDS_ACTION_TIMEOUTS": entry])
+            _ = try await loadConfiguration(environment: ["CSMS_COMMANDS_ACTION_TIMEOUTS": entry])
         }
     }
 
     @Test func queueSizeOutOfRangeIsRefused() async throws {
         await #expect(throws: ConfigurationError.self) {
-            _ = try await load(environment: ["CSMS_COMMANDS_QUEUE_SIZE": "10001"])
+            _ = try await loadConfiguration(environment: ["CSMS_COMMANDS_QUEUE_SIZE": "10001"])
         }
     }
 

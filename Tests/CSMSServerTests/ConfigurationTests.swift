@@ -6,24 +6,9 @@ import Testing
 
 @Suite("Configuration: sources, precedence, validation")
 struct ConfigurationTests {
-    private func load(
-        commandLine: [SettingKey: ConfigValue] = [:], environment: [String: String] = [:], file: String? = nil
-    ) async throws -> ServerConfiguration {
-        var path: String?
-        if let file {
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("csms-config-\(UUID()).json")
-            try Data(file.utf8).write(to: url)
-            path = url.path
-        }
-        defer { if let path { try? FileManager.default.removeItem(atPath: path) } }
-        let reader = try await ConfigurationSources.reader(
-            commandLine: commandLine, environment: environment, configFile: path)
-        return try ServerConfiguration(reader: reader)
-    }
-
     @Test("defaults run out of the box")
     func defaults() async throws {
-        let configuration = try await load()
+        let configuration = try await loadConfiguration()
         #expect(configuration == ServerConfiguration())
         #expect(configuration.host == "127.0.0.1")
         #expect(configuration.port == 9000)
@@ -44,7 +29,7 @@ struct ConfigurationTests {
             """
         let environment = ["CSMS_PORT": "7002", "CSMS_HOST": "127.0.0.2", "CSMS_WEBSOCKET_MAX_MESSAGE_SIZE": "8192"]
         let commandLine: [SettingKey: ConfigValue] = [.port: .init(.int(7003), isSecret: false)]
-        let configuration = try await load(commandLine: commandLine, environment: environment, file: file)
+        let configuration = try await loadConfiguration(commandLine: commandLine, environment: environment, file: file)
         #expect(configuration.port == 7003)  // command line
         #expect(configuration.host == "127.0.0.2")  // environment
         #expect(configuration.webSocket.maxMessageSize == 8192)  // environment over nested file key
@@ -65,7 +50,7 @@ struct ConfigurationTests {
 
     @Test("lists, booleans, secrets and zero-means-off")
     func typedValues() async throws {
-        let configuration = try await load(
+        let configuration = try await loadConfiguration(
             environment: [
                 "CSMS_OCPP_VERSIONS": "ocpp1.6, ocpp2.0.1", "CSMS_WEBSOCKET_COMPRESSION": "false",
                 "CSMS_API_TOKEN": "s3cret", "CSMS_WEBSOCKET_PING_INTERVAL": "0", "CSMS_DATABASE": "sqlite:/tmp/x.db",
@@ -75,7 +60,7 @@ struct ConfigurationTests {
         #expect(configuration.apiToken == "s3cret")
         #expect(configuration.webSocket.pingInterval == nil)
         #expect(configuration.database == .sqlite(path: "/tmp/x.db"))
-        let fromFile = try await load(
+        let fromFile = try await loadConfiguration(
             file: #"{"ocpp": {"versions": ["ocpp2.1"]}, "websocket": {"compression": false}}"#)
         #expect(fromFile.ocppVersions == [.v21])
         #expect(fromFile.webSocket.compression == false)
@@ -89,15 +74,17 @@ struct ConfigurationTests {
             ["CSMS_DATABASE": "postgres://x"], ["CSMS_LOG_FORMAT": "xml"], ["CSMS_WEBSOCKET_COMPRESSION": "sometimes"],
         ])
     func invalidValues(environment: [String: String]) async {
-        await #expect(throws: ConfigurationError.self) { try await load(environment: environment) }
+        await #expect(throws: ConfigurationError.self) { try await loadConfiguration(environment: environment) }
     }
 
     @Test("a config file with an unknown key, bad JSON or a missing path is refused")
     func badFiles() async throws {
-        await #expect(throws: ConfigurationError.self) { try await load(file: #"{"prot": 1}"#) }
-        await #expect(throws: ConfigurationError.self) { try await load(file: #"{"websocket": {"maxSize": 1}}"#) }
-        await #expect(throws: ConfigurationError.self) { try await load(file: "[1]") }
-        await #expect(throws: ConfigurationError.self) { try await load(file: "{") }
+        await #expect(throws: ConfigurationError.self) { try await loadConfiguration(file: #"{"prot": 1}"#) }
+        await #expect(throws: ConfigurationError.self) {
+            try await loadConfiguration(file: #"{"websocket": {"maxSize": 1}}"#)
+        }
+        await #expect(throws: ConfigurationError.self) { try await loadConfiguration(file: "[1]") }
+        await #expect(throws: ConfigurationError.self) { try await loadConfiguration(file: "{") }
         await #expect(throws: ConfigurationError.self) {
             try await ConfigurationSources.reader(commandLine: [:], environment: [:], configFile: "/nonexistent/c.json")
         }
@@ -115,11 +102,11 @@ struct ConfigurationTests {
     @Test("security profiles 2 and 3 are refused for serving until TLS exists; 0 and 1 run")
     func profiles() async throws {
         for profile in [0, 1] {
-            let configuration = try await load(environment: ["CSMS_SECURITY_PROFILE": "\(profile)"])
+            let configuration = try await loadConfiguration(environment: ["CSMS_SECURITY_PROFILE": "\(profile)"])
             try configuration.validateForServing()
         }
         for profile in [2, 3] {
-            let configuration = try await load(environment: ["CSMS_SECURITY_PROFILE": "\(profile)"])
+            let configuration = try await loadConfiguration(environment: ["CSMS_SECURITY_PROFILE": "\(profile)"])
             #expect(throws: ConfigurationError.self) { try configuration.validateForServing() }
         }
     }

@@ -7,22 +7,9 @@ import Testing
 
 @Suite("Configuration: processing settings and rate limits")
 struct ProcessingSettingsTests {
-    private func load(environment: [String: String] = [:], file: String? = nil) async throws -> ServerConfiguration {
-        var path: String?
-        if let file {
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("csms-config-\(UUID()).json")
-            try Data(file.utf8).write(to: url)
-            path = url.path
-        }
-        defer { if let path { try? FileManager.default.removeItem(atPath: path) } }
-        let reader = try await ConfigurationSources.reader(
-            commandLine: [:], environment: environment, configFile: path)
-        return try ServerConfiguration(reader: reader)
-    }
-
     @Test("defaults, and what they give the processor")
     func defaults() async throws {
-        let settings = try await load().processing
+        let settings = try await loadConfiguration().processing
         #expect(settings == ProcessingSettings())
         let processor = settings.processorConfiguration(unknownChargePoints: .pending)
         #expect(processor.heartbeatInterval == .seconds(300))
@@ -34,7 +21,7 @@ struct ProcessingSettingsTests {
 
     @Test("environment and nested file keys; rate 0 turns rate limits off")
     func sources() async throws {
-        let configuration = try await load(
+        let configuration = try await loadConfiguration(
             environment: ["CSMS_OCPP_HEARTBEAT_INTERVAL": "60", "CSMS_RATE_LIMIT_BURST": "7"],
             file: #"{"ocpp": {"idempotencyWindow": 3600}, "rateLimit": {"rate": 2.5, "disconnectAfter": 9}}"#)
         let settings = configuration.processing
@@ -43,7 +30,7 @@ struct ProcessingSettingsTests {
         #expect(settings.rateLimit?.rate == 2.5)
         #expect(settings.rateLimit?.burst == 7)
         #expect(settings.rateLimit?.disconnectAfter == 9)
-        #expect(try await load(environment: ["CSMS_RATE_LIMIT_RATE": "0"]).processing.rateLimit == nil)
+        #expect(try await loadConfiguration(environment: ["CSMS_RATE_LIMIT_RATE": "0"]).processing.rateLimit == nil)
         #expect(SettingKey.rateLimitTransactionBurst.environmentVariable == "CSMS_RATE_LIMIT_TRANSACTION_BURST")
     }
 
@@ -52,7 +39,7 @@ struct ProcessingSettingsTests {
         let defaults = ProcessingSettings()
         #expect(defaults.spillFilePath(for: .sqlite(path: "/var/lib/csms/csms.sqlite")) == "/var/lib/csms/spill.jsonl")
         #expect(defaults.spillFilePath(for: .sqlite(path: DatabaseLocation.inMemoryPath)) == nil)
-        let configured = try await load(
+        let configured = try await loadConfiguration(
             environment: ["CSMS_SPILL_FILE": "/tmp/x/spill.jsonl", "CSMS_RETRY_DATABASE_MAX_ATTEMPTS": "2"],
             file: #"{"retry": {"database": {"baseDelay": 0.02, "maxTotal": 3}}}"#
         ).processing
@@ -65,7 +52,7 @@ struct ProcessingSettingsTests {
             unknownChargePoints: .reject, database: .sqlite(path: "/a/b.sqlite"))
         #expect(processor.spillFilePath == "/tmp/x/spill.jsonl")
         #expect(processor.commitRetry.maxAttempts == 2)
-        let off = try await load(environment: ["CSMS_SPILL_FILE": ""]).processing
+        let off = try await loadConfiguration(environment: ["CSMS_SPILL_FILE": ""]).processing
         #expect(off.spillFilePath(for: .sqlite(path: "/a/b.sqlite")) == nil)
     }
 
@@ -76,6 +63,6 @@ struct ProcessingSettingsTests {
             ["CSMS_RATE_LIMIT_BURST": "0"], ["CSMS_OCPP_BOOT_RETRY_INTERVAL": "x"],
         ])
     func invalid(environment: [String: String]) async {
-        await #expect(throws: ConfigurationError.self) { try await load(environment: environment) }
+        await #expect(throws: ConfigurationError.self) { try await loadConfiguration(environment: environment) }
     }
 }

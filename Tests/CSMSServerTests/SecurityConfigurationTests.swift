@@ -6,23 +6,9 @@ import Testing
 
 @Suite("Security and TLS settings")
 struct SecurityConfigurationTests {
-    private func load(_ environment: [String: String], file: String? = nil) async throws -> ServerConfiguration {
-        var environment = environment
-        var url: URL?
-        if let file {
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("csms-sec-\(UUID()).json")
-            try Data(file.utf8).write(to: path)
-            environment["CSMS_CONFIG"] = path.path
-            url = path
-        }
-        defer { if let url { try? FileManager.default.removeItem(at: url) } }
-        let reader = try await ConfigurationSources.reader(commandLine: [:], environment: environment)
-        return try ServerConfiguration(reader: reader)
-    }
-
     @Test("defaults: plain ws on, no TLS listener, no CA, 10 failures per burst, one forgiven per 6 s")
     func defaults() async throws {
-        let configuration = try await load([:])
+        let configuration = try await loadConfiguration()
         #expect(configuration.security == SecuritySettings())
         #expect(configuration.security.plainWebSocket && configuration.security.authFailureBurst == 10)
         #expect(configuration.security.authFailureRefillSeconds == 6)
@@ -32,7 +18,7 @@ struct SecurityConfigurationTests {
 
     @Test("every key is read from the environment and from the file")
     func readsAllKeys() async throws {
-        let configuration = try await load([
+        let configuration = try await loadConfiguration(environment: [
             "CSMS_TLS_CERTIFICATE": "/c.pem", "CSMS_TLS_PRIVATE_KEY": "/k.pem", "CSMS_TLS_CLIENT_CA": "/ca.pem",
             "CSMS_TLS_PORT": "8443", "CSMS_TLS_PORT_FILE": "/tmp/p", "CSMS_TLS_RELOAD_INTERVAL": "0",
             "CSMS_SECURITY_PLAIN_WEB_SOCKET": "false", "CSMS_SECURITY_OPERATOR_NAME": "ACME",
@@ -52,8 +38,8 @@ struct SecurityConfigurationTests {
         #expect(configuration.security.certificateValidityDays == 90)
         #expect(configuration.description.contains("tlsPort: 8443"))
 
-        let fromFile = try await load(
-            [:], file: #"{"tls": {"certificate": "/c.pem", "privateKey": "/k.pem"}, "security": {"operatorName": "X"}}"#
+        let fromFile = try await loadConfiguration(
+            file: #"{"tls": {"certificate": "/c.pem", "privateKey": "/k.pem"}, "security": {"operatorName": "X"}}"#
         )
         #expect(fromFile.tls?.port == 9443 && fromFile.tls?.reloadInterval == .seconds(30))
         #expect(fromFile.security.operatorName == "X")
@@ -71,7 +57,7 @@ struct SecurityConfigurationTests {
             ["CSMS_TLS_CERTIFICATE": "/c.pem", "CSMS_TLS_PRIVATE_KEY": "/k.pem", "CSMS_TLS_PORT": "70000"],
         ])
     func invalid(environment: [String: String]) async throws {
-        await #expect(throws: ConfigurationError.self) { try await load(environment) }
+        await #expect(throws: ConfigurationError.self) { try await loadConfiguration(environment: environment) }
     }
 
     @Test("serving: profiles 2 and 3 need the TLS listener, 3 also the client CA; plain off needs TLS")
@@ -81,23 +67,28 @@ struct SecurityConfigurationTests {
         let server = try pki.server()
         let tls = ["CSMS_TLS_CERTIFICATE": server.certificatePath, "CSMS_TLS_PRIVATE_KEY": server.keyPath]
         for profile in [2, 3] {
-            let configuration = try await load(["CSMS_SECURITY_PROFILE": "\(profile)"])
+            let configuration = try await loadConfiguration(environment: ["CSMS_SECURITY_PROFILE": "\(profile)"])
             #expect(throws: ConfigurationError.self) { try configuration.validateForServing() }
         }
-        try await load(tls.merging(["CSMS_SECURITY_PROFILE": "2"]) { a, _ in a }).validateForServing()
-        let noCA = try await load(tls.merging(["CSMS_SECURITY_PROFILE": "3"]) { a, _ in a })
-        #expect(throws: ConfigurationError.self) { try noCA.validateForServing() }
-        try await load(tls.merging(["CSMS_SECURITY_PROFILE": "3", "CSMS_TLS_CLIENT_CA": pki.caPath]) { a, _ in a })
+        try await loadConfiguration(environment: tls.merging(["CSMS_SECURITY_PROFILE": "2"]) { a, _ in a })
             .validateForServing()
+        let noCA = try await loadConfiguration(environment: tls.merging(["CSMS_SECURITY_PROFILE": "3"]) { a, _ in a })
+        #expect(throws: ConfigurationError.self) { try noCA.validateForServing() }
+        try await loadConfiguration(
+            environment: tls.merging(["CSMS_SECURITY_PROFILE": "3", "CSMS_TLS_CLIENT_CA": pki.caPath]) { a, _ in a }
+        )
+        .validateForServing()
         // Files that cannot be loaded stop the start with a message naming them.
-        let missing = try await load(["CSMS_TLS_CERTIFICATE": "/nonexistent/c.pem", "CSMS_TLS_PRIVATE_KEY": "/k.pem"])
+        let missing = try await loadConfiguration(environment: [
+            "CSMS_TLS_CERTIFICATE": "/nonexistent/c.pem", "CSMS_TLS_PRIVATE_KEY": "/k.pem",
+        ])
         #expect(throws: ConfigurationError.self) { try missing.validateForServing() }
         do {
             try missing.validateForServing()
         } catch {
             #expect(error.message.contains("/nonexistent/c.pem"))
         }
-        let plainOff = try await load(["CSMS_SECURITY_PLAIN_WEB_SOCKET": "false"])
+        let plainOff = try await loadConfiguration(environment: ["CSMS_SECURITY_PLAIN_WEB_SOCKET": "false"])
         #expect(throws: ConfigurationError.self) { try plainOff.validateForServing() }
     }
 

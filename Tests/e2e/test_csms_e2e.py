@@ -46,10 +46,12 @@ def csms_binary() -> Path:
 class Server:
     """One `csms serve` process on 127.0.0.1, port 0, logging JSON lines to a file."""
 
-    def __init__(self, workdir: Path, database: Path, extra_args: tuple = ()):
+    def __init__(self, workdir: Path, database: Path, extra_args: tuple = (), accept_unknown: bool = True):
         self.workdir = workdir
         self.database = database
         self.extra_args = list(extra_args)
+        # `--unknown-charge-points accept`, unless a config file is to decide (flags win over it).
+        self.accept_unknown = accept_unknown
         self.process = None
         self.port = None
         self.log_path = None
@@ -65,7 +67,7 @@ class Server:
                 str(csms_binary()), "serve",
                 "--host", "127.0.0.1", "--port", "0", "--port-file", str(port_file),
                 "--database", f"sqlite:{self.database}",
-                "--unknown-charge-points", "accept",
+                *(["--unknown-charge-points", "accept"] if self.accept_unknown else []),
                 "--log-format", "json",
                 *self.extra_args,
             ],

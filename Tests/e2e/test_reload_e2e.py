@@ -9,7 +9,6 @@ import json
 import os
 import re
 import signal
-import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -19,59 +18,23 @@ import websockets
 from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call as call16
 
-from test_csms_e2e import API_TOKEN, csms_binary, with_station
+from test_csms_e2e import Server, with_station
 
 
-class ReloadingServer:
+class ReloadingServer(Server):
     """`csms serve` on port 0 whose settings come from a config file (no flags for the keys
     the test changes: flags would win over the file)."""
 
     def __init__(self, workdir: Path):
-        self.workdir = workdir
         self.config = workdir / "csms.json"
-        self.log_path = workdir / "csms.log"
-        self.process = None
-        self.port = None
+        super().__init__(
+            workdir, workdir / "data" / "csms.sqlite", extra_args=("--config", str(self.config)),
+            accept_unknown=False)
 
     def write_config(self, settings: dict) -> None:
         temporary = self.config.with_suffix(".tmp")
         temporary.write_text(json.dumps(settings))
         temporary.replace(self.config)
-
-    def start(self) -> None:
-        port_file = self.workdir / "port"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CSMS_")}
-        self.process = subprocess.Popen(
-            [
-                str(csms_binary()), "serve", "--config", str(self.config),
-                "--host", "127.0.0.1", "--port", "0", "--port-file", str(port_file),
-                "--database", f"sqlite:{self.workdir / 'data' / 'csms.sqlite'}", "--log-format", "json",
-            ],
-            cwd=self.workdir, env={**env, "CSMS_API_TOKEN": API_TOKEN},
-            stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if port_file.exists() and port_file.read_text().strip():
-                self.port = int(port_file.read_text().strip())
-                return
-            if self.process.poll() is not None:
-                pytest.fail(f"csms exited with {self.process.returncode}:\n{self.log_path.read_text()}")
-            time.sleep(0.05)
-        pytest.fail("csms did not write its port file within 30 s")
-
-    def stop(self) -> int:
-        if self.process.poll() is not None:
-            return self.process.returncode
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            pytest.fail("csms did not exit within 30 s of SIGTERM")
-
-    def log_lines(self) -> list[dict]:
-        return [json.loads(line) for line in self.log_path.read_text().splitlines() if line.startswith("{")]
 
     def hangup_and_wait(self, message: str) -> dict:
         """Sends SIGHUP and waits for the next log line with `message` (returned)."""
@@ -85,9 +48,6 @@ class ReloadingServer:
             assert self.process.poll() is None, f"csms exited after SIGHUP:\n{self.log_path.read_text()}"
             time.sleep(0.05)
         pytest.fail(f"no '{message}' log line within 15 s of SIGHUP:\n{self.log_path.read_text()[-3000:]}")
-
-    def url(self, charge_point_id: str) -> str:
-        return f"ws://127.0.0.1:{self.port}/ocpp/{charge_point_id}"
 
     def metrics(self) -> str:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=10) as response:
