@@ -66,8 +66,14 @@ public enum MessageLogMode: String, Sendable, Equatable, CaseIterable {
     case full
 }
 
-/// The store side of the message log.
-public protocol MessageLogStoreReading: Sendable {
+/// The store side of the message log. The log is diagnostic and kept apart from the
+/// stations' state: appends are not part of any `commit`, and a store may keep the log in a
+/// database of its own with weaker durability (docs/storage.md, "The message log database").
+public protocol MessageLogStore: Sendable {
+    /// Appends entries in order; the store assigns their ids (increasing, never reused; given
+    /// ids are ignored). The charge points need not be registered.
+    func appendMessageLog(_ entries: [MessageLogEntry]) async throws(StoreError)
+
     /// Entries of `chargePointId`, oldest first, with an id above `after`, optionally of one
     /// action, at most `limit`.
     func messageLog(chargePointId: ChargePointID, action: String?, after: Int64?, limit: Int) async throws(StoreError)

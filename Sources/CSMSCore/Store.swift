@@ -55,9 +55,6 @@ public enum StoreWrite: Sendable, Equatable {
     /// Removes dead letter `id` (replayed successfully, or deleted by an operator). A missing
     /// letter is left absent (no error).
     case deleteDeadLetter(id: Int64)
-    /// Appends message log entries (ids assigned by the store, increasing; given ids are
-    /// ignored). The charge points need not be registered.
-    case logMessages([MessageLogEntry])
     /// Stores an operator command record: creates it, or replaces the stored one unless that
     /// has a higher `CommandState.rank` (a record only moves forward). No charge point needed.
     case saveCommand(CommandRecord)
@@ -149,7 +146,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 /// `recordConnectorStatus` that changes the current status adds one to the charge point's
 /// `stateVersion` and sets its `updatedAt` to the write's time; a `limit` of zero or less
 /// lists nothing.
-public protocol CSMSStore: Sendable, MessageLogStoreReading, CommandStoreReading, TransactionStoreReading,
+public protocol CSMSStore: Sendable, MessageLogStore, CommandStoreReading, TransactionStoreReading,
     IdTokenStoreReading, SecurityStoreReading, RemoteStartStoreReading, AvailabilityStoreReading,
     SerialBindingStoreReading
 {

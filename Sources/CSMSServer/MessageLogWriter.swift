@@ -4,7 +4,8 @@ public import Logging
 public import ServiceLifecycle
 
 /// Writes the message log: empties the recorder into the store every `flushInterval`, in
-/// commits of at most `chunkSize` entries (group-committed with the stations' own writes), and
+/// appends of at most `chunkSize` entries (`MessageLogStore.appendMessageLog`; the SQLite
+/// store keeps them in a database of its own, apart from the stations' commits), and
 /// prunes entries by age and count every `pruneInterval`. A failed write is logged and its entries dropped: the log is for
 /// diagnosis and never holds up message processing. Flushes once more at shutdown.
 public struct MessageLogWriter: Service, CustomStringConvertible {
@@ -33,11 +34,11 @@ public struct MessageLogWriter: Service, CustomStringConvertible {
         self.logger = logger
     }
 
-    /// The most entries written in one commit. A station's commit that queues behind the
-    /// message log waits for one chunk, not for everything a flood put into the recorder: the
-    /// flood test (Tests/e2e/test_flood_e2e.py) logged ~750 entries per flush, and one commit
-    /// of them held the single SQLite writer for 50-100 ms on the shared test machine.
-    static let chunkSize = 100
+    /// The most entries written in one append. A flush of a busy server (about 2,500 entries
+    /// at 5,000 messages/s) is one append: the fewer appends, the fewer times each station's
+    /// index page is written (docs/benchmarks.md). The bound keeps one append's transaction
+    /// short when a backlog is flushed at once.
+    static let chunkSize = 5_000
 
     /// `MessageLogWriter`.
     public var description: String { "MessageLogWriter" }
@@ -68,7 +69,7 @@ public struct MessageLogWriter: Service, CustomStringConvertible {
         while start < entries.endIndex {
             let end = min(start + Self.chunkSize, entries.endIndex)
             do {
-                try await store.commit([.logMessages(Array(entries[start..<end]))])
+                try await store.appendMessageLog(Array(entries[start..<end]))
             } catch {
                 logger.error(
                     "message log entries could not be written",

@@ -3,58 +3,153 @@ public import Foundation
 import GRDB
 
 extension SQLiteSchema {
-    /// The message log table (`v9_message_log`).
+    /// The message log table of the main database (`v9_message_log`), moved into a database
+    /// of its own by `v14_message_log_moved_out` (`MessageLogDatabase`). Frozen.
     static func registerMessageLogMigrations(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v9_message_log") { db in
             // No foreign key: frames of stations that are not registered are logged too.
-            try db.execute(
-                sql: """
-                    CREATE TABLE message_log (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT,
-                        charge_point_id TEXT NOT NULL,
-                        at INTEGER NOT NULL,
-                        direction TEXT NOT NULL,
-                        message_type INTEGER NOT NULL,
-                        action TEXT,
-                        message_id TEXT NOT NULL,
-                        size INTEGER NOT NULL,
-                        processing_micros INTEGER,
-                        payload TEXT,
-                        error_code TEXT
-                    ) STRICT;
-                    CREATE INDEX message_log_by_station ON message_log(charge_point_id, id);
-                    CREATE INDEX message_log_by_age ON message_log(at);
-                    """)
+            try db.execute(sql: MessageLogDatabase.createTable)
+        }
+    }
+
+    /// `v14_message_log_moved_out`: the rows were copied into the message log database by
+    /// `MessageLogDatabase.adopt(from:)` before this runs (docs/storage.md). Frozen.
+    static func registerMessageLogMoveMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v14_message_log_moved_out") { db in
+            try db.execute(sql: "DROP TABLE message_log")
         }
     }
 }
 
-extension StoreWrite {
-    /// Appends entries in order (ids from AUTOINCREMENT: increasing, never reused).
-    static func logMessages(_ entries: [MessageLogEntry], _ db: Database) throws {
-        try db.insertRows(
-            """
-            INSERT INTO message_log
-                (charge_point_id, at, direction, message_type, action, message_id, size, processing_micros, payload,
-                 error_code)
-            """, columns: 10,
-            entries.map { entry in
-                [
-                    entry.chargePointId.rawValue, entry.at.unixMilliseconds, entry.direction.rawValue,
-                    entry.messageType, entry.action, entry.messageId, entry.size, entry.processingMicros,
-                    entry.payload, entry.errorCode,
-                ]
-            })
-    }
-}
+/// The message log in a SQLite database of its own, next to the main one
+/// (docs/storage.md, "The message log database").
+///
+/// The log is diagnostic: `MessageLogWriter` flushes it from memory every 250 ms and drops
+/// entries when its buffer is full. In the main database its rows and their per-station index
+/// pages went through the single group-commit writer with `synchronous=FULL`, about 15 % of
+/// that writer's work in the StatusNotification benchmark (docs/benchmarks.md). Here it has
+/// its own writer connection (its own thread and lock, so a big flush never delays a
+/// station's commit), `synchronous=NORMAL` (a power loss can lose the last flushes, never the
+/// file), and a flush is one transaction, so that each station's index page is written once
+/// per flush instead of once per entry.
+final class MessageLogDatabase: Sendable {
+    let database: any DatabaseWriter
 
-extension SQLiteStore {
-    /// Message log entries of a station, oldest first, after `after`, optionally of one action.
-    public func messageLog(chargePointId: ChargePointID, action: String?, after: Int64?, limit: Int)
-        async throws(StoreError) -> [MessageLogEntry]
+    /// The table, the same in both databases (v9 of the main one, m1 of this one).
+    static let createTable = """
+        CREATE TABLE message_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            charge_point_id TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            direction TEXT NOT NULL,
+            message_type INTEGER NOT NULL,
+            action TEXT,
+            message_id TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            processing_micros INTEGER,
+            payload TEXT,
+            error_code TEXT
+        ) STRICT;
+        CREATE INDEX message_log_by_station ON message_log(charge_point_id, id);
+        CREATE INDEX message_log_by_age ON message_log(at);
+        """
+
+    static let columns =
+        "charge_point_id, at, direction, message_type, action, message_id, size, processing_micros, payload, error_code"
+
+    /// The message log file of the main database at `path`: `-messages` before the
+    /// extension (`csms.sqlite` → `csms-messages.sqlite`).
+    static func path(besides path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let ext = url.pathExtension
+        let base = url.deletingPathExtension().lastPathComponent + "-messages"
+        return url.deletingLastPathComponent().appendingPathComponent(ext.isEmpty ? base : base + "." + ext).path
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("m1_message_log") { db in try db.execute(sql: createTable) }
+        return migrator
+    }
+
+    /// Opens (creating and migrating) the log database at `path`, or an in-memory one.
+    init(path: String?, busyTimeout: Duration) throws {
+        var configuration = Configuration()
+        configuration.label = "CSMSMessageLog"
+        let timeout = busyTimeout.components
+        configuration.busyMode = .timeout(Double(timeout.seconds) + Double(timeout.attoseconds) / 1e18)
+        configuration.maximumReaderCount = 2
+        if let path {
+            // GRDB's WAL mode sets synchronous=NORMAL on the writer, which is what the log wants.
+            database = try DatabasePool(path: path, configuration: configuration)
+        } else {
+            database = try DatabaseQueue(configuration: configuration)
+        }
+        if try database.read({ try Self.migrator.hasBeenSuperseded($0) }) {
+            throw StoreError(.internalError, "the message log database was migrated by a newer version of the CSMS")
+        }
+        try Self.migrator.migrate(database)
+    }
+
+    /// Copies the rows of `main`'s `message_log` table (a database before
+    /// `v14_message_log_moved_out`) with their ids, and its id sequence, so that ids stay
+    /// increasing and are never reused. Idempotent: a copy cut short by a crash is done again
+    /// on the next start, before v14 drops the table.
+    func adopt(from main: any DatabaseWriter) throws {
+        let hasTable = try main.read { db in
+            try db.tableExists("message_log")
+                && !(try SQLiteSchema.migrator.appliedIdentifiers(db).contains("v14_message_log_moved_out"))
+        }
+        guard hasTable else { return }
+        var after: Int64 = 0
+        while true {
+            let rows = try main.read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT id, \(Self.columns) FROM message_log WHERE id > ? ORDER BY id LIMIT 5000",
+                    arguments: [after])
+            }
+            guard let last = rows.last else { break }
+            try database.write { db in
+                try db.insertRows(
+                    "INSERT OR IGNORE INTO message_log (id, \(Self.columns))", columns: 11,
+                    rows.map { StatementArguments(Array($0.databaseValues)) })
+            }
+            after = last["id"]
+        }
+        let sequence =
+            try main.read { db in
+                try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'message_log'")
+            } ?? 0
+        try database.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'message_log';
+                    INSERT INTO sqlite_sequence (name, seq)
+                        SELECT 'message_log', ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'message_log');
+                    """, arguments: [sequence, sequence])
+        }
+    }
+
+    /// Appends `entries` in order, in one transaction (ids from AUTOINCREMENT: increasing,
+    /// never reused).
+    func append(_ entries: [MessageLogEntry]) async throws {
+        guard !entries.isEmpty else { return }
+        let rows: [StatementArguments] = entries.map { entry in
+            [
+                entry.chargePointId.rawValue, entry.at.unixMilliseconds, entry.direction.rawValue,
+                entry.messageType, entry.action, entry.messageId, entry.size, entry.processingMicros,
+                entry.payload, entry.errorCode,
+            ]
+        }
+        try await database.write { db in
+            try db.insertRows("INSERT INTO message_log (\(Self.columns))", columns: 10, rows)
+        }
+    }
+
+    func entries(chargePointId: ChargePointID, action: String?, after: Int64?, limit: Int) throws
+        -> [MessageLogEntry]
     {
-        guard limit > 0 else { return [] }
-        return try await read { db in
+        try database.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -67,11 +162,8 @@ extension SQLiteStore {
         }
     }
 
-    /// Deletes entries older than `date` and all but each station's newest `maxPerStation`.
-    public func pruneMessageLog(olderThan date: Date, maxPerStation: Int) async throws(StoreError) -> Int {
-        let cutoff = date.unixMilliseconds
-        let keep = max(0, maxPerStation)
-        return try await writer.submit { db in
+    func prune(olderThan cutoff: Int64, keep: Int) async throws -> Int {
+        try await database.write { db in
             try db.execute(sql: "DELETE FROM message_log WHERE at < ?", arguments: [cutoff])
             var deleted = db.changesCount
             try db.execute(
@@ -85,7 +177,44 @@ extension SQLiteStore {
                 arguments: [keep])
             deleted += db.changesCount
             return deleted
-        }.get()
+        }
+    }
+}
+
+extension SQLiteStore {
+    /// Appends entries to the message log database, in one transaction of its own writer
+    /// (not through the group-commit writer of the stations' state).
+    public func appendMessageLog(_ entries: [MessageLogEntry]) async throws(StoreError) {
+        try checkOpen()
+        do {
+            try await messageLogDatabase.append(entries)
+        } catch {
+            throw StoreError(sqlite: error)
+        }
+    }
+
+    /// Message log entries of a station, oldest first, after `after`, optionally of one action.
+    public func messageLog(chargePointId: ChargePointID, action: String?, after: Int64?, limit: Int)
+        async throws(StoreError) -> [MessageLogEntry]
+    {
+        guard limit > 0 else { return [] }
+        try checkOpen()
+        do {
+            return try messageLogDatabase.entries(
+                chargePointId: chargePointId, action: action, after: after, limit: limit)
+        } catch {
+            throw StoreError(sqlite: error)
+        }
+    }
+
+    /// Deletes entries older than `date` and all but each station's newest `maxPerStation`.
+    public func pruneMessageLog(olderThan date: Date, maxPerStation: Int) async throws(StoreError) -> Int {
+        try checkOpen()
+        do {
+            return try await messageLogDatabase.prune(olderThan: date.unixMilliseconds, keep: max(0, maxPerStation))
+        } catch {
+            throw StoreError(sqlite: error)
+        }
     }
 }
 
@@ -101,6 +230,6 @@ extension MessageLogEntry {
             messageType: try row.decode(forColumn: "message_type"), action: try row.decode(forColumn: "action"),
             messageId: try row.decode(forColumn: "message_id"), size: try row.decode(forColumn: "size"),
             processingMicros: try row.decode(forColumn: "processing_micros"),
-            payload: try row.decode(forColumn: "payload"))
+            payload: try row.decode(forColumn: "payload"), errorCode: try row.decode(forColumn: "error_code"))
     }
 }

@@ -122,6 +122,7 @@ enum SQLiteSchema {
         registerRemoteStartMigrations(&migrator)
         registerSerialBindingMigrations(&migrator)
         registerWriteCostMigrations(&migrator)
+        registerMessageLogMoveMigration(&migrator)
         return migrator
     }
 }

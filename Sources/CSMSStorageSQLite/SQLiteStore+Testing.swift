@@ -6,4 +6,11 @@ extension SQLiteStore {
     package func onWriterConnection<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await database.writeWithoutTransaction(body)
     }
+
+    /// `onWriterConnection` for the message log database's writer connection.
+    package func onMessageLogWriterConnection<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T)
+        async throws -> T
+    {
+        try await messageLogDatabase.database.writeWithoutTransaction(body)
+    }
 }

@@ -13,7 +13,10 @@ import Synchronization
 public final class SQLiteStore: CSMSStore {
     /// The database file, or `nil` for an in-memory database.
     public let path: String?
+    /// The message log's database file next to `path` (`MessageLogDatabase`), or `nil` in memory.
+    public var messageLogPath: String? { path.map(MessageLogDatabase.path(besides:)) }
     let database: any DatabaseWriter
+    let messageLogDatabase: MessageLogDatabase
     let writer: GroupCommitWriter
     /// The writer's transaction rows; emptied by the writer on every rollback.
     let transactionRows = TransactionRowCache()
@@ -70,6 +73,9 @@ public final class SQLiteStore: CSMSStore {
             if try database.read({ try migrator.hasBeenSuperseded($0) }) {
                 throw StoreError(.internalError, "the database was migrated by a newer version of the CSMS")
             }
+            messageLogDatabase = try MessageLogDatabase(
+                path: path.map(MessageLogDatabase.path(besides:)), busyTimeout: configuration.busyTimeout)
+            try messageLogDatabase.adopt(from: database)
             try migrator.migrate(database)
         } catch {
             throw StoreError(sqlite: error)
@@ -118,9 +124,15 @@ public final class SQLiteStore: CSMSStore {
         guard first else { return }
         do {
             try database.close()
+            try messageLogDatabase.database.close()
         } catch {
             throw StoreError(sqlite: error)
         }
+    }
+
+    /// Fails with `.unavailable` once the store is closed.
+    func checkOpen() throws(StoreError) {
+        guard !closed.withLock({ $0 }), !writer.isClosed else { throw StoreError(.unavailable, "the store is closed") }
     }
 
     // MARK: - CSMSStore
@@ -256,7 +268,7 @@ public final class SQLiteStore: CSMSStore {
 
     /// The synchronous read (a plain function, so that GRDB's async overload is not chosen).
     private func readInline<T>(transaction: Bool, _ body: (Database) throws -> T) throws(StoreError) -> T {
-        guard !closed.withLock({ $0 }), !writer.isClosed else { throw StoreError(.unavailable, "the store is closed") }
+        try checkOpen()
         do {
             return transaction ? try database.read(body) : try database.unsafeRead(body)
         } catch {

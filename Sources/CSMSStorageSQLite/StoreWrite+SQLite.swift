@@ -90,8 +90,6 @@ extension StoreWrite {
         case .deleteDeadLetter(let id):
             try db.run(sql: "DELETE FROM dead_letters WHERE id = ?", arguments: [id])
 
-        case .logMessages(let entries):
-            try Self.logMessages(entries, db)
         case .saveCommand(let record): try Self.saveCommand(record, db)
         case .addStationReport(let report): try Self.addStationReport(report, db)
         case .saveConfigurationValues(let values): try Self.saveConfigurationValues(values, db)

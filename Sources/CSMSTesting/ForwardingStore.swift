@@ -110,6 +110,11 @@ open class ForwardingStore: CSMSStore, @unchecked Sendable {
         return try await base.deadLetters(chargePointId: chargePointId, after: after, limit: limit)
     }
 
+    /// Forwarded to `base`.
+    open func appendMessageLog(_ entries: [MessageLogEntry]) async throws(StoreError) {
+        try await base.appendMessageLog(entries)
+    }
+
     /// Forwarded to `base` after `checkRead()`.
     open func messageLog(chargePointId: ChargePointID, action: String?, after: Int64?, limit: Int)
         async throws(StoreError) -> [MessageLogEntry]

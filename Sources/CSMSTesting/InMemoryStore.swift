@@ -97,6 +97,18 @@ public final class InMemoryStore: CSMSStore {
         state.withLock { s in s.deadLetters.first { $0.id == id } }
     }
 
+    /// Appends the entries with the next ids (times rounded to milliseconds, as SQLite stores them).
+    public func appendMessageLog(_ entries: [MessageLogEntry]) async throws(StoreError) {
+        state.withLock { s in
+            for var entry in entries {
+                entry.id = s.nextMessageLogId
+                entry.at = entry.at.roundedToMilliseconds
+                s.nextMessageLogId += 1
+                s.messageLog.append(entry)
+            }
+        }
+    }
+
     /// Message log entries of a station, oldest first, after `after`, optionally of one action.
     public func messageLog(chargePointId: ChargePointID, action: String?, after: Int64?, limit: Int)
         async throws(StoreError) -> [MessageLogEntry]
@@ -247,13 +259,6 @@ struct MemoryState {
         case .deleteDeadLetter(let id):
             deadLetters.removeAll { $0.id == id }
 
-        case .logMessages(let entries):
-            for var entry in entries {
-                entry.id = nextMessageLogId
-                entry.at = entry.at.roundedToMilliseconds
-                nextMessageLogId += 1
-                messageLog.append(entry)
-            }
         case .saveCommand(let record): commandState.save(record)
         case .addStationReport(let report): commandState.add(report)
         case .saveConfigurationValues(let values): commandState.save(values)

@@ -7,7 +7,7 @@ extension StoreConformance {
         MessageLogEntry(
             chargePointId: id, at: at, direction: n.isMultiple(of: 2) ? .outbound : .inbound, messageType: 2,
             action: action, messageId: "m\(n)", size: 10 + n, processingMicros: n.isMultiple(of: 2) ? n : nil,
-            payload: n == 3 ? "[2,\"m3\",\"Heartbeat\",{}]" : nil)
+            payload: n == 3 ? "[2,\"m3\",\"Heartbeat\",{}]" : nil, errorCode: n == 3 ? "FormationViolation" : nil)
     }
 
     /// Message log entries get increasing ids, come back unchanged per station (oldest first,
@@ -16,10 +16,11 @@ extension StoreConformance {
         let store = try await makeStore()
         let a = cp("CP-LOG-A")
         let b = cp("CP-LOG-B")
-        try await store.commit([
-            .logMessages([logEntry(a, 1, at: t(1)), logEntry(b, 2, at: t(2)), logEntry(a, 3, at: t(3))]),
-            .logMessages([logEntry(a, 4, action: "StatusNotification", at: t(4)), logEntry(a, 5, at: t(50))]),
+        try await store.appendMessageLog([logEntry(a, 1, at: t(1)), logEntry(b, 2, at: t(2)), logEntry(a, 3, at: t(3))])
+        try await store.appendMessageLog([
+            logEntry(a, 4, action: "StatusNotification", at: t(4)), logEntry(a, 5, at: t(50)),
         ])
+        try await store.appendMessageLog([])
         let all = try await store.messageLog(chargePointId: a, action: nil, after: nil, limit: 10)
         #expect(all.map(\.messageId) == ["m1", "m3", "m4", "m5"])
         let ids = all.compactMap(\.id)

@@ -7,12 +7,12 @@ import Testing
 
 @testable import CSMSServer
 
-/// `MessageLogWriter.flush`: what a flood put into the recorder is written in small commits,
-/// so that the stations' own commits are not held up behind one big one.
+/// `MessageLogWriter.flush`: what the recorder holds is written in appends of at most
+/// `chunkSize` entries, in order, and a failed append stops the flush.
 @Suite("Message log writer")
 struct MessageLogWriterTests {
-    /// Records the size of every message-log commit.
-    final class CommitSizes: ForwardingStore, @unchecked Sendable {
+    /// Records the size of every message-log append.
+    final class AppendSizes: ForwardingStore, @unchecked Sendable {
         let sizes = Mutex<[Int]>([])
         let failAfter: Int?
 
@@ -21,14 +21,13 @@ struct MessageLogWriterTests {
             super.init(base: InMemoryStore())
         }
 
-        override func checkCommit(_ writes: [StoreWrite]) throws(StoreError) {
-            for case .logMessages(let entries) in writes {
-                let done = sizes.withLock { sizes in
-                    sizes.append(entries.count)
-                    return sizes.count
-                }
-                if let failAfter, done > failAfter { throw StoreError(.unavailable, "disk full") }
+        override func appendMessageLog(_ entries: [MessageLogEntry]) async throws(StoreError) {
+            let done = sizes.withLock { sizes in
+                sizes.append(entries.count)
+                return sizes.count
             }
+            if let failAfter, done > failAfter { throw StoreError(.unavailable, "disk full") }
+            try await super.appendMessageLog(entries)
         }
     }
 
@@ -41,27 +40,30 @@ struct MessageLogWriterTests {
     }
 
     @Test func aLargeFlushIsWrittenInChunksAndNothingIsLost() async throws {
-        let store = CommitSizes()
+        let store = AppendSizes()
         let recorder = MessageLogRecorder(mode: .metadata)
-        for entry in Self.entries(250) { recorder.record(entry) }
+        let count = 2 * MessageLogWriter.chunkSize + 50
+        for entry in Self.entries(count) { recorder.record(entry) }
         let writer = MessageLogWriter(
             recorder: recorder, store: store, maxAge: .seconds(3600), maxPerStation: 10_000,
             logger: Logger(label: "test"))
         await writer.flush()
-        #expect(store.sizes.withLock { $0 } == [100, 100, 50])
+        #expect(store.sizes.withLock { $0 } == [MessageLogWriter.chunkSize, MessageLogWriter.chunkSize, 50])
         let page = try await store.messageLog(
-            chargePointId: ChargePointID("CP-LOG")!, action: nil, after: nil, limit: 1000)
-        #expect(page.count == 250)
+            chargePointId: ChargePointID("CP-LOG")!, action: nil, after: nil, limit: 3 * MessageLogWriter.chunkSize)
+        #expect(page.map(\.messageId) == (0..<count).map { "m\($0)" }, "all of them, in order")
     }
 
     @Test func aFailedChunkStopsTheFlush() async {
-        let store = CommitSizes(failAfter: 1)
+        let store = AppendSizes(failAfter: 1)
         let recorder = MessageLogRecorder(mode: .metadata)
-        for entry in Self.entries(350) { recorder.record(entry) }
+        for entry in Self.entries(3 * MessageLogWriter.chunkSize + 50) { recorder.record(entry) }
         let writer = MessageLogWriter(
             recorder: recorder, store: store, maxAge: .seconds(3600), maxPerStation: 10_000,
             logger: Logger(label: "test"))
         await writer.flush()
-        #expect(store.sizes.withLock { $0 } == [100, 100], "no further chunk after the failure")
+        #expect(
+            store.sizes.withLock { $0 } == [MessageLogWriter.chunkSize, MessageLogWriter.chunkSize],
+            "no further append after the failure")
     }
 }

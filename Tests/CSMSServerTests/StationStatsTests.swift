@@ -21,18 +21,16 @@ struct StationStatsTests {
     func stats() async throws {
         let store = TestStore()
         let now = Date()
-        try await store.commit([
-            .upsertChargePoint(ChargePointUpdate(id: Self.station, at: now)),
-            .logMessages([
-                Self.entry(.inbound, 2, "Heartbeat", "old", at: now.addingTimeInterval(-100_000)),
-                Self.entry(.inbound, 2, "Heartbeat", "h1", at: now.addingTimeInterval(-60)),
-                Self.entry(.outbound, 3, "Heartbeat", "h1", at: now.addingTimeInterval(-60), micros: 100),
-                Self.entry(.inbound, 2, "StatusNotification", "s1", at: now.addingTimeInterval(-50)),
-                Self.entry(
-                    .outbound, 4, "StatusNotification", "s1", at: now.addingTimeInterval(-50), micros: 300,
-                    code: "FormationViolation"),
-                Self.entry(.inbound, 3, "", "r1", at: now.addingTimeInterval(-40)),
-            ]),
+        try await store.commit([.upsertChargePoint(ChargePointUpdate(id: Self.station, at: now))])
+        try await store.appendMessageLog([
+            Self.entry(.inbound, 2, "Heartbeat", "old", at: now.addingTimeInterval(-100_000)),
+            Self.entry(.inbound, 2, "Heartbeat", "h1", at: now.addingTimeInterval(-60)),
+            Self.entry(.outbound, 3, "Heartbeat", "h1", at: now.addingTimeInterval(-60), micros: 100),
+            Self.entry(.inbound, 2, "StatusNotification", "s1", at: now.addingTimeInterval(-50)),
+            Self.entry(
+                .outbound, 4, "StatusNotification", "s1", at: now.addingTimeInterval(-50), micros: 300,
+                code: "FormationViolation"),
+            Self.entry(.inbound, 3, "", "r1", at: now.addingTimeInterval(-40)),
         ])
         try await LiveServer.with(store: store) { server in
             let response = try await server.api("GET", "/api/v1/charge-points/CP-STATS/stats")

@@ -171,6 +171,7 @@ import Testing
                 "v5_meter_values", "v5_transaction_anomalies", "v6_id_tokens", "v6_local_lists", "v7_commands",
                 "v7_station_reports", "v7_configuration_values", "v8_security", "v9_message_log", "v10_availability",
                 "v11_remote_start", "v12_serial_bindings", "v13_meter_values_one_index",
+                "v14_message_log_moved_out",
             ])
 
         // A database migrated by a newer CSMS (an unknown migration) is refused.
@@ -179,6 +180,67 @@ import Testing
         }
         try queue.close()
         #expect(throws: StoreError.self) { try SQLiteStore(path: path) }
+    }
+
+    /// The message log lives in `csms-messages.sqlite`: a database of the previous version
+    /// keeps its entries (ids and the id sequence too), its own table is dropped, and the log
+    /// file runs with synchronous=NORMAL while the main one keeps FULL.
+    @Test func messageLogMovesIntoItsOwnDatabase() async throws {
+        let folder = try TemporaryDirectory()
+        let path = folder.path("csms.sqlite")
+        let logPath = folder.path("csms-messages.sqlite")
+        let id = cp("CP-V14")
+        // A database of the previous version: the real migrations up to v13, entries 1 and 2
+        // left of three (the newest, id 3, was pruned, so the sequence is above the ids).
+        let queue = try DatabaseQueue(path: path)
+        try SQLiteSchema.migrator.migrate(queue, upTo: "v13_meter_values_one_index")
+        try await queue.write { db in
+            for n in 1...3 {
+                try db.execute(
+                    sql: """
+                        INSERT INTO message_log (charge_point_id, at, direction, message_type, action, message_id,
+                            size, error_code)
+                        VALUES ('CP-V14', ?, 'in', 2, 'Heartbeat', ?, 10, ?)
+                        """, arguments: [t0.unixMilliseconds + Int64(n), "old\(n)", n == 2 ? "InternalError" : nil])
+            }
+            try db.execute(sql: "DELETE FROM message_log WHERE id = 3")
+        }
+        try queue.close()
+
+        let store = try SQLiteStore(path: path)
+        #expect(store.messageLogPath == logPath)
+        try await store.appendMessageLog([
+            MessageLogEntry(
+                chargePointId: id, at: t0, direction: .outbound, messageType: 3, action: "Heartbeat",
+                messageId: "new", size: 12)
+        ])
+        let entries = try await store.messageLog(chargePointId: id, action: nil, after: nil, limit: 10)
+        #expect(entries.map(\.messageId) == ["old1", "old2", "new"])
+        #expect(entries.map(\.id) == [1, 2, 4], "old ids kept; the new one after the old sequence")
+        #expect(entries[1].errorCode == "InternalError")
+        #expect(try await store.onWriterConnection { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2, "FULL")
+        #expect(
+            try await store.onMessageLogWriterConnection { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 1,
+            "NORMAL")
+        try await store.close()
+
+        let main = try DatabaseQueue(path: path)
+        #expect(try await main.read { try $0.tableExists("message_log") } == false)
+        try main.close()
+        let log = try DatabaseQueue(path: logPath)
+        #expect(try await log.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM message_log") } == 3)
+        try log.close()
+
+        // Opened again: nothing copied twice, the sequence goes on.
+        let again = try SQLiteStore(path: path)
+        try await again.appendMessageLog([
+            MessageLogEntry(
+                chargePointId: id, at: t0, direction: .inbound, messageType: 2, action: "Heartbeat",
+                messageId: "newer", size: 12)
+        ])
+        #expect(
+            try await again.messageLog(chargePointId: id, action: nil, after: nil, limit: 10).map(\.id) == [1, 2, 4, 5])
+        try await again.close()
     }
 
     @Test func concurrentCommitsShareTransactions() async throws {
