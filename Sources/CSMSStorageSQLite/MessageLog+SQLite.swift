@@ -69,16 +69,26 @@ final class MessageLogDatabase: Sendable {
     private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("m1_message_log") { db in try db.execute(sql: createTable) }
+        migrator.registerMigration("m2_message_log_without_age_index") { db in
+            // Pruning by age walks the table in id order instead (`prune`): entries are appended
+            // in time order (off by at most a frame's processing time: a frame is logged when its
+            // answer is ready), so the old ones are the first ids. One index fewer per entry.
+            try db.execute(sql: "DROP INDEX message_log_by_age")
+        }
         return migrator
     }
 
     /// Opens (creating and migrating) the log database at `path`, or an in-memory one.
-    init(path: String?, busyTimeout: Duration) throws {
+    /// `checkpointPages` is its `wal_autocheckpoint`.
+    init(path: String?, busyTimeout: Duration, checkpointPages: Int) throws {
         var configuration = Configuration()
         configuration.label = "CSMSMessageLog"
         let timeout = busyTimeout.components
         configuration.busyMode = .timeout(Double(timeout.seconds) + Double(timeout.attoseconds) / 1e18)
         configuration.maximumReaderCount = 2
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(checkpointPages)")
+        }
         if let path {
             // GRDB's WAL mode sets synchronous=NORMAL on the writer, which is what the log wants.
             database = try DatabasePool(path: path, configuration: configuration)
@@ -164,7 +174,13 @@ final class MessageLogDatabase: Sendable {
 
     func prune(olderThan cutoff: Int64, keep: Int) async throws -> Int {
         try await database.write { db in
-            try db.execute(sql: "DELETE FROM message_log WHERE at < ?", arguments: [cutoff])
+            // The entries before the first one at or after the cutoff (ids follow time).
+            try db.execute(
+                sql: """
+                    DELETE FROM message_log WHERE id < coalesce(
+                        (SELECT id FROM message_log WHERE at >= ? ORDER BY id LIMIT 1),
+                        (SELECT coalesce(max(id), 0) + 1 FROM message_log))
+                    """, arguments: [cutoff])
             var deleted = db.changesCount
             try db.execute(
                 sql: """

@@ -74,7 +74,8 @@ public final class SQLiteStore: CSMSStore {
                 throw StoreError(.internalError, "the database was migrated by a newer version of the CSMS")
             }
             messageLogDatabase = try MessageLogDatabase(
-                path: path.map(MessageLogDatabase.path(besides:)), busyTimeout: configuration.busyTimeout)
+                path: path.map(MessageLogDatabase.path(besides:)), busyTimeout: configuration.busyTimeout,
+                checkpointPages: configuration.walAutocheckpointPages)
             try messageLogDatabase.adopt(from: database)
             try migrator.migrate(database)
         } catch {

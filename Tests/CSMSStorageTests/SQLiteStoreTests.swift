@@ -229,6 +229,13 @@ import Testing
         try main.close()
         let log = try DatabaseQueue(path: logPath)
         #expect(try await log.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM message_log") } == 3)
+        #expect(
+            try await log.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
+                == ["m1_message_log", "m2_message_log_without_age_index"])
+        #expect(
+            try await log.read {
+                try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+            } == ["message_log_by_station"])
         try log.close()
 
         // Opened again: nothing copied twice, the sequence goes on.
