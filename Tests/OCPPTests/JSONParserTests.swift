@@ -36,6 +36,19 @@ struct JSONParserTests {
         let text = v.jsonText
         #expect(text == #"{"k":"quote\" back\\ nl\n tab\t ctl\u0001 é😀"}"#)
         #expect(try parse(text) == v)
+        // Escapes at the edges, only escapes, nothing.
+        let edges: JSONValue = ["\"a": "\n", "b": "\u{1f}x\\", "c": ""]
+        #expect(edges.jsonText == #"{"\"a":"\n","b":"\u001fx\\","c":""}"#)
+        #expect(try parse(edges.jsonText) == edges)
+    }
+
+    @Test func canonicalTextSortsMembersByUTF8Bytes() throws {
+        let v = try parse(#"{"é":1,"a":{"y":[{"q":1,"p":2}],"x":0},"B":true,"a2":null}"#)
+        #expect(
+            String(decoding: v.canonicalSerialized(), as: UTF8.self)
+                == #"{"B":true,"a":{"x":0,"y":[{"p":2,"q":1}]},"a2":null,"é":1}"#)
+        #expect(
+            v.jsonText == #"{"é":1,"a":{"y":[{"q":1,"p":2}],"x":0},"B":true,"a2":null}"#, "plain text keeps the order")
     }
 
     @Test(arguments: [
