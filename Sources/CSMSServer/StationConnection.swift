@@ -60,6 +60,14 @@ public final class StationConnection: Sendable {
         }
     }
 
+    /// The priority of processing a station's message: below the tasks that accept
+    /// connections and upgrade them to WebSocket (and the operator API), which inherit the
+    /// server's. In a boot storm the single accept loop otherwise waited behind thousands of
+    /// queued messages: 10,000 stations connecting at once on one core had 1-15 % of their
+    /// connects wait 7-8 s in the kernel's accept queue, all Accepted after 10-12 s; at `.low`
+    /// 5.5-7.2 s, steady throughput unchanged (docs/benchmarks.md, session 5).
+    static let messagePriority = TaskPriority.low
+
     /// Reads messages until the station closes the connection.
     ///
     /// Throws what the WebSocket layer throws for a broken frame or an over-size message, so
@@ -74,9 +82,12 @@ public final class StationConnection: Sendable {
                 // In a task of its own: the pipeline's async frames are allocated on the running
                 // task's stack allocator, which keeps its slabs until the task ends. On this
                 // connection's long-lived task that was tens of KiB held by every idle station.
+                // At `messagePriority`, below the accept loop and the WebSocket upgrades.
                 let processor = self.processor
                 let session = self.session
-                let result = await Task { await processor.handle(Array(text.utf8), session: session) }.value
+                let result = await Task(priority: Self.messagePriority) {
+                    await processor.handle(Array(text.utf8), session: session)
+                }.value
                 switch result {
                 case .reply(let frame):
                     try await send(frame)
