@@ -123,7 +123,7 @@ open class ForwardingStore: CSMSStore, @unchecked Sendable {
         return try await base.messageLog(chargePointId: chargePointId, action: action, after: after, limit: limit)
     }
 
-    /// Forwarded to `base` after `checkRead()`.
+    /// Forwarded to `base` (a write: `checkRead()` does not apply).
     open func pruneMessageLog(olderThan date: Date, maxPerStation: Int) async throws(StoreError) -> Int {
         try await base.pruneMessageLog(olderThan: date, maxPerStation: maxPerStation)
     }
