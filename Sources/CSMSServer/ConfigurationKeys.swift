@@ -108,7 +108,8 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     public static let database = SettingKey(
         "database", reload: .restart, defaultValue: "`sqlite:./csms-data/csms.sqlite`",
         meaning: """
-            Database URL. `sqlite:PATH` is an SQLite file (created with its folder, migrated on start);
+            Database URL. `sqlite:PATH` is an SQLite file (created with its folder, migrated on start), with the
+            message log in a second file beside it (`csms.sqlite` → `csms-messages.sqlite`);
             `sqlite::memory:` an in-memory database that is gone at exit. Relative paths are relative to the
             working directory.
             """)
