@@ -78,17 +78,9 @@ final class MessageLogDatabase: Sendable {
         return migrator
     }
 
-    /// Opens (creating and migrating) the log database at `path`, or an in-memory one.
-    /// `checkpointPages` is its `wal_autocheckpoint`.
-    init(path: String?, busyTimeout: Duration, checkpointPages: Int) throws {
-        var configuration = Configuration()
-        configuration.label = "CSMSMessageLog"
-        let timeout = busyTimeout.components
-        configuration.busyMode = .timeout(Double(timeout.seconds) + Double(timeout.attoseconds) / 1e18)
-        configuration.maximumReaderCount = 2
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(checkpointPages)")
-        }
+    /// Opens (creating and migrating) the log database at `path`, or an in-memory one, with
+    /// the store's GRDB `configuration`.
+    init(path: String?, configuration: Configuration) throws {
         if let path {
             // GRDB's WAL mode sets synchronous=NORMAL on the writer, which is what the log wants.
             database = try DatabasePool(path: path, configuration: configuration)
@@ -106,11 +98,8 @@ final class MessageLogDatabase: Sendable {
     /// increasing and are never reused. Idempotent: a copy cut short by a crash is done again
     /// on the next start, before v14 drops the table.
     func adopt(from main: any DatabaseWriter) throws {
-        let hasTable = try main.read { db in
-            try db.tableExists("message_log")
-                && !(try SQLiteSchema.migrator.appliedIdentifiers(db).contains("v14_message_log_moved_out"))
-        }
-        guard hasTable else { return }
+        // v14 drops the table: where it exists, v14 has not run.
+        guard try main.read({ try $0.tableExists("message_log") }) else { return }
         var after: Int64 = 0
         while true {
             let rows = try main.read { db in

@@ -73,9 +73,11 @@ public final class SQLiteStore: CSMSStore {
             if try database.read({ try migrator.hasBeenSuperseded($0) }) {
                 throw StoreError(.internalError, "the database was migrated by a newer version of the CSMS")
             }
+            var logConfiguration = Self.grdbConfiguration(configuration)
+            logConfiguration.label = "CSMSMessageLog"
+            logConfiguration.maximumReaderCount = 2
             messageLogDatabase = try MessageLogDatabase(
-                path: path.map(MessageLogDatabase.path(besides:)), busyTimeout: configuration.busyTimeout,
-                checkpointPages: configuration.walAutocheckpointPages)
+                path: path.map(MessageLogDatabase.path(besides:)), configuration: logConfiguration)
             try messageLogDatabase.adopt(from: database)
             try migrator.migrate(database)
         } catch {
@@ -87,6 +89,7 @@ public final class SQLiteStore: CSMSStore {
             onRollback: { rows.removeAll() })
     }
 
+    /// The GRDB settings of both databases (the main one and the message log's).
     private static func grdbConfiguration(_ configuration: SQLiteStoreConfiguration) -> Configuration {
         var grdb = Configuration()
         grdb.label = "CSMSStorageSQLite"
@@ -123,12 +126,9 @@ public final class SQLiteStore: CSMSStore {
             return !closed
         }
         guard first else { return }
-        do {
-            try database.close()
-            try messageLogDatabase.database.close()
-        } catch {
-            throw StoreError(sqlite: error)
-        }
+        // Both, even when the first fails.
+        let results = [database, messageLogDatabase.database].map { db in Result { try db.close() } }
+        for case .failure(let error) in results { throw StoreError(sqlite: error) }
     }
 
     /// Fails with `.unavailable` once the store is closed.
