@@ -26,11 +26,12 @@ public struct SQLiteStoreConfiguration: Sendable {
     /// keeps the pages it changes between group commits.
     public var cacheSizeKiB: Int = 32 << 10
     /// `PRAGMA wal_autocheckpoint`: WAL pages after which a commit copies them back into the
-    /// database file. Default 10,000 (about 40 MiB of WAL): a page that many commits change
-    /// (a station's row, an index page) is copied once per checkpoint, not once per 1,000
-    /// pages as with SQLite's default, which cost 7 % of the server's CPU in the
-    /// StatusNotification benchmark (docs/benchmarks.md).
-    public var walAutocheckpointPages: Int = 10_000
+    /// database file. Default 40,000 (about 160 MiB of WAL, the file's size on disk once
+    /// reached): a page that many commits change (a station's index page, a transaction row)
+    /// is copied once per checkpoint. SQLite's default of 1,000 cost 7 % of the server's CPU
+    /// in the StatusNotification benchmark; 40,000 instead of 10,000 gave 5-20 % more full
+    /// sessions per second (docs/benchmarks.md, "Results — session 6").
+    public var walAutocheckpointPages: Int = 40_000
     /// Called on the writer's queue after every group-commit transaction (keep it quick);
     /// the hook for batch-size and commit-duration metrics.
     public var onBatch: (@Sendable (GroupCommitBatchReport) -> Void)?

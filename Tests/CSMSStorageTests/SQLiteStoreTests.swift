@@ -71,18 +71,23 @@ import Testing
                 try String.fetchOne(db, sql: "PRAGMA synchronous"),
                 try String.fetchOne(db, sql: "PRAGMA foreign_keys"),
                 try String.fetchOne(db, sql: "PRAGMA busy_timeout"),
+                try String.fetchOne(db, sql: "PRAGMA wal_autocheckpoint"),
             ]
         }
-        #expect(values == ["wal", "2", "1", "5000"])
+        #expect(values == ["wal", "2", "1", "5000", "40000"])
 
         var configuration = SQLiteStoreConfiguration()
         configuration.synchronous = .normal
         configuration.busyTimeout = .milliseconds(250)
+        configuration.walAutocheckpointPages = 1_000
         let normal = try SQLiteStore(path: folder.path("normal.sqlite"), configuration: configuration)
         let normalValues = try await normal.onWriterConnection { db in
-            [try String.fetchOne(db, sql: "PRAGMA synchronous"), try String.fetchOne(db, sql: "PRAGMA busy_timeout")]
+            [
+                try String.fetchOne(db, sql: "PRAGMA synchronous"), try String.fetchOne(db, sql: "PRAGMA busy_timeout"),
+                try String.fetchOne(db, sql: "PRAGMA wal_autocheckpoint"),
+            ]
         }
-        #expect(normalValues == ["1", "250"])
+        #expect(normalValues == ["1", "250", "1000"])
     }
 
     /// `v13_meter_values_one_index`: a v12 database (two indexes on the samples) keeps its samples, gets
