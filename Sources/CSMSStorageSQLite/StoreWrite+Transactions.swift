@@ -1,6 +1,7 @@
 import CSMSCore
 import Foundation
 import GRDB
+import Synchronization
 
 // Applying transaction writes: look up what `TransactionLedger` needs inside the write
 // transaction, let it decide, persist the outcome (docs/transactions.md).
@@ -129,11 +130,11 @@ extension StoreWrite {
         }
     }
 
-    /// Inserts a new transaction (`sequence` 0) or replaces the stored one. When none of the
-    /// indexed columns changed since `previous` (a MeterValues or an Updated event: energy,
-    /// times, counters), only the other columns are written, so that SQLite leaves the four
-    /// indexes of the table alone (it rewrites an index whose columns are assigned, changed or
-    /// not).
+    /// Inserts a new transaction (`sequence` 0) or updates the stored one. When `previous` is
+    /// the stored row, only the columns whose values differ are assigned (a MeterValues or an
+    /// Updated event changes the energy, the times and the counters), and nothing is written
+    /// when none does: fewer values to bind, and SQLite rewrites an index only when one of its
+    /// columns is assigned (changed or not).
     /// The saved row goes into the writer's `cache` (with its new `sequence` after an insert).
     private static func save(
         _ t: Transaction, previous: Transaction? = nil, _ db: Database, _ cache: TransactionRowCache?
@@ -147,17 +148,14 @@ extension StoreWrite {
             cache?.saved(inserted)
             return
         }
-        var indexedUnchanged = false
+        var changed = Array(values.indices)
         if let previous, previous.sequence == t.sequence {
             let before = TransactionSQL.values(previous)
-            indexedUnchanged = TransactionSQL.indexed.allSatisfy { values[$0] == before[$0] }
+            changed = values.indices.filter { values[$0] != before[$0] }
         }
-        if indexedUnchanged {
-            let changed = TransactionSQL.unindexed.map { values[$0] }
-            try db.cachedStatement(sql: TransactionSQL.updateUnindexed).execute(
-                arguments: StatementArguments(changed + key))
-        } else {
-            try db.cachedStatement(sql: TransactionSQL.update).execute(arguments: StatementArguments(values + key))
+        if !changed.isEmpty {
+            try db.cachedStatement(sql: TransactionSQL.update(changed)).execute(
+                arguments: StatementArguments(changed.map { values[$0] } + key))
         }
         cache?.saved(t)
     }
@@ -166,19 +164,14 @@ extension StoreWrite {
 /// The statements that save a transaction row, built once (their text is also the key of the
 /// connection's statement cache).
 private enum TransactionSQL {
-    /// The saved columns after the key (`charge_point_id`, `transaction_id`), in order, and
-    /// whether an index of `transactions` (v5_transactions) contains them.
-    static let columns: [(name: String, indexed: Bool)] = [
-        ("ocpp16_id", true), ("evse_id", false), ("connector_id", true), ("id_token", true), ("id_token_type", false),
-        ("authorization_status", false), ("state", true), ("started_at", true), ("stopped_at", false),
-        ("meter_start", true), ("meter_stop", false), ("last_energy_wh", false), ("last_energy_at", false),
-        ("stop_reason", false), ("stop_id_token", false), ("stop_id_token_type", false), ("remote_start_id", false),
-        ("reservation_id", false), ("offline", false), ("number_of_phases_used", false),
-        ("cable_max_current", false), ("last_trigger_reason", false), ("min_seq_no", false), ("max_seq_no", false),
-        ("event_count", false), ("seq_no_gaps", false), ("created_at", false), ("updated_at", false),
+    /// The saved columns after the key (`charge_point_id`, `transaction_id`), in order.
+    static let columns = [
+        "ocpp16_id", "evse_id", "connector_id", "id_token", "id_token_type", "authorization_status", "state",
+        "started_at", "stopped_at", "meter_start", "meter_stop", "last_energy_wh", "last_energy_at", "stop_reason",
+        "stop_id_token", "stop_id_token_type", "remote_start_id", "reservation_id", "offline",
+        "number_of_phases_used", "cable_max_current", "last_trigger_reason", "min_seq_no", "max_seq_no",
+        "event_count", "seq_no_gaps", "created_at", "updated_at",
     ]
-    static let indexed = columns.indices.filter { columns[$0].indexed }
-    static let unindexed = columns.indices.filter { !columns[$0].indexed }
 
     /// `t`'s values of `columns`, in order.
     static func values(_ t: Transaction) -> [DatabaseValue] {
@@ -194,25 +187,32 @@ private enum TransactionSQL {
     }
 
     /// The columns `Transaction(row:)` reads, in the order of `select`.
-    static let selected = ["sequence", "charge_point_id", "transaction_id"] + columns.map(\.name)
+    static let selected = ["sequence", "charge_point_id", "transaction_id"] + columns
     /// `SELECT` of every saved column, by name (never `*`, so that positions are fixed).
     static let select = "SELECT \(selected.joined(separator: ", ")) FROM transactions"
     /// The position of each column in `select`.
     static let position = Dictionary(uniqueKeysWithValues: selected.enumerated().map { ($1, $0) })
 
     static let insert = """
-        INSERT INTO transactions (charge_point_id, transaction_id, \(columns.map(\.name).joined(separator: ", ")))
+        INSERT INTO transactions (charge_point_id, transaction_id, \(columns.joined(separator: ", ")))
         VALUES (\(Array(repeating: "?", count: columns.count + 2).joined(separator: ", ")))
         """
-    static let update = assignments(Array(columns.indices))
-    static let updateUnindexed = assignments(unindexed)
 
-    private static func assignments(_ indices: [Int]) -> String {
-        """
-        UPDATE transactions SET \(indices.map { "\(columns[$0].name) = ?" }.joined(separator: ", "))
-        WHERE charge_point_id = ? AND transaction_id = ?
-        """
+    /// The UPDATE that assigns the columns at `indices` (ascending), built once per set of
+    /// columns: a few sets recur (a sample, an Updated event, a stop).
+    static func update(_ indices: [Int]) -> String {
+        let mask = indices.reduce(UInt64(0)) { $0 | 1 << UInt64($1) }
+        return updates.withLock { cache in
+            if let sql = cache[mask] { return sql }
+            let sql = """
+                UPDATE transactions SET \(indices.map { "\(columns[$0]) = ?" }.joined(separator: ", "))
+                WHERE charge_point_id = ? AND transaction_id = ?
+                """
+            cache[mask] = sql
+            return sql
+        }
     }
+    private static let updates = Mutex<[UInt64: String]>([:])
 }
 
 extension Transaction {
