@@ -8,6 +8,7 @@ import HummingbirdWSCompression
 import HummingbirdWebSocket
 public import Logging
 import NIOCore
+import NIOPosix
 public import ServiceLifecycle
 
 /// The CSMS server: the OCPP-J WebSocket endpoint, the operator API and the health
@@ -91,13 +92,16 @@ public struct CSMSServer: Service, CustomStringConvertible {
         }
         let endpoint = makeEndpoint()
         let router = apiRouter()
+        // The listeners' own event loops, fewer than the cores (`eventLoopThreads`).
+        let loops = MultiThreadedEventLoopGroup(
+            numberOfThreads: configuration.eventLoopThreadCount(cores: System.coreCount))
         let application = Application(
             router: router, server: webSocketServer(endpoint, tls: nil),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "csms",
                 backlog: configuration.listenBacklog),
             onServerRunning: { channel in await listening(on: channel.localAddress?.port ?? configuration.port) },
-            logger: logger)
+            eventLoopGroupProvider: .shared(loops), logger: logger)
         var services: [any Service] = [
             SpillReplayService(processor: processor, interval: .seconds(1)),
             CommandTimeoutService(engine: commands, tick: .milliseconds(50)), makeLivenessMonitor(), application,
@@ -114,7 +118,7 @@ public struct CSMSServer: Service, CustomStringConvertible {
                         address: .hostname(configuration.host, port: settings.port), serverName: "csms",
                         backlog: configuration.listenBacklog),
                     onServerRunning: { channel in await tlsListening(on: channel.localAddress?.port ?? settings.port) },
-                    logger: logger))
+                    eventLoopGroupProvider: .shared(loops), logger: logger))
             services.append(TLSReloadService(context: context, logger: logger))
         }
         // One SIGHUP handler for everything that reloads: the configuration, then the TLS files.
@@ -135,7 +139,14 @@ public struct CSMSServer: Service, CustomStringConvertible {
                 registry: registry, gracePeriod: configuration.shutdownGracePeriod, logger: logger, commands: commands))
         // Graceful shutdown runs in reverse order: the drainer closes the stations first.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            try? await loops.shutdownGracefully()
+            throw error
+        }
+        // The listeners have stopped: their loops go too.
+        try? await loops.shutdownGracefully()
     }
 
     private func listening(on port: Int) async {

@@ -210,6 +210,15 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
             once. Linux caps it at `net.core.somaxconn` (4096 by default on current kernels): raise that too for
             larger bursts.
             """)
+    /// `eventLoopThreads`: the threads that move the connections' bytes.
+    public static let eventLoopThreads = SettingKey(
+        "eventLoopThreads", reload: .restart, defaultValue: "`0` (half the cores, at least one)",
+        meaning: """
+            Threads that read and write the station and API connections (NIO event loops, 0-1024; `0` picks
+            half the cores, at least one). Message processing and the database writer run on threads of their
+            own: with as many event loops as cores, the loops take CPU from them. See docs/benchmarks.md,
+            \"Results — session 6\".
+            """)
     /// `shutdownGracePeriod`: seconds a shutdown waits for connections to close.
     public static let shutdownGracePeriod = SettingKey(
         "shutdownGracePeriod", reload: .restart, defaultValue: "`10`",
@@ -235,7 +244,7 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
         [
             .host, .port, .portFile, .database, .securityProfile, .unknownChargePoints, .apiToken, .callTimeout,
             .ocppVersions, .webSocketMaxMessageSize, .webSocketPingInterval, .webSocketCompression, .listenBacklog,
-            .shutdownGracePeriod, .logFormat, .logLevel, .commandsActionTimeouts, .commandsQueueSize,
+            .eventLoopThreads, .shutdownGracePeriod, .logFormat, .logLevel, .commandsActionTimeouts, .commandsQueueSize,
             .dataTransferEchoVendor, .transactionsSupersedeStale, .transactionsClockSkew,
             // authorization.* (AuthorizationSettings.swift)
             .authorizationAllowNoAuthorization, .authorizationConcurrentTransactions, .authorizationExternalURL,

@@ -40,6 +40,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The listen backlog: connections the kernel queues before they are accepted; default
     /// 8192 (the kernel may cap it at `net.core.somaxconn`).
     public var listenBacklog: Int
+    /// The NIO event loop threads of the listeners; `0` (the default) picks half the cores,
+    /// at least one (`eventLoopThreadCount`).
+    public var eventLoopThreads = 0
     /// How long a graceful shutdown waits for station connections to close; default 10 s.
     public var shutdownGracePeriod: Duration
     /// How log lines are written; `nil` picks JSON when stdout is not a terminal, else text.
@@ -166,6 +169,14 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .sqlite(let path): "sqlite:\(path)"
         }
+    }
+}
+
+extension ServerConfiguration {
+    /// The event loop threads to start on a machine with `cores` cores: `eventLoopThreads`, or
+    /// half of `cores` (at least one) when it is 0.
+    public func eventLoopThreadCount(cores: Int) -> Int {
+        eventLoopThreads > 0 ? eventLoopThreads : max(1, cores / 2)
     }
 }
 

@@ -38,6 +38,20 @@ struct ConfigurationTests {
         #expect(configuration.securityProfile == .basicAuthWhenPasswordSet)  // default
     }
 
+    @Test("event loop threads: half the cores by default (at least one), or the configured count")
+    func eventLoopThreads() async throws {
+        let automatic = try await loadConfiguration()
+        #expect(automatic.eventLoopThreads == 0)
+        #expect(automatic.eventLoopThreadCount(cores: 1) == 1)
+        #expect(automatic.eventLoopThreadCount(cores: 2) == 1)
+        #expect(automatic.eventLoopThreadCount(cores: 8) == 4)
+        let three = try await loadConfiguration(environment: ["CSMS_EVENT_LOOP_THREADS": "3"])
+        #expect(three.eventLoopThreadCount(cores: 2) == 3)
+        await #expect(throws: ConfigurationError.self) {
+            try await loadConfiguration(environment: ["CSMS_EVENT_LOOP_THREADS": "2000"])
+        }
+    }
+
     @Test("environment variables and flags are derived from the key")
     func keyNames() {
         #expect(SettingKey.port.environmentVariable == "CSMS_PORT")
