@@ -139,14 +139,11 @@ public struct CSMSServer: Service, CustomStringConvertible {
                 registry: registry, gracePeriod: configuration.shutdownGracePeriod, logger: logger, commands: commands))
         // Graceful shutdown runs in reverse order: the drainer closes the stations first.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            try? await loops.shutdownGracefully()
-            throw error
-        }
+        var failure: (any Error)?
+        do { try await group.run() } catch { failure = error }
         // The listeners have stopped: their loops go too.
         try? await loops.shutdownGracefully()
+        if let failure { throw failure }
     }
 
     private func listening(on port: Int) async {

@@ -161,8 +161,8 @@ extension StoreWrite {
     }
 }
 
-/// The statements that save a transaction row, built once (their text is also the key of the
-/// connection's statement cache).
+/// The statements that save a transaction row, each built once (an UPDATE once per set of
+/// assigned columns); their text is also the key of the connection's statement cache.
 private enum TransactionSQL {
     /// The saved columns after the key (`charge_point_id`, `transaction_id`), in order.
     static let columns = [
