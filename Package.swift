@@ -78,7 +78,10 @@ package.targets += [
         swiftSettings: swiftSettings),
     .target(
         name: "CSMSStorageSQLite",
-        dependencies: ["CSMSCore", "OCPP", .product(name: "GRDB", package: "GRDB.swift")],
+        dependencies: [
+            "CSMSCore", "OCPP", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ],
         swiftSettings: swiftSettings
     ),
     .testTarget(

@@ -18,6 +18,8 @@ public final class SQLiteStore: CSMSStore {
     let database: any DatabaseWriter
     let messageLogDatabase: MessageLogDatabase
     let writer: GroupCommitWriter
+    /// Checkpoints the file database's WAL off the writer (`nil` in memory).
+    let checkpointer: WALCheckpointer?
     /// The writer's transaction rows; emptied by the writer on every rollback.
     let transactionRows = TransactionRowCache()
     private let closed = Mutex(false)
@@ -80,6 +82,14 @@ public final class SQLiteStore: CSMSStore {
                 path: path.map(MessageLogDatabase.path(besides:)), configuration: logConfiguration)
             try messageLogDatabase.adopt(from: database)
             try migrator.migrate(database)
+            if let path {
+                let checkpointer = WALCheckpointer(
+                    path: path, pages: configuration.walAutocheckpointPages, busyTimeout: configuration.busyTimeout)
+                database.writeWithoutTransaction { checkpointer.install(on: $0) }
+                self.checkpointer = checkpointer
+            } else {
+                checkpointer = nil
+            }
         } catch {
             throw StoreError(sqlite: error)
         }
@@ -121,6 +131,9 @@ public final class SQLiteStore: CSMSStore {
     /// fail with `.unavailable`.
     public func close() async throws(StoreError) {
         await writer.close()
+        if let checkpointer {
+            try? await database.writeWithoutTransaction { checkpointer.close(writer: $0) }
+        }
         let first = closed.withLock { closed in
             defer { closed = true }
             return !closed

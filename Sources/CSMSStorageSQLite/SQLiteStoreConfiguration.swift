@@ -25,12 +25,14 @@ public struct SQLiteStoreConfiguration: Sendable {
     /// `PRAGMA cache_size` of every connection, in KiB. Default 32 MiB, so that the writer
     /// keeps the pages it changes between group commits.
     public var cacheSizeKiB: Int = 32 << 10
-    /// `PRAGMA wal_autocheckpoint`: WAL pages after which a commit copies them back into the
-    /// database file. Default 40,000 (about 160 MiB of WAL, the file's size on disk once
-    /// reached): a page that many commits change (a station's index page, a transaction row)
-    /// is copied once per checkpoint. SQLite's default of 1,000 cost 7 % of the server's CPU
-    /// in the StatusNotification benchmark; 40,000 instead of 10,000 gave 5-20 % more full
-    /// sessions per second (docs/benchmarks.md, "Results — session 6").
+    /// WAL pages after which the main database's WAL is copied back into the database file,
+    /// on a connection of its own while the writer goes on committing (`WALCheckpointer`;
+    /// the message log's database uses SQLite's `wal_autocheckpoint` with the same value).
+    /// Default 40,000 (about 160 MiB of WAL, the file's size on disk once reached): a page
+    /// that many commits change (a station's index page, a transaction row) is copied once per
+    /// checkpoint. SQLite's default of 1,000 cost 7 % of the server's CPU in the
+    /// StatusNotification benchmark; 40,000 instead of 10,000 gave 5-20 % more full sessions
+    /// per second (docs/benchmarks.md, "Results — session 6").
     public var walAutocheckpointPages: Int = 40_000
     /// Called on the writer's queue after every group-commit transaction (keep it quick);
     /// the hook for batch-size and commit-duration metrics.

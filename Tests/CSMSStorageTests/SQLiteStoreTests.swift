@@ -74,7 +74,12 @@ import Testing
                 try String.fetchOne(db, sql: "PRAGMA wal_autocheckpoint"),
             ]
         }
-        #expect(values == ["wal", "2", "1", "5000", "40000"])
+        // SQLite's automatic checkpoint is off on the writer: `WALCheckpointer` replaced it.
+        #expect(values == ["wal", "2", "1", "5000", "0"])
+        let logCheckpoint = try await full.onMessageLogWriterConnection { db in
+            try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint")
+        }
+        #expect(logCheckpoint == 40_000)
 
         var configuration = SQLiteStoreConfiguration()
         configuration.synchronous = .normal
@@ -84,10 +89,48 @@ import Testing
         let normalValues = try await normal.onWriterConnection { db in
             [
                 try String.fetchOne(db, sql: "PRAGMA synchronous"), try String.fetchOne(db, sql: "PRAGMA busy_timeout"),
-                try String.fetchOne(db, sql: "PRAGMA wal_autocheckpoint"),
             ]
         }
-        #expect(normalValues == ["1", "250", "1000"])
+        #expect(normalValues == ["1", "250"])
+        let normalLogCheckpoint = try await normal.onMessageLogWriterConnection { db in
+            try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint")
+        }
+        #expect(normalLogCheckpoint == 1_000)
+    }
+
+    /// `WALCheckpointer`: once the WAL reaches the configured size, passes on the
+    /// checkpointer's own connection copy it into the database file, the writer copies the
+    /// short tail left, and the WAL starts over from its beginning, so that its file stays
+    /// near the configured size instead of growing with every commit. Nothing is lost.
+    @Test func walIsCheckpointedOffTheWriterAndStartsOver() async throws {
+        let folder = try TemporaryDirectory()
+        let path = folder.path("csms.sqlite")
+        var configuration = SQLiteStoreConfiguration()
+        configuration.synchronous = .normal
+        configuration.walAutocheckpointPages = 64
+        let store = try SQLiteStore(path: path, configuration: configuration)
+        let ids = (0..<50).map { cp("CP-WAL-\($0)") }
+        try await store.commit(ids.map(register))
+        let commits = 3_000
+        for i in 0..<commits {
+            try await store.commit([.recordSeen(id: ids[i % ids.count], at: t0.addingTimeInterval(Double(i)))])
+        }
+        let statistics = try #require(store.checkpointer?.statistics)
+        #expect(statistics.backgroundPasses >= 2)
+        #expect(statistics.tailCopies >= 1)
+        #expect(statistics.tailCopies <= statistics.backgroundPasses)
+        #expect(statistics.failures == 0)
+        // Each commit appends at least one frame: without a restart the WAL would hold
+        // 3,000 or more. A restart reuses the file from its start.
+        let frameBytes = 4_096 + 24
+        let walBytes = try #require(
+            try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int)
+        #expect(walBytes < 4 * 64 * frameBytes)
+        #expect(try await store.chargePoint(ids[0])?.lastSeen == t0.addingTimeInterval(Double(commits - ids.count)))
+        try await store.close()
+        let reopened = try SQLiteStore(path: path)
+        #expect(try await reopened.chargePoint(ids[49])?.lastSeen == t0.addingTimeInterval(Double(commits - 1)))
+        try await reopened.close()
     }
 
     /// `v13_meter_values_one_index`: a v12 database (two indexes on the samples) keeps its samples, gets

@@ -1,0 +1,185 @@
+import Dispatch
+import GRDB
+import GRDBSQLite
+import Synchronization
+
+/// Copies the main database's WAL back into the database file on a connection and a thread of
+/// its own, so that the group-commit writer goes on committing during a checkpoint
+/// (docs/storage.md, "Checkpoints").
+///
+/// SQLite's automatic checkpoint runs on the connection that committed, inside its COMMIT:
+/// the writer copied the WAL's pages into the database file and synced it (an `fdatasync` of
+/// 18.8 ms on average on the benchmark machine) while every commit request queued behind it
+/// waited. In the telemetry benchmark at 2,000 MeterValues/s that made the p99 45 ms; without
+/// checkpoints it was 7 ms (docs/benchmarks.md, "Results — session 7").
+///
+/// Instead, the writer connection's WAL hook (`sqlite3_wal_hook`, which replaces the automatic
+/// checkpoint) sees the WAL's size after each commit, and once it reaches `pages`:
+/// 1. A PASSIVE checkpoint runs on a connection of its own, on the checkpointer's queue, while
+///    the writer goes on committing. It copies every frame committed before it started.
+/// 2. The WAL only starts over from its beginning when every frame in it has been copied at
+///    the moment the writer begins a transaction, which a background pass alone never achieves
+///    under steady load. So when a pass has left at most `pages / 16` frames uncopied, the
+///    writer copies that tail itself right after its commit (a PASSIVE checkpoint on the
+///    writer connection: few pages and one sync), and its next transaction writes the WAL from
+///    the start. A longer tail gets another background pass first.
+///
+/// A PASSIVE checkpoint never waits for readers or for the writer. A reader still using old
+/// frames only delays the restart to a later commit; meanwhile the WAL grows past `pages`.
+final class WALCheckpointer: Sendable {
+    /// What the checkpointer did since the store was opened.
+    struct Statistics: Sendable, Equatable {
+        /// Checkpoints run on the checkpointer's own connection.
+        var backgroundPasses = 0
+        /// Tails copied by the writer after its commit.
+        var tailCopies = 0
+        /// Checkpoints that failed (their SQLite result code is in `lastFailure`).
+        var failures = 0
+        /// The SQLite result code of the last failed checkpoint.
+        var lastFailure: Int32?
+    }
+
+    private struct State {
+        var closed = false
+        var backgroundRunning = false
+        /// Frames of the current WAL that the last background pass left copied (0: none, or
+        /// the WAL started over since).
+        var copied = 0
+        var statistics = Statistics()
+
+        mutating func recordFailure(_ failure: CheckpointFailure) { statistics.recordFailure(failure) }
+    }
+
+    private enum Step {
+        case none, background, copyTail
+    }
+
+    private let path: String
+    private let pages: Int
+    private let tail: Int
+    private let busyTimeoutMilliseconds: Int32
+    private let queue = DispatchQueue(label: "CSMSStorageSQLite.checkpoint", qos: .utility)
+    private let state = Mutex(State())
+
+    /// A checkpointer for the database file at `path` that starts a pass once the WAL holds
+    /// `pages` frames. It does nothing until `install(on:)`.
+    init(path: String, pages: Int, busyTimeout: Duration) {
+        self.path = path
+        self.pages = max(1, pages)
+        self.tail = max(1, pages / 16)
+        let timeout = busyTimeout.components
+        busyTimeoutMilliseconds = Int32(
+            clamping: timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000)
+    }
+
+    /// What the checkpointer did so far.
+    var statistics: Statistics { state.withLock { $0.statistics } }
+
+    /// Makes the checkpointer the WAL hook of `writer`, the only connection that commits to
+    /// the main database. The hook runs only inside the writer's commits, which the store's
+    /// writer runs only while the store, which owns this object, is alive; `close()` removes it.
+    func install(on writer: Database) {
+        sqlite3_wal_hook(writer.sqliteConnection, walHook, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    /// Removes the hook from `writer` and waits for a running background pass to end; no
+    /// checkpoint runs afterwards.
+    func close(writer: Database) {
+        sqlite3_wal_hook(writer.sqliteConnection, nil, nil)
+        state.withLock { $0.closed = true }
+        queue.sync {}
+    }
+
+    /// Called by the hook on the writer's thread after each commit, with the WAL's frame count.
+    fileprivate func committed(frames: Int, writer: OpaquePointer) {
+        let step: Step = state.withLock { state in
+            guard frames >= pages else {
+                state.copied = 0
+                return .none
+            }
+            if state.closed || state.backgroundRunning { return .none }
+            if state.copied > 0, frames - state.copied <= tail {
+                state.copied = 0
+                return .copyTail
+            }
+            state.backgroundRunning = true
+            state.copied = 0
+            return .background
+        }
+        switch step {
+        case .none:
+            break
+        case .copyTail:
+            let result = Self.checkpoint(writer)
+            state.withLock { state in
+                state.statistics.tailCopies += 1
+                if case .failure(let code) = result { state.recordFailure(code) }
+            }
+        case .background:
+            queue.async { self.backgroundPass() }
+        }
+    }
+
+    private func backgroundPass() {
+        let result = withConnection(Self.checkpoint)
+        state.withLock { state in
+            state.backgroundRunning = false
+            state.statistics.backgroundPasses += 1
+            switch result {
+            case .success(let copied): state.copied = copied
+            case .failure(let code): state.recordFailure(code)
+            }
+        }
+    }
+
+    /// Opens a connection of its own for one pass (a pass runs seconds apart, and no file
+    /// stays open when the store is released without `close()`), reads the schema so that it
+    /// opens the WAL, runs `body`, and closes the connection.
+    private func withConnection(_ body: (OpaquePointer) -> PassResult) -> PassResult {
+        var connection: OpaquePointer?
+        defer { sqlite3_close_v2(connection) }
+        var code = sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE, nil)
+        guard code == SQLITE_OK, let connection else { return .failure(CheckpointFailure(code: code)) }
+        sqlite3_busy_timeout(connection, busyTimeoutMilliseconds)
+        code = sqlite3_exec(connection, "SELECT count(*) FROM sqlite_schema", nil, nil, nil)
+        guard code == SQLITE_OK else { return .failure(CheckpointFailure(code: code)) }
+        return body(connection)
+    }
+
+    /// A PASSIVE checkpoint of `connection`'s main database: the frames copied, now all
+    /// frames up to that count are in the database file.
+    private static func checkpoint(_ connection: OpaquePointer) -> PassResult {
+        var log: Int32 = 0
+        var copied: Int32 = 0
+        let code = sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
+        guard code == SQLITE_OK, log >= 0 else { return .failure(CheckpointFailure(code: code)) }
+        return .success(Int(copied))
+    }
+}
+
+/// The frames a checkpoint left copied, or why it failed.
+private typealias PassResult = Result<Int, CheckpointFailure>
+
+/// A checkpoint's SQLite result code other than `SQLITE_OK`.
+private struct CheckpointFailure: Error {
+    let code: Int32
+}
+
+extension WALCheckpointer.Statistics {
+    fileprivate mutating func recordFailure(_ failure: CheckpointFailure) {
+        failures += 1
+        lastFailure = failure.code
+    }
+}
+
+/// The writer connection's WAL hook: runs after each commit, with the WAL's frame count.
+private typealias WALHook =
+    @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32)
+    -> Int32
+
+private let walHook: WALHook = { context, connection, _, frames in
+    guard let context, let connection else { return SQLITE_OK }
+    Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue().committed(
+        frames: Int(frames), writer: connection)
+    return SQLITE_OK
+}
