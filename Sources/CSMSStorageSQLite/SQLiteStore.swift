@@ -84,7 +84,8 @@ public final class SQLiteStore: CSMSStore {
             try migrator.migrate(database)
             if let path {
                 let checkpointer = WALCheckpointer(
-                    path: path, pages: configuration.walAutocheckpointPages, busyTimeout: configuration.busyTimeout)
+                    path: path, pages: configuration.walAutocheckpointPages, busyTimeout: configuration.busyTimeout,
+                    onCheckpoint: configuration.onCheckpoint)
                 database.writeWithoutTransaction { checkpointer.install(on: $0) }
                 self.checkpointer = checkpointer
             } else {

@@ -38,8 +38,46 @@ public struct SQLiteStoreConfiguration: Sendable {
     /// the hook for batch-size and commit-duration metrics.
     public var onBatch: (@Sendable (GroupCommitBatchReport) -> Void)?
 
+    /// Called after every checkpoint of the main database's WAL (`WALCheckpointReport`), on
+    /// the checkpointer's queue or, for a tail, on the writer's (keep it quick).
+    public var onCheckpoint: (@Sendable (WALCheckpointReport) -> Void)?
+
     /// The defaults.
     public init() {}
+}
+
+/// One checkpoint of the main database's WAL (docs/storage.md, "Checkpoints").
+public struct WALCheckpointReport: Sendable, Equatable {
+    /// Where the checkpoint ran.
+    public enum Kind: String, Sendable {
+        /// On the checkpointer's own connection, while the writer went on committing.
+        case background
+        /// On the writer connection after a commit: the few frames a background pass left,
+        /// so that the WAL can start over.
+        case tail
+    }
+
+    /// Where it ran.
+    public var kind: Kind
+    /// Frames in the WAL when it was started.
+    public var walFrames: Int
+    /// Frames of the WAL in the database file afterwards, or `nil` when it failed.
+    public var copiedFrames: Int?
+    /// The SQLite result code when it failed.
+    public var failureCode: Int32?
+    /// How long it took.
+    public var duration: Duration
+
+    /// A report.
+    public init(
+        kind: Kind, walFrames: Int, copiedFrames: Int? = nil, failureCode: Int32? = nil, duration: Duration
+    ) {
+        self.kind = kind
+        self.walFrames = walFrames
+        self.copiedFrames = copiedFrames
+        self.failureCode = failureCode
+        self.duration = duration
+    }
 }
 
 /// What one group-commit transaction did.

@@ -60,13 +60,19 @@ final class WALCheckpointer: Sendable {
     private let busyTimeoutMilliseconds: Int32
     private let queue = DispatchQueue(label: "CSMSStorageSQLite.checkpoint", qos: .utility)
     private let state = Mutex(State())
+    private let onCheckpoint: (@Sendable (WALCheckpointReport) -> Void)?
 
     /// A checkpointer for the database file at `path` that starts a pass once the WAL holds
-    /// `pages` frames. It does nothing until `install(on:)`.
-    init(path: String, pages: Int, busyTimeout: Duration) {
+    /// `pages` frames and reports each checkpoint to `onCheckpoint`. It does nothing until
+    /// `install(on:)`.
+    init(
+        path: String, pages: Int, busyTimeout: Duration,
+        onCheckpoint: (@Sendable (WALCheckpointReport) -> Void)? = nil
+    ) {
         self.path = path
+        self.onCheckpoint = onCheckpoint
         self.pages = max(1, pages)
-        self.tail = max(1, pages / 16)
+        self.tail = max(1, min(pages / 16, 256))
         let timeout = busyTimeout.components
         busyTimeoutMilliseconds = Int32(
             clamping: timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000)
@@ -110,17 +116,20 @@ final class WALCheckpointer: Sendable {
         case .none:
             break
         case .copyTail:
+            let start = ContinuousClock.now
             let result = Self.checkpoint(writer)
             state.withLock { state in
                 state.statistics.tailCopies += 1
                 if case .failure(let code) = result { state.recordFailure(code) }
             }
+            report(.tail, frames: frames, result: result, start: start)
         case .background:
-            queue.async { self.backgroundPass() }
+            queue.async { self.backgroundPass(frames: frames) }
         }
     }
 
-    private func backgroundPass() {
+    private func backgroundPass(frames: Int) {
+        let start = ContinuousClock.now
         let result = withConnection(Self.checkpoint)
         state.withLock { state in
             state.backgroundRunning = false
@@ -130,6 +139,19 @@ final class WALCheckpointer: Sendable {
             case .failure(let code): state.recordFailure(code)
             }
         }
+        report(.background, frames: frames, result: result, start: start)
+    }
+
+    private func report(
+        _ kind: WALCheckpointReport.Kind, frames: Int, result: PassResult, start: ContinuousClock.Instant
+    ) {
+        guard let onCheckpoint else { return }
+        var report = WALCheckpointReport(kind: kind, walFrames: frames, duration: start.duration(to: .now))
+        switch result {
+        case .success(let copied): report.copiedFrames = copied
+        case .failure(let failure): report.failureCode = failure.code
+        }
+        onCheckpoint(report)
     }
 
     /// Opens a connection of its own for one pass (a pass runs seconds apart, and no file

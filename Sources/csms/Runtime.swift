@@ -26,7 +26,9 @@ enum Runtime {
 
     /// The SQLite settings, reporting every group-commit batch to swift-metrics:
     /// `csms.store.commit.duration` (timer), `csms.store.commit.batch_size` (recorder) and
-    /// `csms.store.commit.failures` (counter of failed requests).
+    /// `csms.store.commit.failures` (counter of failed requests); and every WAL checkpoint:
+    /// `csms.store.checkpoint.duration` (timer, dimension `kind`: background or tail) and
+    /// `csms.store.checkpoint.failures` (counter).
     static var storeConfiguration: SQLiteStoreConfiguration {
         var configuration = SQLiteStoreConfiguration()
         let duration = Metrics.Timer(label: "csms.store.commit.duration")
@@ -38,6 +40,15 @@ enum Runtime {
             queueWait.record(duration: report.queueWait)
             batchSize.record(report.requests)
             if report.failedRequests > 0 { failures.increment(by: Int64(report.failedRequests)) }
+        }
+        let checkpointDurations = Dictionary(
+            uniqueKeysWithValues: [WALCheckpointReport.Kind.background, .tail].map { kind in
+                (kind, Metrics.Timer(label: "csms.store.checkpoint.duration", dimensions: [("kind", kind.rawValue)]))
+            })
+        let checkpointFailures = Counter(label: "csms.store.checkpoint.failures")
+        configuration.onCheckpoint = { report in
+            checkpointDurations[report.kind]?.record(duration: report.duration)
+            if report.failureCode != nil { checkpointFailures.increment() }
         }
         return configuration
     }

@@ -108,6 +108,8 @@ import Testing
         var configuration = SQLiteStoreConfiguration()
         configuration.synchronous = .normal
         configuration.walAutocheckpointPages = 64
+        let reports = Mutex<[WALCheckpointReport]>([])
+        configuration.onCheckpoint = { report in reports.withLock { $0.append(report) } }
         let store = try SQLiteStore(path: path, configuration: configuration)
         let ids = (0..<50).map { cp("CP-WAL-\($0)") }
         try await store.commit(ids.map(register))
@@ -120,12 +122,18 @@ import Testing
         #expect(statistics.tailCopies >= 1)
         #expect(statistics.tailCopies <= statistics.backgroundPasses)
         #expect(statistics.failures == 0)
+        let reported = reports.withLock { $0 }
+        #expect(reported.count { $0.kind == .tail } == statistics.tailCopies)
+        #expect(reported.count { $0.kind == .background } <= statistics.backgroundPasses)
+        #expect(reported.allSatisfy { $0.failureCode == nil && $0.walFrames >= 64 && ($0.copiedFrames ?? 0) > 0 })
         // Each commit appends at least one frame: without a restart the WAL would hold
-        // 3,000 or more. A restart reuses the file from its start.
+        // 3,000 or more. A restart reuses the file from its start; the WAL still grows past
+        // the limit by what the writer commits while a background pass runs (hundreds of
+        // frames when the machine is busy).
         let frameBytes = 4_096 + 24
         let walBytes = try #require(
             try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int)
-        #expect(walBytes < 4 * 64 * frameBytes)
+        #expect(walBytes < 1_500 * frameBytes)
         #expect(try await store.chargePoint(ids[0])?.lastSeen == t0.addingTimeInterval(Double(commits - ids.count)))
         try await store.close()
         let reopened = try SQLiteStore(path: path)
