@@ -39,7 +39,7 @@ public struct SQLiteStoreConfiguration: Sendable {
     public var onBatch: (@Sendable (GroupCommitBatchReport) -> Void)?
 
     /// Called after every checkpoint of the main database's WAL (`WALCheckpointReport`), on
-    /// the checkpointer's queue or, for a tail, on the writer's (keep it quick).
+    /// the pass's thread or, for a tail, on the writer's (keep it quick).
     public var onCheckpoint: (@Sendable (WALCheckpointReport) -> Void)?
 
     /// The defaults.

@@ -108,8 +108,12 @@ import Testing
         var configuration = SQLiteStoreConfiguration()
         configuration.synchronous = .normal
         configuration.walAutocheckpointPages = 64
-        let reports = Mutex<[WALCheckpointReport]>([])
-        configuration.onCheckpoint = { report in reports.withLock { $0.append(report) } }
+        // Each report with the nice value of the thread it was made on.
+        let reports = Mutex<[(report: WALCheckpointReport, nice: Int32)]>([])
+        configuration.onCheckpoint = { report in
+            let nice = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+            reports.withLock { $0.append((report, nice)) }
+        }
         let store = try SQLiteStore(path: path, configuration: configuration)
         let ids = (0..<50).map { cp("CP-WAL-\($0)") }
         try await store.commit(ids.map(register))
@@ -123,9 +127,21 @@ import Testing
         #expect(statistics.tailCopies <= statistics.backgroundPasses)
         #expect(statistics.failures == 0)
         let reported = reports.withLock { $0 }
-        #expect(reported.count { $0.kind == .tail } == statistics.tailCopies)
-        #expect(reported.count { $0.kind == .background } <= statistics.backgroundPasses)
-        #expect(reported.allSatisfy { $0.failureCode == nil && $0.walFrames >= 64 && ($0.copiedFrames ?? 0) > 0 })
+        let tails = reported.filter { $0.report.kind == .tail }
+        let passes = reported.filter { $0.report.kind == .background }
+        #expect(tails.count == statistics.tailCopies)
+        #expect(passes.count <= statistics.backgroundPasses)
+        #expect(
+            reported.allSatisfy {
+                $0.report.failureCode == nil && $0.report.walFrames >= 64 && ($0.report.copiedFrames ?? 0) > 0
+            })
+        // Passes yield the CPU to the threads that answer stations; the writer keeps its priority.
+        #expect(passes.allSatisfy { $0.nice == WALCheckpointer.backgroundNice })
+        let writerNice = try await store.onWriterConnection { _ in
+            getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        }
+        #expect(writerNice != WALCheckpointer.backgroundNice)
+        #expect(tails.allSatisfy { $0.nice == writerNice })
         // Each commit appends at least one frame: without a restart the WAL would hold
         // 3,000 or more. A restart reuses the file from its start; the WAL still grows past
         // the limit by what the writer commits while a background pass runs (hundreds of
