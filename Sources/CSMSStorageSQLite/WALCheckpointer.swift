@@ -23,10 +23,12 @@ import Synchronization
 ///    duration (about 25 ms of CPU per pass at the default size).
 /// 2. The WAL only starts over from its beginning when every frame in it has been copied at
 ///    the moment the writer begins a transaction, which a background pass alone never achieves
-///    under steady load. So when a pass has left at most `pages / 16` frames uncopied, the
-///    writer copies that tail itself right after its commit (a PASSIVE checkpoint on the
-///    writer connection: few pages and one sync), and its next transaction writes the WAL from
-///    the start. A longer tail gets another background pass first.
+///    under steady load. So when a pass has left at most 256 frames uncopied (or `pages / 16`,
+///    if smaller), or passes stopped shortening a tail of at most `pages / 16` frames (each
+///    pass has a floor of syncs during which new frames arrive), the writer copies that tail
+///    itself right after its commit (a PASSIVE checkpoint on the writer connection: few pages
+///    and one sync), and its next transaction writes the WAL from the start. A longer tail
+///    gets another background pass first.
 ///
 /// A PASSIVE checkpoint never waits for readers or for the writer. A reader still using old
 /// frames only delays the restart to a later commit; meanwhile the WAL grows past `pages`.
@@ -49,6 +51,8 @@ final class WALCheckpointer: Sendable {
         /// Frames of the current WAL that the last background pass left copied (0: none, or
         /// the WAL started over since).
         var copied = 0
+        /// Frames the previous pass of this round left uncopied (`nil` before the second pass).
+        var previousTail: Int?
         var statistics = Statistics()
 
         mutating func recordFailure(_ failure: CheckpointFailure) { statistics.recordFailure(failure) }
@@ -61,6 +65,7 @@ final class WALCheckpointer: Sendable {
     private let path: String
     private let pages: Int
     private let tail: Int
+    private let longestTail: Int
     private let busyTimeoutMilliseconds: Int32
     /// The nice value of the thread of a background pass (Linux: per thread).
     static let backgroundNice: Int32 = 10
@@ -81,6 +86,7 @@ final class WALCheckpointer: Sendable {
         self.onCheckpoint = onCheckpoint
         self.pages = max(1, pages)
         self.tail = max(1, min(pages / 16, 256))
+        self.longestTail = max(1, pages / 16)
         let timeout = busyTimeout.components
         busyTimeoutMilliseconds = Int32(
             clamping: timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000)
@@ -109,12 +115,23 @@ final class WALCheckpointer: Sendable {
         let step: Step = state.withLock { state in
             guard frames >= pages else {
                 state.copied = 0
+                state.previousTail = nil
                 return .none
             }
             if state.closed || state.backgroundRunning { return .none }
-            if state.copied > 0, frames - state.copied <= tail {
-                state.copied = 0
-                return .copyTail
+            if state.copied > 0 {
+                let left = frames - state.copied
+                // A pass costs a floor of syncs during which new frames arrive: once passes
+                // stop shortening the tail, the writer takes it as long as it is not long.
+                let stalled = state.previousTail.map { left >= $0 } ?? false
+                if left <= tail || (stalled && left <= longestTail) {
+                    state.copied = 0
+                    state.previousTail = nil
+                    return .copyTail
+                }
+                state.previousTail = left
+            } else {
+                state.previousTail = nil
             }
             state.backgroundRunning = true
             state.copied = 0
