@@ -31,7 +31,9 @@ import Synchronization
 ///    gets another background pass first.
 ///
 /// A PASSIVE checkpoint never waits for readers or for the writer. A reader still using old
-/// frames only delays the restart to a later commit; meanwhile the WAL grows past `pages`.
+/// frames only delays the restart to a later commit; meanwhile the WAL grows past `pages`. A
+/// pass that failed or copied nothing new is not repeated before the WAL has grown by
+/// `pages / 16` frames.
 final class WALCheckpointer: Sendable {
     /// What the checkpointer did since the store was opened.
     struct Statistics: Sendable, Equatable {
@@ -53,6 +55,12 @@ final class WALCheckpointer: Sendable {
         var copied = 0
         /// Frames the previous pass of this round left uncopied (`nil` before the second pass).
         var previousTail: Int?
+        /// What the last pass of this round left copied, to tell whether the next one progressed.
+        var lastCopied = 0
+        /// WAL frames below which no pass starts: set after a pass that failed or copied nothing
+        /// new (a reader pinning old frames, a missing file), so that passes do not run after
+        /// every commit.
+        var retryAt = 0
         var statistics = Statistics()
 
         mutating func recordFailure(_ failure: CheckpointFailure) { statistics.recordFailure(failure) }
@@ -114,11 +122,11 @@ final class WALCheckpointer: Sendable {
     fileprivate func committed(frames: Int, writer: OpaquePointer) {
         let step: Step = state.withLock { state in
             guard frames >= pages else {
-                state.copied = 0
-                state.previousTail = nil
+                state = State(
+                    closed: state.closed, backgroundRunning: state.backgroundRunning, statistics: state.statistics)
                 return .none
             }
-            if state.closed || state.backgroundRunning { return .none }
+            if state.closed || state.backgroundRunning || frames < state.retryAt { return .none }
             if state.copied > 0 {
                 let left = frames - state.copied
                 // A pass costs a floor of syncs during which new frames arrive: once passes
@@ -170,8 +178,13 @@ final class WALCheckpointer: Sendable {
             state.backgroundRunning = false
             state.statistics.backgroundPasses += 1
             switch result {
-            case .success(let copied): state.copied = copied
-            case .failure(let code): state.recordFailure(code)
+            case .success(let copied):
+                if copied <= state.lastCopied { state.retryAt = frames + longestTail }
+                state.lastCopied = copied
+                state.copied = copied
+            case .failure(let code):
+                state.recordFailure(code)
+                state.retryAt = frames + longestTail
             }
         }
         report(.background, frames: frames, result: result, start: start)

@@ -157,6 +157,64 @@ import Testing
         try await reopened.close()
     }
 
+    /// A reader that keeps an old snapshot pins the WAL's frames after it: the WAL cannot start
+    /// over and grows past the limit, with nothing lost; once the reader ends, the next
+    /// checkpoints restart it and the file stops growing. A checkpoint that cannot open the
+    /// database fails, is counted and reported, and commits go on.
+    @Test func walRestartWaitsForOldReadersAndFailuresAreReported() async throws {
+        let folder = try TemporaryDirectory()
+        let path = folder.path("csms.sqlite")
+        var configuration = SQLiteStoreConfiguration()
+        configuration.synchronous = .normal
+        configuration.walAutocheckpointPages = 64
+        let failures = Mutex<[Int32]>([])
+        configuration.onCheckpoint = { report in
+            if let code = report.failureCode { failures.withLock { $0.append(code) } }
+        }
+        let store = try SQLiteStore(path: path, configuration: configuration)
+        let id = cp("CP-WAL-READER")
+        try await store.commit([register(id)])
+        func walBytes() throws -> Int {
+            try #require(try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int)
+        }
+        func seen(_ range: Range<Int>) async throws {
+            for i in range { try await store.commit([.recordSeen(id: id, at: t0.addingTimeInterval(Double(i)))]) }
+        }
+
+        // A read transaction on a connection of its own holds its snapshot until it ends.
+        var readerConfiguration = Configuration()
+        readerConfiguration.allowsUnsafeTransactions = true
+        let reader = try DatabaseQueue(path: path, configuration: readerConfiguration)
+        try await reader.writeWithoutTransaction { db in
+            try db.beginTransaction(.deferred)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM charge_points") == 1)
+        }
+        try await seen(0..<1_000)
+        let pinned = try walBytes()
+        #expect(pinned >= 1_000 * (4_096 + 24))
+        #expect(try await store.chargePoint(id)?.lastSeen == t0.addingTimeInterval(999))
+        try await reader.writeWithoutTransaction { db in try db.commit() }
+        try reader.close()
+
+        // Without a restart the file would grow by at least 1,000 frames more.
+        try await seen(1_000..<2_000)
+        #expect(try walBytes() < pinned + 500 * (4_096 + 24))
+        #expect(try await store.chargePoint(id)?.lastSeen == t0.addingTimeInterval(1_999))
+        #expect(failures.withLock { $0 }.isEmpty)
+
+        // The checkpointer opens the file by its path for each pass: without it, passes fail.
+        try FileManager.default.moveItem(atPath: path, toPath: path + ".moved")
+        try await seen(2_000..<3_000)
+        let statistics = try #require(store.checkpointer?.statistics)
+        #expect(statistics.failures > 0)
+        #expect(statistics.lastFailure == ResultCode.SQLITE_CANTOPEN.rawValue)
+        // Not after every commit: a failed pass waits for the WAL to grow by 1/16 of the limit.
+        #expect(statistics.failures < 500)
+        #expect(failures.withLock { $0 }.allSatisfy { $0 == ResultCode.SQLITE_CANTOPEN.rawValue })
+        #expect(try await store.chargePoint(id)?.lastSeen == t0.addingTimeInterval(2_999))
+        try await store.close()
+    }
+
     /// `v13_meter_values_one_index`: a v12 database (two indexes on the samples) keeps its samples, gets
     /// the one key index, still stores an identical sample once, and reads a transaction's
     /// samples through the index (no table scan, no sort of the whole result).
