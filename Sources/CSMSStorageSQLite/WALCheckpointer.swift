@@ -28,7 +28,9 @@ import Synchronization
 ///    pass has a floor of syncs during which new frames arrive), the writer copies that tail
 ///    itself right after its commit (a PASSIVE checkpoint on the writer connection: few pages
 ///    and one sync), and its next transaction writes the WAL from the start. A longer tail
-///    gets another background pass first.
+///    gets another background pass first, unless the WAL has reached twice `pages` (passes
+///    falling behind on a saturated core): then the writer takes the tail whatever its length,
+///    which bounds the WAL as SQLite's own checkpoint does.
 ///
 /// A PASSIVE checkpoint never waits for readers or for the writer. A reader still using old
 /// frames only delays the restart to a later commit; meanwhile the WAL grows past `pages`. A
@@ -48,39 +50,20 @@ final class WALCheckpointer: Sendable {
     }
 
     private struct State {
-        var closed = false
-        var backgroundRunning = false
-        /// Frames of the current WAL that the last background pass left copied (0: none, or
-        /// the WAL started over since).
-        var copied = 0
-        /// Frames the previous pass of this round left uncopied (`nil` before the second pass).
-        var previousTail: Int?
-        /// What the last pass of this round left copied, to tell whether the next one progressed.
-        var lastCopied = 0
-        /// WAL frames below which no pass starts: set after a pass that failed or copied nothing
-        /// new (a reader pinning old frames, a missing file), so that passes do not run after
-        /// every commit.
-        var retryAt = 0
+        var plan: CheckpointPlan
         var statistics = Statistics()
 
         mutating func recordFailure(_ failure: CheckpointFailure) { statistics.recordFailure(failure) }
     }
 
-    private enum Step {
-        case none, background, copyTail
-    }
-
     private let path: String
-    private let pages: Int
-    private let tail: Int
-    private let longestTail: Int
     private let busyTimeoutMilliseconds: Int32
     /// The nice value of the thread of a background pass (Linux: per thread).
     static let backgroundNice: Int32 = 10
 
     /// Entered while a background pass runs; `close()` waits for it.
     private let running = DispatchGroup()
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let onCheckpoint: (@Sendable (WALCheckpointReport) -> Void)?
 
     /// A checkpointer for the database file at `path` that starts a pass once the WAL holds
@@ -92,9 +75,7 @@ final class WALCheckpointer: Sendable {
     ) {
         self.path = path
         self.onCheckpoint = onCheckpoint
-        self.pages = max(1, pages)
-        self.tail = max(1, min(pages / 16, 256))
-        self.longestTail = max(1, pages / 16)
+        state = Mutex(State(plan: CheckpointPlan(pages: pages)))
         let timeout = busyTimeout.components
         busyTimeoutMilliseconds = Int32(
             clamping: timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000)
@@ -114,37 +95,13 @@ final class WALCheckpointer: Sendable {
     /// checkpoint runs afterwards.
     func close(writer: Database) {
         sqlite3_wal_hook(writer.sqliteConnection, nil, nil)
-        state.withLock { $0.closed = true }
+        state.withLock { $0.plan.closed = true }
         running.wait()
     }
 
     /// Called by the hook on the writer's thread after each commit, with the WAL's frame count.
     fileprivate func committed(frames: Int, writer: OpaquePointer) {
-        let step: Step = state.withLock { state in
-            guard frames >= pages else {
-                state = State(
-                    closed: state.closed, backgroundRunning: state.backgroundRunning, statistics: state.statistics)
-                return .none
-            }
-            if state.closed || state.backgroundRunning || frames < state.retryAt { return .none }
-            if state.copied > 0 {
-                let left = frames - state.copied
-                // A pass costs a floor of syncs during which new frames arrive: once passes
-                // stop shortening the tail, the writer takes it as long as it is not long.
-                let stalled = state.previousTail.map { left >= $0 } ?? false
-                if left <= tail || (stalled && left <= longestTail) {
-                    state.copied = 0
-                    state.previousTail = nil
-                    return .copyTail
-                }
-                state.previousTail = left
-            } else {
-                state.previousTail = nil
-            }
-            state.backgroundRunning = true
-            state.copied = 0
-            return .background
-        }
+        let step = state.withLock { $0.plan.committed(frames: frames) }
         switch step {
         case .none:
             break
@@ -175,16 +132,13 @@ final class WALCheckpointer: Sendable {
         let start = ContinuousClock.now
         let result = withConnection(Self.checkpoint)
         state.withLock { state in
-            state.backgroundRunning = false
             state.statistics.backgroundPasses += 1
             switch result {
             case .success(let copied):
-                if copied <= state.lastCopied { state.retryAt = frames + longestTail }
-                state.lastCopied = copied
-                state.copied = copied
+                state.plan.passFinished(startedAt: frames, copied: copied)
             case .failure(let code):
                 state.recordFailure(code)
-                state.retryAt = frames + longestTail
+                state.plan.passFinished(startedAt: frames, copied: nil)
             }
         }
         report(.background, frames: frames, result: result, start: start)
@@ -224,6 +178,97 @@ final class WALCheckpointer: Sendable {
         let code = sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
         guard code == SQLITE_OK, log >= 0 else { return .failure(CheckpointFailure(code: code)) }
         return .success(Int(copied))
+    }
+}
+
+/// When to checkpoint and where, from the WAL's frame count after each commit and the outcome
+/// of each background pass (the decisions of `WALCheckpointer`, without its I/O).
+struct CheckpointPlan: Equatable {
+    /// What to do after a commit.
+    enum Step: Equatable {
+        /// Nothing.
+        case none
+        /// Start a background pass (the plan counts it as running until `passFinished`).
+        case background
+        /// Copy the tail on the writer connection now.
+        case copyTail
+    }
+
+    /// The WAL size that starts a round of checkpoints.
+    let pages: Int
+    /// A tail the writer always takes: 256 frames, or `pages / 16` if smaller.
+    let tail: Int
+    /// The longest tail the writer takes once passes stop shortening it: `pages / 16`.
+    let longestTail: Int
+    /// No more passes or tails (the store is closing).
+    var closed = false
+    /// A background pass runs.
+    var backgroundRunning = false
+    /// Frames of the current WAL that the last pass left copied (0: none yet this round).
+    var copied = 0
+    /// Frames the previous pass of this round left uncopied (`nil` before the second pass).
+    var previousTail: Int?
+    /// What the last pass of this round left copied, to tell whether the next one progressed.
+    var lastCopied = 0
+    /// WAL frames below which no pass starts: set after a pass that failed or copied nothing
+    /// new (a reader pinning old frames, a missing file), so that passes do not run after
+    /// every commit.
+    var retryAt = 0
+
+    /// A plan for a WAL limit of `pages` frames.
+    init(pages: Int) {
+        self.pages = max(1, pages)
+        tail = max(1, min(pages / 16, 256))
+        longestTail = max(1, pages / 16)
+    }
+
+    /// The step after a commit that left `frames` frames in the WAL.
+    mutating func committed(frames: Int) -> Step {
+        guard frames >= pages else {
+            // Below the limit: the WAL started over (or never reached it); a new round.
+            self = CheckpointPlan(pages: pages, closed: closed, backgroundRunning: backgroundRunning)
+            return .none
+        }
+        if closed || backgroundRunning || frames < retryAt { return .none }
+        if copied > 0 {
+            let left = frames - copied
+            // A pass costs a floor of syncs during which new frames arrive: once passes stop
+            // shortening the tail, the writer takes it as long as it is not long.
+            let stalled = previousTail.map { left >= $0 } ?? false
+            // Past twice the limit (a core so busy that passes fall behind), the writer takes
+            // any tail: the WAL's size stays bounded, as with SQLite's own checkpoint.
+            let overdue = frames >= 2 * pages
+            if left <= tail || (stalled && left <= longestTail) || overdue {
+                copied = 0
+                previousTail = nil
+                return .copyTail
+            }
+            previousTail = left
+        } else {
+            previousTail = nil
+        }
+        backgroundRunning = true
+        copied = 0
+        return .background
+    }
+
+    /// Records the end of the pass started when the WAL held `frames` frames: it left
+    /// `copied` frames copied, or failed (`nil`).
+    mutating func passFinished(startedAt frames: Int, copied: Int?) {
+        backgroundRunning = false
+        guard let copied else {
+            retryAt = frames + longestTail
+            return
+        }
+        if copied <= lastCopied { retryAt = frames + longestTail }
+        lastCopied = copied
+        self.copied = copied
+    }
+
+    private init(pages: Int, closed: Bool, backgroundRunning: Bool) {
+        self.init(pages: pages)
+        self.closed = closed
+        self.backgroundRunning = backgroundRunning
     }
 }
 
