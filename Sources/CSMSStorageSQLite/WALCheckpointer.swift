@@ -52,8 +52,6 @@ final class WALCheckpointer: Sendable {
     private struct State {
         var plan: CheckpointPlan
         var statistics = Statistics()
-
-        mutating func recordFailure(_ failure: CheckpointFailure) { statistics.recordFailure(failure) }
     }
 
     private let path: String
@@ -110,7 +108,7 @@ final class WALCheckpointer: Sendable {
             let result = Self.checkpoint(writer)
             state.withLock { state in
                 state.statistics.tailCopies += 1
-                if case .failure(let code) = result { state.recordFailure(code) }
+                if case .failure(let code) = result { state.statistics.recordFailure(code) }
             }
             report(.tail, frames: frames, result: result, start: start)
         case .background:
@@ -137,7 +135,7 @@ final class WALCheckpointer: Sendable {
             case .success(let copied):
                 state.plan.passFinished(startedAt: frames, copied: copied)
             case .failure(let code):
-                state.recordFailure(code)
+                state.statistics.recordFailure(code)
                 state.plan.passFinished(startedAt: frames, copied: nil)
             }
         }
@@ -158,7 +156,8 @@ final class WALCheckpointer: Sendable {
 
     /// Opens a connection of its own for one pass (a pass runs seconds apart, and no file
     /// stays open when the store is released without `close()`), reads the schema so that it
-    /// opens the WAL, runs `body`, and closes the connection.
+    /// opens the WAL, runs `body`, and closes the connection. It waits up to the store's busy
+    /// timeout for a lock: a WAL that starts over briefly locks out a connection that opens.
     private func withConnection(_ body: (OpaquePointer) -> PassResult) -> PassResult {
         var connection: OpaquePointer?
         defer { sqlite3_close_v2(connection) }

@@ -98,6 +98,14 @@ import Testing
         #expect(normalLogCheckpoint == 1_000)
     }
 
+    /// A WAL limit of 64 pages (quick rounds of checkpoints), `synchronous=NORMAL` (quick commits).
+    var smallWAL: SQLiteStoreConfiguration {
+        var configuration = SQLiteStoreConfiguration()
+        configuration.synchronous = .normal
+        configuration.walAutocheckpointPages = 64
+        return configuration
+    }
+
     /// `WALCheckpointer`: once the WAL reaches the configured size, passes on the
     /// checkpointer's own connection copy it into the database file, the writer copies the
     /// short tail left, and the WAL starts over from its beginning, so that its file stays
@@ -105,9 +113,7 @@ import Testing
     @Test func walIsCheckpointedOffTheWriterAndStartsOver() async throws {
         let folder = try TemporaryDirectory()
         let path = folder.path("csms.sqlite")
-        var configuration = SQLiteStoreConfiguration()
-        configuration.synchronous = .normal
-        configuration.walAutocheckpointPages = 64
+        var configuration = smallWAL
         // Each report with the nice value of the thread it was made on.
         let reports = Mutex<[(report: WALCheckpointReport, nice: Int32)]>([])
         configuration.onCheckpoint = { report in
@@ -164,9 +170,7 @@ import Testing
     @Test func walRestartWaitsForOldReadersAndFailuresAreReported() async throws {
         let folder = try TemporaryDirectory()
         let path = folder.path("csms.sqlite")
-        var configuration = SQLiteStoreConfiguration()
-        configuration.synchronous = .normal
-        configuration.walAutocheckpointPages = 64
+        var configuration = smallWAL
         let failures = Mutex<[Int32]>([])
         configuration.onCheckpoint = { report in
             if let code = report.failureCode { failures.withLock { $0.append(code) } }
