@@ -78,6 +78,6 @@ enum RequestDigest {
         hasher.update(data: Array(action.utf8))
         hasher.update(data: [0])
         hasher.update(data: payload.canonicalSerialized())
-        return hasher.finalize().lowercaseHex
+        return hasher.finalize().withUnsafeBytes { $0.lowercaseHex }
     }
 }

@@ -35,7 +35,7 @@ public enum APIToken {
 
     /// The stored form of `token`: `sha256:` and the hex digest.
     static func digest(_ token: String) -> String {
-        "sha256:" + SHA256.hash(data: Array(token.utf8)).lowercaseHex
+        "sha256:" + SHA256.hash(data: Array(token.utf8)).withUnsafeBytes { $0.lowercaseHex }
     }
 
     /// The lookup id of a presented token, or `nil` when it is not a generated token.

@@ -237,6 +237,15 @@ struct GateAndIdempotencyTests {
             RequestDigest.hex(action: "A", payload: value)
                 == "fa32d2883a92dee7f9e4173d1c29a2fd66c084c2b3b05f2528df376929fb8a9a")
     }
+
+    @Test func lowercaseHexOfContiguousAndOtherSequences() {
+        let bytes: [UInt8] = [0x00, 0x0F, 0xA5, 0xFF, 0x10]
+        #expect(bytes.lowercaseHex == "000fa5ff10")
+        #expect(bytes.withUnsafeBytes { $0.lowercaseHex } == "000fa5ff10")
+        // A sequence without contiguous storage takes the byte-by-byte path.
+        #expect(bytes.lazy.map { $0 }.lowercaseHex == "000fa5ff10")
+        #expect(([] as [UInt8]).lowercaseHex.isEmpty)
+    }
 }
 
 @Suite("Pipeline seams")
