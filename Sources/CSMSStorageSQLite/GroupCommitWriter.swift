@@ -1,4 +1,5 @@
 import CSMSCore
+import Dispatch
 import GRDB
 import Synchronization
 
@@ -7,8 +8,8 @@ import Synchronization
 ///
 /// A caller suspends on a continuation (no thread is blocked, nothing polls). When a
 /// transaction finishes, the writer asks the state machine for the next batch, schedules it
-/// on the writer queue, and only then resumes the callers of the finished batch, after
-/// COMMIT has returned. A request cannot be cancelled once submitted: its caller always
+/// on the writer queue (or, while gathering, a timer for it), and only then resumes the
+/// callers of the finished batch, after COMMIT has returned. A request cannot be cancelled once submitted: its caller always
 /// learns whether it was committed.
 final class GroupCommitWriter: Sendable {
     /// One unit of work: runs inside the transaction (in its own savepoint) and returns a
@@ -36,11 +37,12 @@ final class GroupCommitWriter: Sendable {
     /// transaction, one request's savepoint, a failed COMMIT), before any more work runs: the
     /// hook for caches of what the writer wrote (`TransactionRowCache`).
     init(
-        database: any DatabaseWriter, maxBatchSize: Int, onBatch: (@Sendable (GroupCommitBatchReport) -> Void)?,
-        onRollback: @escaping @Sendable () -> Void = {}
+        database: any DatabaseWriter, maxBatchSize: Int, gathering: GroupCommitGathering = .off,
+        onBatch: (@Sendable (GroupCommitBatchReport) -> Void)?, onRollback: @escaping @Sendable () -> Void = {}
     ) {
         self.database = database
-        self.locked = Mutex(Locked(machine: GroupCommitStateMachine(maxBatchSize: maxBatchSize)))
+        self.locked = Mutex(
+            Locked(machine: GroupCommitStateMachine(maxBatchSize: maxBatchSize, gathering: gathering)))
         self.onBatch = onBatch
         self.onRollback = onRollback
     }
@@ -61,6 +63,8 @@ final class GroupCommitWriter: Sendable {
             switch action {
             case .startBatch(let batch):
                 run(batch)
+            case .gather(let deadline, let generation):
+                endGathering(generation, at: deadline)
             case .queued:
                 break
             case .rejected(let request):
@@ -72,16 +76,30 @@ final class GroupCommitWriter: Sendable {
     /// Refuses new requests and returns when every accepted one is done.
     func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let done = locked.withLock { state in
+            let (done, batch) = locked.withLock { state -> (Bool, [Request]?) in
                 switch state.machine.close() {
                 case .closedNow, .alreadyClosed:
-                    return true
+                    return (true, nil)
                 case .waitForDrain:
                     state.closeWaiters.append(continuation)
-                    return false
+                    return (false, nil)
+                case .startDraining(let batch):
+                    state.closeWaiters.append(continuation)
+                    return (false, batch)
                 }
             }
+            if let batch { run(batch) }
             if done { continuation.resume() }
+        }
+    }
+
+    /// Runs what gathering `generation` collected at `deadline`, unless it ended before.
+    private func endGathering(_ generation: Int, at deadline: ContinuousClock.Instant) {
+        let wait = max(.zero, deadline - .now)
+        let nanoseconds = wait.components.seconds * 1_000_000_000 + wait.components.attoseconds / 1_000_000_000
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { [self] in
+            let next = locked.withLock { $0.machine.gatheringEnded(generation: generation) }
+            if case .startBatch(let batch) = next { run(batch) }
         }
     }
 
@@ -102,7 +120,11 @@ final class GroupCommitWriter: Sendable {
                 if case .closed = next { swap(&waiters, &state.closeWaiters) }
                 return (next, waiters)
             }
-            if case .startBatch(let nextBatch) = next { run(nextBatch) }
+            switch next {
+            case .startBatch(let nextBatch): run(nextBatch)
+            case .gather(let deadline, let generation): endGathering(generation, at: deadline)
+            case .idle, .closed: break
+            }
             onBatch?(report)
             for (request, result) in zip(batch, outcome.results) { request.continuation.resume(returning: result) }
             for waiter in closeWaiters { waiter.resume() }

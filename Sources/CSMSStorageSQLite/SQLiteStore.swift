@@ -96,8 +96,8 @@ public final class SQLiteStore: CSMSStore {
         }
         let rows = transactionRows
         writer = GroupCommitWriter(
-            database: database, maxBatchSize: configuration.maxBatchSize, onBatch: configuration.onBatch,
-            onRollback: { rows.removeAll() })
+            database: database, maxBatchSize: configuration.maxBatchSize, gathering: configuration.commitGathering,
+            onBatch: configuration.onBatch, onRollback: { rows.removeAll() })
     }
 
     /// The GRDB settings of both databases (the main one and the message log's).

@@ -17,6 +17,12 @@ public struct SQLiteStoreConfiguration: Sendable {
     public var busyTimeout: Duration = .seconds(5)
     /// The most commit requests that one group-commit transaction takes; 1000 by default.
     public var maxBatchSize: Int = 1000
+    /// How long the group-commit writer may wait for more requests when they arrive often
+    /// but a transaction would hold few (`GroupCommitStateMachine`): by default at most 2 ms
+    /// from a request's submission, or until 32 are queued. At 2,000-3,000 MeterValues/s this
+    /// took a third off the server's CPU per message (docs/benchmarks.md, "Results — session
+    /// 8"); `.off` starts every transaction as soon as the writer is free.
+    public var commitGathering = GroupCommitGathering(delay: .milliseconds(2), target: 32)
     /// The most concurrent read connections of a file database; 5 by default.
     public var maximumReaderCount: Int = 5
     /// `PRAGMA mmap_size` of every connection, in bytes (0: no memory-mapped reads).

@@ -413,6 +413,59 @@ import Testing
         #expect(try await store.chargePoints(after: nil, limit: 1000).count == 200)
     }
 
+    @Test func requestsArrivingOftenAreGatheredAndACloseRunsTheGathered() async throws {
+        let folder = try TemporaryDirectory()
+        let reports = Mutex<[GroupCommitBatchReport]>([])
+        var configuration = SQLiteStoreConfiguration()
+        // Deadline-bound: the target is never reached.
+        configuration.commitGathering = GroupCommitGathering(delay: .milliseconds(40), target: 1000)
+        configuration.onBatch = { report in reports.withLock { $0.append(report) } }
+        let store = try SQLiteStore(path: folder.path("csms.sqlite"), configuration: configuration)
+
+        // One request every 2 ms, each from its own task (an open-loop fleet): without
+        // gathering nearly every one would commit alone.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 0..<120 {
+                group.addTask {
+                    let id = cp(String(format: "CP-%03d", n))
+                    try await store.commit([register(id), .recordSeen(id: id, at: t0)])
+                }
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            try await group.waitForAll()
+        }
+        let seen = reports.withLock { $0 }
+        #expect(seen.map(\.requests).reduce(0, +) == 120)
+        #expect(seen.allSatisfy { $0.committed })
+        #expect(seen.count <= 40, "batches: \(seen.map(\.requests))")
+        #expect(try await store.chargePoints(after: nil, limit: 1000).count == 120)
+
+        // Gathering now (requests came often): a close does not wait for its deadline, the
+        // gathered request commits and is there after a reopen.
+        let path = folder.path("csms.sqlite")
+        var slow = SQLiteStoreConfiguration()
+        slow.commitGathering = GroupCommitGathering(delay: .seconds(30), target: 1000)
+        let second = try SQLiteStore(path: path, configuration: slow)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 0..<12 {
+                group.addTask { try await second.commit([.recordSeen(id: cp(String(format: "CP-%03d", n)), at: t0)]) }
+            }
+            // The first runs at once (requests were rare before it); the rest gather.
+            try await Task.sleep(for: .milliseconds(200))
+            let late = cp("CP-LATE")
+            group.addTask { try await second.commit([register(late)]) }
+            try await Task.sleep(for: .milliseconds(50))
+            let started = ContinuousClock.now
+            try await second.close()
+            #expect(started.duration(to: .now) < .seconds(10))
+            try await group.waitForAll()
+        }
+        let reopened = try SQLiteStore(path: path)
+        #expect(try await reopened.chargePoint(cp("CP-LATE")) != nil)
+        try await reopened.close()
+        try await store.close()
+    }
+
     @Test func badRequestFailsAloneInsideItsBatch() async throws {
         let folder = try TemporaryDirectory()
         let reports = Mutex<[GroupCommitBatchReport]>([])
