@@ -70,6 +70,9 @@ extension ServerConfiguration {
         webSocket.compression = try r.bool(.webSocketCompression) ?? webSocket.compression
         listenBacklog = try r.int(.listenBacklog, in: 1...1_000_000) ?? listenBacklog
         eventLoopThreads = try r.int(.eventLoopThreads, in: 0...1024) ?? eventLoopThreads
+        if let micros = try r.int(.storageCommitGatherMicroseconds, in: 0...100_000) {
+            commitGatherDelay = .microseconds(micros)
+        }
         shutdownGracePeriod = try r.seconds(.shutdownGracePeriod, in: 0...3600) ?? shutdownGracePeriod
         logFormat = try r.enumeration(.logFormat) ?? logFormat
         if let level = try r.string(.logLevel) {

@@ -43,6 +43,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The NIO event loop threads of the listeners; `0` (the default) picks half the cores,
     /// at least one (`eventLoopThreadCount`).
     public var eventLoopThreads = 0
+    /// How long a database write may wait for others to share its group-commit transaction
+    /// (`storage.commitGatherMicroseconds`); default 2 ms, zero turns the waiting off.
+    public var commitGatherDelay: Duration = .milliseconds(2)
     /// How long a graceful shutdown waits for station connections to close; default 10 s.
     public var shutdownGracePeriod: Duration
     /// How log lines are written; `nil` picks JSON when stdout is not a terminal, else text.

@@ -10,8 +10,14 @@ import ServiceLifecycle
 /// How `csms` builds the parts the server runs on from the configuration: the store and the
 /// message processor.
 enum Runtime {
-    /// Opens (and migrates) the database; SQLite creates the file and its folder.
-    static func openStore(_ location: DatabaseLocation) throws(Failure) -> any CSMSStore {
+    /// Opens (and migrates) the database; SQLite creates the file and its folder. The
+    /// group-commit writer waits at most `commitGatherDelay` for more requests (the server's
+    /// `storage.commitGatherMicroseconds`; the store's default when nil).
+    static func openStore(_ location: DatabaseLocation, commitGatherDelay: Duration? = nil) throws(Failure)
+        -> any CSMSStore
+    {
+        var storeConfiguration = storeConfiguration
+        if let commitGatherDelay { storeConfiguration.commitGathering.delay = commitGatherDelay }
         do {
             switch location {
             case .sqlite(let path) where path == DatabaseLocation.inMemoryPath:

@@ -32,7 +32,8 @@ struct ServeCommand: AsyncParsableCommand {
             let reloader = ConfigurationReloader(
                 sources: settings.reloadSources, baseline: reader, live: live, logger: logger)
             let metrics = Runtime.bootstrapMetrics(configuration.observability, logger: logger)
-            let store = try Runtime.openStore(configuration.database)
+            let store = try Runtime.openStore(
+                configuration.database, commitGatherDelay: configuration.commitGatherDelay)
             logger.info(
                 "starting csms",
                 metadata: [

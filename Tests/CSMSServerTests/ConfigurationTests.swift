@@ -52,6 +52,18 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("commit gathering: 2 ms by default, configurable in microseconds, 0 turns it off")
+    func commitGatherDelay() async throws {
+        #expect(try await loadConfiguration().commitGatherDelay == .milliseconds(2))
+        let off = try await loadConfiguration(environment: ["CSMS_STORAGE_COMMIT_GATHER_MICROSECONDS": "0"])
+        #expect(off.commitGatherDelay == .zero)
+        let longer = try await loadConfiguration(environment: ["CSMS_STORAGE_COMMIT_GATHER_MICROSECONDS": "5000"])
+        #expect(longer.commitGatherDelay == .milliseconds(5))
+        await #expect(throws: ConfigurationError.self) {
+            try await loadConfiguration(environment: ["CSMS_STORAGE_COMMIT_GATHER_MICROSECONDS": "200000"])
+        }
+    }
+
     @Test("environment variables and flags are derived from the key")
     func keyNames() {
         #expect(SettingKey.port.environmentVariable == "CSMS_PORT")
