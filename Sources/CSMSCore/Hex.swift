@@ -6,7 +6,6 @@ extension Sequence<UInt8> {
     /// server's CPU in the StatusNotification benchmark, for the idempotency digest).
     @inlinable
     public var lowercaseHex: String {
-        let digits = underestimatedCount * 2
         if let hex = withContiguousStorageIfAvailable({ bytes in
             String(unsafeUninitializedCapacity: bytes.count * 2) { out in
                 for (index, byte) in bytes.enumerated() {
@@ -19,7 +18,7 @@ extension Sequence<UInt8> {
             return hex
         }
         var out: [UInt8] = []
-        out.reserveCapacity(digits)
+        out.reserveCapacity(underestimatedCount * 2)
         for byte in self {
             out.append(lowercaseHexDigit(byte >> 4))
             out.append(lowercaseHexDigit(byte & 0x0F))

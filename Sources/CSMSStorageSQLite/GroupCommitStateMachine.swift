@@ -104,8 +104,6 @@ package struct GroupCommitStateMachine<Request> {
 
     /// A caller asks for a commit at `now`.
     package mutating func submit(_ request: Request, at now: ContinuousClock.Instant = .now) -> SubmitAction {
-        if case .draining = state { return .rejected(request) }
-        if case .closed = state { return .rejected(request) }
         if let lastSubmission {
             let gap = min(max(.zero, now - lastSubmission), gathering.delay * 4)
             meanGap = (meanGap * 7 + gap) / 8
@@ -128,10 +126,7 @@ package struct GroupCommitStateMachine<Request> {
                 return .queued
             }
             recordGathered(queued.count)
-            let (batch, rest) = split(queued)
-            state = .writing(queued: rest)
-            queuedSince = rest.isEmpty ? nil : now
-            return .startBatch(batch)
+            return .startBatch(start(queued, now: now))
         case .writing(var queued):
             state = .idle
             if queued.isEmpty { queuedSince = now }
@@ -139,7 +134,7 @@ package struct GroupCommitStateMachine<Request> {
             state = .writing(queued: queued)
             return .queued
         case .draining, .closed:
-            preconditionFailure("handled above")
+            return .rejected(request)
         }
     }
 
@@ -155,7 +150,7 @@ package struct GroupCommitStateMachine<Request> {
             if let deadline = gatheringDeadline(queued: queued.count, now: now) {
                 return .gather(until: deadline, generation: startGathering(queued))
             }
-            return start(queued, now: now)
+            return .startBatch(start(queued, now: now))
         case .draining(let queued):
             guard !queued.isEmpty else {
                 state = .closed
@@ -174,7 +169,7 @@ package struct GroupCommitStateMachine<Request> {
     package mutating func gatheringEnded(generation: Int, at now: ContinuousClock.Instant = .now) -> FinishAction {
         guard case .gathering(let queued, let current) = state, current == generation else { return .idle }
         recordGathered(queued.count)
-        return start(queued, now: now)
+        return .startBatch(start(queued, now: now))
     }
 
     /// The owner closes the writer.
@@ -197,8 +192,7 @@ package struct GroupCommitStateMachine<Request> {
         }
     }
 
-    /// How many requests a gathering added on average (weighted towards the latest), for
-    /// tests and metrics.
+    /// How many requests a gathering added on average (weighted towards the latest; tests).
     package var meanRequestsGathered: Double { Double(meanGathered) / 256 }
 
     /// When to stop waiting for more requests, or nil to start a transaction of `queued` now.
@@ -228,11 +222,12 @@ package struct GroupCommitStateMachine<Request> {
         meanGathered = (meanGathered * 3 + (count - gatheringFrom) * 256) / 4
     }
 
-    private mutating func start(_ queued: [Request], now: ContinuousClock.Instant) -> FinishAction {
+    /// Starts a transaction of the first `maxBatchSize` of `queued`; returns them.
+    private mutating func start(_ queued: [Request], now: ContinuousClock.Instant) -> [Request] {
         let (batch, rest) = split(queued)
         state = .writing(queued: rest)
         queuedSince = rest.isEmpty ? nil : now
-        return .startBatch(batch)
+        return batch
     }
 
     private func split(_ queued: [Request]) -> (batch: [Request], rest: [Request]) {

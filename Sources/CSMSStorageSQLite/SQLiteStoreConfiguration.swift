@@ -36,8 +36,8 @@ public struct SQLiteStoreConfiguration: Sendable {
     /// the message log's database uses SQLite's `wal_autocheckpoint` with the same value).
     /// Default 40,000 (about 160 MiB of WAL, the file's size on disk once reached; at most about
     /// twice that while passes fall behind on a saturated core): a page that many commits
-    /// change (a station's index page, a transaction row) is copied once per checkpoint. SQLite's default of 1,000 cost 7 % of the server's CPU in the
-    /// StatusNotification benchmark; 40,000 instead of 10,000 gave 5-20 % more full sessions
+    /// change (a station's index page, a transaction row) is copied once per checkpoint.
+    /// SQLite's default of 1,000 cost 7 % of the server's CPU in the StatusNotification benchmark; 40,000 instead of 10,000 gave 5-20 % more full sessions
     /// per second (docs/benchmarks.md, "Results — session 6").
     public var walAutocheckpointPages: Int = 40_000
     /// Called on the writer's queue after every group-commit transaction (keep it quick);

@@ -16,14 +16,14 @@ enum Runtime {
     static func openStore(_ location: DatabaseLocation, commitGatherDelay: Duration? = nil) throws(Failure)
         -> any CSMSStore
     {
-        var storeConfiguration = storeConfiguration
-        if let commitGatherDelay { storeConfiguration.commitGathering.delay = commitGatherDelay }
+        var configuration = storeConfiguration
+        if let commitGatherDelay { configuration.commitGathering.delay = commitGatherDelay }
         do {
             switch location {
             case .sqlite(let path) where path == DatabaseLocation.inMemoryPath:
-                return try SQLiteStore.inMemory(configuration: storeConfiguration)
+                return try SQLiteStore.inMemory(configuration: configuration)
             case .sqlite(let path):
-                return try SQLiteStore(path: path, configuration: storeConfiguration)
+                return try SQLiteStore(path: path, configuration: configuration)
             }
         } catch {
             throw .store("cannot open \(location): \(error.message)")
