@@ -76,10 +76,13 @@ package.targets += [
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         swiftSettings: swiftSettings),
+    // A SQLite VFS shim in C that coalesces WAL writes (docs/storage.md, "WAL write buffer");
+    // the system SQLite that GRDB links on Linux.
+    .target(name: "CSQLiteWALBuffer", linkerSettings: [.linkedLibrary("sqlite3")]),
     .target(
         name: "CSMSStorageSQLite",
         dependencies: [
-            "CSMSCore", "OCPP", .product(name: "GRDB", package: "GRDB.swift"),
+            "CSMSCore", "OCPP", "CSQLiteWALBuffer", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ],
         swiftSettings: swiftSettings

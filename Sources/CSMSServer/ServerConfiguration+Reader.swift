@@ -73,6 +73,7 @@ extension ServerConfiguration {
         if let micros = try r.int(.storageCommitGatherMicroseconds, in: 0...100_000) {
             commitGatherDelay = .microseconds(micros)
         }
+        walWriteBufferBytes = try r.int(.storageWALWriteBufferBytes, in: 0...(64 << 20)) ?? walWriteBufferBytes
         shutdownGracePeriod = try r.seconds(.shutdownGracePeriod, in: 0...3600) ?? shutdownGracePeriod
         logFormat = try r.enumeration(.logFormat) ?? logFormat
         if let level = try r.string(.logLevel) {

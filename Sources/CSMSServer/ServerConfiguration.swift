@@ -46,6 +46,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// How long a database write may wait for others to share its group-commit transaction
     /// (`storage.commitGatherMicroseconds`); default 2 ms, zero turns the waiting off.
     public var commitGatherDelay: Duration = .milliseconds(2)
+    /// The WAL write buffer of the SQLite writer, in bytes (`storage.walWriteBufferBytes`);
+    /// default 1 MiB, zero turns it off.
+    public var walWriteBufferBytes = 1 << 20
     /// How long a graceful shutdown waits for station connections to close; default 10 s.
     public var shutdownGracePeriod: Duration
     /// How log lines are written; `nil` picks JSON when stdout is not a terminal, else text.

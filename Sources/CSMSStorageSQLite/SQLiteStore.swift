@@ -38,6 +38,10 @@ public final class SQLiteStore: CSMSStore {
         } catch {
             throw StoreError(.unavailable, "cannot create the database folder \(folder.path)")
         }
+        // Before the pool opens its files: the shim wraps only files opened after it is installed.
+        if configuration.synchronous == .full, configuration.walWriteBufferBytes > 0 {
+            _ = WALWriteBuffer.isInstalled
+        }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: Self.grdbConfiguration(configuration))
@@ -70,6 +74,9 @@ public final class SQLiteStore: CSMSStore {
             // After opening: GRDB sets synchronous=NORMAL on the writer when it enables WAL.
             try database.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = \(configuration.synchronous.rawValue)")
+                if path != nil, configuration.synchronous == .full {
+                    WALWriteBuffer.setCapacity(configuration.walWriteBufferBytes, on: db)
+                }
             }
             let migrator = SQLiteSchema.migrator
             if try database.read({ try migrator.hasBeenSuperseded($0) }) {

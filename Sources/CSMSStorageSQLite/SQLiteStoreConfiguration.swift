@@ -23,6 +23,12 @@ public struct SQLiteStoreConfiguration: Sendable {
     /// took a third off the server's CPU per message (docs/benchmarks.md, "Results — session
     /// 8"); `.off` starts every transaction as soon as the writer is free.
     public var commitGathering = GroupCommitGathering(delay: .milliseconds(2), target: 32)
+    /// The WAL write buffer of a file database's writer connection, in bytes
+    /// (`WALWriteBuffer`, docs/storage.md): the WAL pages of a commit reach the file system
+    /// as one write at the commit's sync instead of two system calls each. Used only with
+    /// `synchronous` `.full`; 1 MiB by default, 0 turns it off (and leaves SQLite's own VFS
+    /// as the process's default).
+    public var walWriteBufferBytes: Int = 1 << 20
     /// The most concurrent read connections of a file database; 5 by default.
     public var maximumReaderCount: Int = 5
     /// `PRAGMA mmap_size` of every connection, in bytes (0: no memory-mapped reads).

@@ -12,12 +12,14 @@ import ServiceLifecycle
 enum Runtime {
     /// Opens (and migrates) the database; SQLite creates the file and its folder. The
     /// group-commit writer waits at most `commitGatherDelay` for more requests (the server's
-    /// `storage.commitGatherMicroseconds`; the store's default when nil).
-    static func openStore(_ location: DatabaseLocation, commitGatherDelay: Duration? = nil) throws(Failure)
-        -> any CSMSStore
-    {
+    /// `storage.commitGatherMicroseconds`) and buffers WAL writes in `walWriteBufferBytes`
+    /// (`storage.walWriteBufferBytes`); the store's defaults when nil.
+    static func openStore(
+        _ location: DatabaseLocation, commitGatherDelay: Duration? = nil, walWriteBufferBytes: Int? = nil
+    ) throws(Failure) -> any CSMSStore {
         var configuration = storeConfiguration
         if let commitGatherDelay { configuration.commitGathering.delay = commitGatherDelay }
+        if let walWriteBufferBytes { configuration.walWriteBufferBytes = walWriteBufferBytes }
         do {
             switch location {
             case .sqlite(let path) where path == DatabaseLocation.inMemoryPath:

@@ -33,7 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
                 sources: settings.reloadSources, baseline: reader, live: live, logger: logger)
             let metrics = Runtime.bootstrapMetrics(configuration.observability, logger: logger)
             let store = try Runtime.openStore(
-                configuration.database, commitGatherDelay: configuration.commitGatherDelay)
+                configuration.database, commitGatherDelay: configuration.commitGatherDelay,
+                walWriteBufferBytes: configuration.walWriteBufferBytes)
             logger.info(
                 "starting csms",
                 metadata: [

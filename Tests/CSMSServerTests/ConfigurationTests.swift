@@ -64,6 +64,16 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("storage.walWriteBufferBytes: 1 MiB by default, 0 turns it off, bounded")
+    func walWriteBuffer() async throws {
+        #expect(try await loadConfiguration().walWriteBufferBytes == 1 << 20)
+        let off = try await loadConfiguration(environment: ["CSMS_STORAGE_WAL_WRITE_BUFFER_BYTES": "0"])
+        #expect(off.walWriteBufferBytes == 0)
+        await #expect(throws: ConfigurationError.self) {
+            try await loadConfiguration(environment: ["CSMS_STORAGE_WAL_WRITE_BUFFER_BYTES": "100000000"])
+        }
+    }
+
     @Test("environment variables and flags are derived from the key")
     func keyNames() {
         #expect(SettingKey.port.environmentVariable == "CSMS_PORT")
