@@ -18,6 +18,21 @@ struct CSMS: AsyncParsableCommand {
             ServeCommand.self, ChargePointsCommand.self, IdTokensCommand.self, DeadLettersCommand.self,
             MessagesCommand.self, CACommand.self, APITokensCommand.self, ConfigCommand.self,
         ])
+
+    /// Parses the command line with every setting's flag expanded (`SettingKey.expandingFlags`:
+    /// `--rate-limit-rate 5` is `--set rateLimit.rate=5`), then runs the chosen command.
+    static func main() async {
+        do {
+            var command = try parseAsRoot(SettingKey.expandingFlags(Array(CommandLine.arguments.dropFirst())))
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// A failure that ends the program with a one-line message on standard error.

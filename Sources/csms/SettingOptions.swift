@@ -89,7 +89,7 @@ struct SettingOptions: ParsableArguments {
     @Option(
         name: .customLong("set"),
         help: ArgumentHelp(
-            "Any setting by its config key, e.g. --set ocpp.heartbeatInterval=60 (repeatable; overrides the named flag).",
+            "Any setting by its config key, e.g. --set ocpp.heartbeatInterval=60 (repeatable; a setting's flag, --ocpp-heartbeat-interval 60, is the same; the last value given wins).",
             valueName: "key=value"))
     var assignments: [String] = []
 

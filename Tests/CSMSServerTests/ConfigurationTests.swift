@@ -74,6 +74,25 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("every setting's flag is its --set assignment, with the value after a space or =")
+    func settingFlagsExpand() {
+        #expect(
+            SettingKey.expandingFlags([
+                "serve", "--rate-limit-rate", "5", "--port=9100", "--unknown-charge-points", "accept",
+            ])
+                == ["serve", "--set", "rateLimit.rate=5", "--set", "port=9100", "--set", "unknownChargePoints=accept"])
+        // Values may contain `=` and start with `-`; other options and words stay.
+        #expect(
+            SettingKey.expandingFlags(["--commands-action-timeouts=Reset=5", "--call-timeout", "-1", "--password", "p"])
+                == ["--set", "commands.actionTimeouts=Reset=5", "--set", "callTimeout=-1", "--password", "p"])
+        // A flag without its value, and everything after `--`, are left to the parser.
+        #expect(SettingKey.expandingFlags(["--port"]) == ["--port"])
+        #expect(SettingKey.expandingFlags(["--port", "--host", "h"]) == ["--port", "--set", "host=h"])
+        #expect(SettingKey.expandingFlags(["--", "--port", "1"]) == ["--", "--port", "1"])
+        // Every key has a flag of its own.
+        #expect(Set(SettingKey.all.map(\.flag)).count == SettingKey.all.count)
+    }
+
     @Test("environment variables and flags are derived from the key")
     func keyNames() {
         #expect(SettingKey.port.environmentVariable == "CSMS_PORT")
