@@ -29,9 +29,12 @@ extension SQLiteSchema {
 /// pages went through the single group-commit writer with `synchronous=FULL`, about 15 % of
 /// that writer's work in the StatusNotification benchmark (docs/benchmarks.md). Here it has
 /// its own writer connection (its own thread and lock, so a big flush never delays a
-/// station's commit), `synchronous=NORMAL` (a power loss can lose the last flushes, never the
-/// file), and a flush is one transaction, so that each station's index page is written once
-/// per flush instead of once per entry.
+/// station's commit), and a flush is one transaction, so that each station's index page is
+/// written once per flush instead of once per entry. With a WAL write buffer
+/// (`WALWriteBuffer`) its writer runs at `synchronous=FULL`, which the buffer needs and which
+/// costs one sync per flush (a few per second), and hands a flush's WAL pages to the file
+/// system in one write; without one it stays at `synchronous=NORMAL` (a power loss can lose the
+/// last flushes, never the file).
 final class MessageLogDatabase: Sendable {
     let database: any DatabaseWriter
 
@@ -79,10 +82,10 @@ final class MessageLogDatabase: Sendable {
     }
 
     /// Opens (creating and migrating) the log database at `path`, or an in-memory one, with
-    /// the store's GRDB `configuration`.
-    init(path: String?, configuration: Configuration) throws {
+    /// the store's GRDB `configuration` and a WAL write buffer of `walWriteBufferBytes` (0: none).
+    init(path: String?, configuration: Configuration, walWriteBufferBytes: Int = 0) throws {
         if let path {
-            // GRDB's WAL mode sets synchronous=NORMAL on the writer, which is what the log wants.
+            // GRDB sets synchronous=NORMAL on the writer in WAL mode; FULL below with a WAL buffer.
             database = try DatabasePool(path: path, configuration: configuration)
         } else {
             database = try DatabaseQueue(configuration: configuration)
@@ -91,6 +94,12 @@ final class MessageLogDatabase: Sendable {
             throw StoreError(.internalError, "the message log database was migrated by a newer version of the CSMS")
         }
         try Self.migrator.migrate(database)
+        if path != nil, walWriteBufferBytes > 0 {
+            try database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                WALWriteBuffer.setCapacity(walWriteBufferBytes, on: db)
+            }
+        }
     }
 
     /// Copies the rows of `main`'s `message_log` table (a database before

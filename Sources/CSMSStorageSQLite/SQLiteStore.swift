@@ -86,7 +86,8 @@ public final class SQLiteStore: CSMSStore {
             logConfiguration.label = "CSMSMessageLog"
             logConfiguration.maximumReaderCount = 2
             messageLogDatabase = try MessageLogDatabase(
-                path: path.map(MessageLogDatabase.path(besides:)), configuration: logConfiguration)
+                path: path.map(MessageLogDatabase.path(besides:)), configuration: logConfiguration,
+                walWriteBufferBytes: configuration.synchronous == .full ? configuration.walWriteBufferBytes : 0)
             try messageLogDatabase.adopt(from: database)
             try migrator.migrate(database)
             if let path {

@@ -325,8 +325,8 @@ import Testing
     }
 
     /// The message log lives in `csms-messages.sqlite`: a database of the previous version
-    /// keeps its entries (ids and the id sequence too), its own table is dropped, and the log
-    /// file runs with synchronous=NORMAL while the main one keeps FULL.
+    /// keeps its entries (ids and the id sequence too), its own table is dropped. With the WAL
+    /// write buffer (the default) both run at synchronous=FULL and buffer their WAL writes.
     @Test func messageLogMovesIntoItsOwnDatabase() async throws {
         let folder = try TemporaryDirectory()
         let path = folder.path("csms.sqlite")
@@ -362,8 +362,12 @@ import Testing
         #expect(entries[1].errorCode == "InternalError")
         #expect(try await store.onWriterConnection { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2, "FULL")
         #expect(
-            try await store.onMessageLogWriterConnection { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 1,
-            "NORMAL")
+            try await store.onMessageLogWriterConnection { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2,
+            "FULL")
+        let logBuffer = try #require(
+            try await store.onMessageLogWriterConnection { WALWriteBuffer.statistics(of: $0) })
+        #expect(logBuffer.writes > logBuffer.fileWrites)
+        #expect(logBuffer.unsyncedPublications == 0)
         try await store.close()
 
         let main = try DatabaseQueue(path: path)
@@ -390,6 +394,15 @@ import Testing
         #expect(
             try await again.messageLog(chargePointId: id, action: nil, after: nil, limit: 10).map(\.id) == [1, 2, 4, 5])
         try await again.close()
+
+        // Without the buffer the log keeps GRDB's synchronous=NORMAL (it is diagnostic).
+        var unbuffered = SQLiteStoreConfiguration()
+        unbuffered.walWriteBufferBytes = 0
+        let plain = try SQLiteStore(path: path, configuration: unbuffered)
+        #expect(
+            try await plain.onMessageLogWriterConnection { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 1,
+            "NORMAL")
+        try await plain.close()
     }
 
     @Test func concurrentCommitsShareTransactions() async throws {
