@@ -125,6 +125,10 @@ import Testing
         try await store.commit(ids.map(register))
         // At least 3,000 commits, and on until the writer copied a tail: whether a pass leaves
         // a short enough tail depends on the threads' timing (0 to 14 tails in 3,000 commits).
+        // When every pass copies the whole WAL before the next commit, the writer starts it over
+        // without a tail at all; that happened in a whole run of 30,000 commits once, so the
+        // tail is not required (`CheckpointPlanTests` decide when tails are taken), only the
+        // bounded WAL below.
         var commits = 0
         while commits < 3_000 || (store.checkpointer?.statistics.tailCopies == 0 && commits < 30_000) {
             let at = t0.addingTimeInterval(Double(commits))
@@ -133,7 +137,6 @@ import Testing
         }
         let statistics = try #require(store.checkpointer?.statistics)
         #expect(statistics.backgroundPasses >= 2)
-        #expect(statistics.tailCopies >= 1)
         #expect(statistics.tailCopies <= statistics.backgroundPasses)
         #expect(statistics.failures == 0)
         let reported = reports.withLock { $0 }
@@ -212,7 +215,10 @@ import Testing
         try await seen(1_000..<2_000)
         #expect(try walBytes() < pinned + 500 * (4_096 + 24))
         #expect(try await store.chargePoint(id)?.lastSeen == t0.addingTimeInterval(1_999))
-        #expect(failures.withLock { $0 }.isEmpty)
+        // A pass may find the database busy (the WAL starting over while it opens); it is
+        // counted and the next one runs. Nothing else may fail.
+        let busy = ResultCode.SQLITE_BUSY.rawValue
+        #expect(failures.withLock { $0 }.allSatisfy { $0 == busy })
 
         // The checkpointer opens the file by its path for each pass: without it, passes fail.
         try FileManager.default.moveItem(atPath: path, toPath: path + ".moved")
@@ -222,7 +228,7 @@ import Testing
         #expect(statistics.lastFailure == ResultCode.SQLITE_CANTOPEN.rawValue)
         // Not after every commit: a failed pass waits for the WAL to grow by 1/16 of the limit.
         #expect(statistics.failures < 500)
-        #expect(failures.withLock { $0 }.allSatisfy { $0 == ResultCode.SQLITE_CANTOPEN.rawValue })
+        #expect(failures.withLock { $0 }.allSatisfy { $0 == ResultCode.SQLITE_CANTOPEN.rawValue || $0 == busy })
         #expect(try await store.chargePoint(id)?.lastSeen == t0.addingTimeInterval(2_999))
         try await store.close()
     }
