@@ -39,9 +39,7 @@ public final class SQLiteStore: CSMSStore {
             throw StoreError(.unavailable, "cannot create the database folder \(folder.path)")
         }
         // Before the pool opens its files: the shim wraps only files opened after it is installed.
-        if configuration.synchronous == .full, configuration.walWriteBufferBytes > 0 {
-            _ = WALWriteBuffer.isInstalled
-        }
+        if configuration.walWriteBufferInUse > 0 { _ = WALWriteBuffer.isInstalled }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: Self.grdbConfiguration(configuration))
@@ -74,9 +72,7 @@ public final class SQLiteStore: CSMSStore {
             // After opening: GRDB sets synchronous=NORMAL on the writer when it enables WAL.
             try database.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = \(configuration.synchronous.rawValue)")
-                if path != nil, configuration.synchronous == .full {
-                    WALWriteBuffer.setCapacity(configuration.walWriteBufferBytes, on: db)
-                }
+                if path != nil { WALWriteBuffer.setCapacity(configuration.walWriteBufferInUse, on: db) }
             }
             let migrator = SQLiteSchema.migrator
             if try database.read({ try migrator.hasBeenSuperseded($0) }) {
@@ -87,7 +83,7 @@ public final class SQLiteStore: CSMSStore {
             logConfiguration.maximumReaderCount = 2
             messageLogDatabase = try MessageLogDatabase(
                 path: path.map(MessageLogDatabase.path(besides:)), configuration: logConfiguration,
-                walWriteBufferBytes: configuration.synchronous == .full ? configuration.walWriteBufferBytes : 0)
+                walWriteBufferBytes: configuration.walWriteBufferInUse)
             try messageLogDatabase.adopt(from: database)
             try migrator.migrate(database)
             if let path {

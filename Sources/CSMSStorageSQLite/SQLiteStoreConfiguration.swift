@@ -29,6 +29,9 @@ public struct SQLiteStoreConfiguration: Sendable {
     /// `synchronous` `.full`; 1 MiB by default, 0 turns it off (and leaves SQLite's own VFS
     /// as the process's default).
     public var walWriteBufferBytes: Int = 1 << 20
+    /// The WAL write buffer the writers use: `walWriteBufferBytes` at `synchronous` `.full`,
+    /// else none (0).
+    var walWriteBufferInUse: Int { synchronous == .full ? max(0, walWriteBufferBytes) : 0 }
     /// The most concurrent read connections of a file database; 5 by default.
     public var maximumReaderCount: Int = 5
     /// `PRAGMA mmap_size` of every connection, in bytes (0: no memory-mapped reads).

@@ -52,7 +52,7 @@ struct ChargePointsCommand: AsyncParsableCommand {
                     throw Failure.configuration("the password must have 16 to 40 characters (OCPP AuthorizationKey)")
                 }
                 let chargePointId = ChargePointID(id)!
-                let store = try Runtime.openStore(configuration.database)
+                let store = try Runtime.openStore(configuration)
                 let update = ChargePointUpdate(
                     id: chargePointId, passwordHash: secret.map { PasswordHash.make(password: $0) },
                     registrationStatus: registrationStatus.flatMap(RegistrationStatus.init(rawValue:)), at: Date())

@@ -95,7 +95,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let configuration = try await settings.load()
                 let logger = bootstrapLogging(configuration, toStandardError: true)
-                let store = try Runtime.openStore(configuration.database)
+                let store = try Runtime.openStore(configuration)
                 let letter = try await DeadLettersCommand.letter(id, in: store)
                 let processor = try Runtime.processor(store: store, configuration: configuration, logger: logger)
                 switch await processor.replay(letter) {

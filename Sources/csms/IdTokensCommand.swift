@@ -55,7 +55,7 @@ struct IdTokensCommand: AsyncParsableCommand {
                     if errors.count > 50 { printError("csms: \(file): \(errors.count - 50) more errors") }
                     throw ExitCode(1)
                 }
-                let store = try Runtime.openStore(configuration.database)
+                let store = try Runtime.openStore(configuration)
                 var added = 0
                 do {
                     for start in stride(from: 0, to: records.count, by: batchSize) {

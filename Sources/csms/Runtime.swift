@@ -10,16 +10,16 @@ import ServiceLifecycle
 /// How `csms` builds the parts the server runs on from the configuration: the store and the
 /// message processor.
 enum Runtime {
-    /// Opens (and migrates) the database; SQLite creates the file and its folder. The
-    /// group-commit writer waits at most `commitGatherDelay` for more requests (the server's
-    /// `storage.commitGatherMicroseconds`) and buffers WAL writes in `walWriteBufferBytes`
-    /// (`storage.walWriteBufferBytes`); the store's defaults when nil.
-    static func openStore(
-        _ location: DatabaseLocation, commitGatherDelay: Duration? = nil, walWriteBufferBytes: Int? = nil
-    ) throws(Failure) -> any CSMSStore {
+    /// Opens (and migrates) the configured database; SQLite creates the file and its folder.
+    /// The `storage.*` settings apply to every command that opens it, not only `serve`: the
+    /// group-commit writer waits at most `commitGatherDelay` for more requests
+    /// (`storage.commitGatherMicroseconds`) and buffers WAL writes in `walWriteBufferBytes`
+    /// (`storage.walWriteBufferBytes`).
+    static func openStore(_ settings: ServerConfiguration) throws(Failure) -> any CSMSStore {
+        let location = settings.database
         var configuration = storeConfiguration
-        if let commitGatherDelay { configuration.commitGathering.delay = commitGatherDelay }
-        if let walWriteBufferBytes { configuration.walWriteBufferBytes = walWriteBufferBytes }
+        configuration.commitGathering.delay = settings.commitGatherDelay
+        configuration.walWriteBufferBytes = settings.walWriteBufferBytes
         do {
             switch location {
             case .sqlite(let path) where path == DatabaseLocation.inMemoryPath:

@@ -32,9 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
             let reloader = ConfigurationReloader(
                 sources: settings.reloadSources, baseline: reader, live: live, logger: logger)
             let metrics = Runtime.bootstrapMetrics(configuration.observability, logger: logger)
-            let store = try Runtime.openStore(
-                configuration.database, commitGatherDelay: configuration.commitGatherDelay,
-                walWriteBufferBytes: configuration.walWriteBufferBytes)
+            let store = try Runtime.openStore(configuration)
             logger.info(
                 "starting csms",
                 metadata: [

@@ -195,7 +195,7 @@ extension SettingOptions {
         try await reportingFailures {
             let configuration = try await load()
             _ = bootstrapLogging(configuration, toStandardError: true)
-            try await body(configuration, try Runtime.openStore(configuration.database))
+            try await body(configuration, try Runtime.openStore(configuration))
         }
     }
 }
