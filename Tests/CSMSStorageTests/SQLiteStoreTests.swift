@@ -418,15 +418,7 @@ import Testing
         configuration.onBatch = { report in reports.withLock { $0.append(report) } }
         let store = try SQLiteStore(path: folder.path("csms.sqlite"), configuration: configuration)
 
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for n in 0..<200 {
-                group.addTask {
-                    let id = cp(String(format: "CP-%03d", n))
-                    try await store.commit([register(id), .recordSeen(id: id, at: t0)])
-                }
-            }
-            try await group.waitForAll()
-        }
+        try await registerConcurrently(200, on: store)
 
         let statistics = store.groupCommitStatistics
         let seen = reports.withLock { $0 }
@@ -440,6 +432,21 @@ import Testing
         #expect(try await store.chargePoints(after: nil, limit: 1000).count == 200)
     }
 
+    /// Registers `count` stations (`CP-000`…), each commit from a task of its own, started
+    /// `every` apart (all at once when nil).
+    func registerConcurrently(_ count: Int, on store: SQLiteStore, every spacing: Duration? = nil) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 0..<count {
+                group.addTask {
+                    let id = cp(String(format: "CP-%03d", n))
+                    try await store.commit([register(id), .recordSeen(id: id, at: t0)])
+                }
+                if let spacing { try await Task.sleep(for: spacing) }
+            }
+            try await group.waitForAll()
+        }
+    }
+
     @Test func requestsArrivingOftenAreGatheredAndACloseRunsTheGathered() async throws {
         let folder = try TemporaryDirectory()
         let reports = Mutex<[GroupCommitBatchReport]>([])
@@ -451,16 +458,7 @@ import Testing
 
         // One request every 2 ms, each from its own task (an open-loop fleet): without
         // gathering nearly every one would commit alone.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for n in 0..<120 {
-                group.addTask {
-                    let id = cp(String(format: "CP-%03d", n))
-                    try await store.commit([register(id), .recordSeen(id: id, at: t0)])
-                }
-                try await Task.sleep(for: .milliseconds(2))
-            }
-            try await group.waitForAll()
-        }
+        try await registerConcurrently(120, on: store, every: .milliseconds(2))
         let seen = reports.withLock { $0 }
         #expect(seen.map(\.requests).reduce(0, +) == 120)
         #expect(seen.allSatisfy { $0.committed })
