@@ -121,7 +121,8 @@ struct HandlerDispatch: Sendable {
         }
         var context = HandlerContext(
             chargePointId: call.session.chargePointId, version: call.session.version, messageId: call.call.messageId,
-            correlationId: call.correlationId, now: call.receivedAt, clock: clock, logger: call.logger,
+            action: call.actionName, correlationId: call.correlationId, now: call.receivedAt, clock: clock,
+            logger: call.sessionLogger,
             store: StoreReader(store), configuration: live?.current ?? configuration, services: services)
         context.hasClientCertificate = call.session.hasClientCertificate
         do {

@@ -18,8 +18,8 @@ struct InboundCall: Sendable {
     let descriptor: ActionDescriptor?
     /// When the processor received the frame.
     let receivedAt: Date
-    /// The logger, with the session's and (after the context step) the message's metadata.
-    var logger: Logger
+    /// The session's logger (station, version, session id). `logger` adds the message's keys.
+    var sessionLogger: Logger
     /// Set by the context step; sent back in CALLERROR details.
     var correlationId: String = ""
     /// The validated request, set by the validation step.
@@ -35,6 +35,19 @@ struct InboundCall: Sendable {
 
     /// Whether a reply may be sent (a SEND never gets one).
     var expectsReply: Bool { messageType == .call }
+
+    /// The logger with the session's and the message's metadata (message id, action,
+    /// correlation id). Built on each use, so that a message that logs nothing pays nothing for
+    /// its metadata: check `logs(_:)` first for lines logged on every message.
+    var logger: Logger {
+        sessionLogger.withMessage(id: call.messageId, action: actionName, correlationId: correlationId)
+    }
+
+    /// The action's name for log lines: the registry's, or the station's made log-safe.
+    var actionName: String { descriptor?.name ?? logSafe(call.action) }
+
+    /// Whether a line at `level` would be logged.
+    func logs(_ level: Logger.Level) -> Bool { sessionLogger.logLevel <= level }
 
     /// The action name for metrics and logs: the registry's name, or `unknown` for an action
     /// the version does not define (so that station input cannot grow label cardinality).

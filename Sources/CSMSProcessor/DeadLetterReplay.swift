@@ -73,11 +73,11 @@ extension MessageProcessor {
         var inbound = InboundCall(
             session: session, messageType: decoded.messageType, call: call, rawFrame: frame,
             descriptor: registries[version.family]?[call.action], receivedAt: receivedAt,
-            logger: logger.withSession(session))
+            sessionLogger: logger.withSession(session))
         inbound.replayOf = replayOf
         inbound.maySpill = false
         inbound.fromSpill = replayOf == nil
-        if let replayOf { inbound.logger[metadataKey: "dead_letter_id"] = .stringConvertible(replayOf) }
+        if let replayOf { inbound.sessionLogger[metadataKey: "dead_letter_id"] = .stringConvertible(replayOf) }
         let outcome = await chain(inbound)
         switch outcome.answer {
         case .error(let error) where outcome.nothingStored:

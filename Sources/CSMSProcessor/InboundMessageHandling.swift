@@ -1,5 +1,6 @@
 public import CSMSCore
 public import Foundation
+public import Logging
 public import OCPP
 
 /// One station's live WebSocket session, as the processor sees it.
@@ -47,8 +48,10 @@ public enum InboundResult: Sendable, Equatable {
 /// the reply only after `handle` returns (by then the state change is committed, invariant 1).
 public protocol InboundMessageHandling: Sendable {
     /// Processes one inbound frame of `session`. Never throws: every failure becomes a
-    /// CALLERROR, an ignored frame, or a dead letter.
-    func handle(_ frame: [UInt8], session: StationSession) async -> InboundResult
+    /// CALLERROR, an ignored frame, or a dead letter. `logger` is the connection's, already
+    /// carrying the session's metadata (`LogKey.chargePointId`, `.version`, `.sessionId`):
+    /// built once per connection, not per message.
+    func handle(_ frame: [UInt8], session: StationSession, logger: Logger) async -> InboundResult
 
     /// Re-runs a stored dead letter through the pipeline (operator replay; see
     /// `MessageProcessor.replay(_:)`).

@@ -102,24 +102,29 @@ public struct MessageProcessor: InboundMessageHandling {
     }
 
     /// Processes one inbound frame of `session` (see `InboundMessageHandling`).
-    public func handle(_ frame: [UInt8], session: StationSession) async -> InboundResult {
+    public func handle(_ frame: [UInt8], session: StationSession, logger: Logger) async -> InboundResult {
         let receivedAt = clock.now()
         guard let messageLog, messageLog.mode != .off else {
-            return await process(frame, session: session, receivedAt: receivedAt).result
+            return await process(frame, session: session, logger: logger, receivedAt: receivedAt).result
         }
         let start = ContinuousClock.now
-        let (result, decoded) = await process(frame, session: session, receivedAt: receivedAt)
+        let (result, decoded) = await process(frame, session: session, logger: logger, receivedAt: receivedAt)
         MessageLogging.record(
             frame, decoded: decoded, result: result, session: session, receivedAt: receivedAt,
             elapsed: ContinuousClock.now - start, into: messageLog)
         return result
     }
 
+    /// Processes one inbound frame of `session`, logging with the processor's logger and the
+    /// session's metadata (for callers without a connection logger: tools and tests).
+    public func handle(_ frame: [UInt8], session: StationSession) async -> InboundResult {
+        await handle(frame, session: session, logger: logger.withSession(session))
+    }
+
     /// `handle`, also returning the decoded frame (`nil` when it could not be decoded).
     private func process(
-        _ frame: [UInt8], session: StationSession, receivedAt: Date
+        _ frame: [UInt8], session: StationSession, logger: Logger, receivedAt: Date
     ) async -> (result: InboundResult, decoded: RPCFrame?) {
-        let logger = logger.withSession(session)
         let decoded: RPCFrame
         do {
             decoded = try RPCFrame.decode(frame, version: session.version)
@@ -159,7 +164,8 @@ public struct MessageProcessor: InboundMessageHandling {
         case .call(let call), .send(let call):
             let inbound = InboundCall(
                 session: session, messageType: decoded.messageType, call: call, rawFrame: frame,
-                descriptor: registries[session.version.family]?[call.action], receivedAt: receivedAt, logger: logger)
+                descriptor: registries[session.version.family]?[call.action], receivedAt: receivedAt,
+                sessionLogger: logger)
             let outcome = await chain(inbound)
             guard inbound.expectsReply else { return (.none, decoded) }
             let reply: [UInt8]

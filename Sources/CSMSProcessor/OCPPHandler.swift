@@ -68,8 +68,10 @@ public struct HandlerContext: Sendable {
     public let now: Date
     /// The clock.
     public let clock: any WallClock
-    /// A logger with the message's metadata.
-    public let logger: Logger
+    /// The session's logger; `logger` adds the message's metadata.
+    private let sessionLogger: Logger
+    /// The action's name (the registry's), for the message's log lines.
+    private let action: String
     /// Read access to the store.
     public let store: StoreReader
     /// The processor's configuration.
@@ -79,19 +81,27 @@ public struct HandlerContext: Sendable {
     /// Whether the station authenticated with a verified client certificate (set by the processor).
     public var hasClientCertificate = false
 
-    /// A context (built by the processor; public for handler unit tests).
+    /// A logger with the session's and the message's metadata (message id, action, correlation
+    /// id), built on each use: most messages log nothing.
+    public var logger: Logger {
+        sessionLogger.withMessage(id: messageId, action: action, correlationId: correlationId)
+    }
+
+    /// A context (built by the processor; public for handler unit tests). `logger` carries the
+    /// session's metadata; the message's is added when a line is logged.
     public init(
-        chargePointId: ChargePointID, version: OCPPVersion, messageId: String, correlationId: String, now: Date,
-        clock: any WallClock, logger: Logger, store: StoreReader, configuration: ProcessorConfiguration,
-        services: HandlerServices = HandlerServices()
+        chargePointId: ChargePointID, version: OCPPVersion, messageId: String, action: String,
+        correlationId: String, now: Date, clock: any WallClock, logger: Logger, store: StoreReader,
+        configuration: ProcessorConfiguration, services: HandlerServices = HandlerServices()
     ) {
         self.chargePointId = chargePointId
         self.version = version
         self.messageId = messageId
+        self.action = action
         self.correlationId = correlationId
         self.now = now
         self.clock = clock
-        self.logger = logger
+        self.sessionLogger = logger
         self.store = store
         self.configuration = configuration
         self.services = services

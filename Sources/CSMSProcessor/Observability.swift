@@ -36,6 +36,15 @@ extension Logger {
         logger[metadataKey: LogKey.sessionId] = .string(session.sessionId.uuidString)
         return logger
     }
+
+    /// This logger with one message's metadata (message id, action and, when set, correlation id).
+    func withMessage(id: String, action: String, correlationId: String) -> Logger {
+        var logger = self
+        logger[metadataKey: LogKey.messageId] = .string(id)
+        logger[metadataKey: LogKey.action] = .string(action)
+        if !correlationId.isEmpty { logger[metadataKey: LogKey.correlationId] = .string(correlationId) }
+        return logger
+    }
 }
 
 /// Text taken from a station's message, made safe for a log or metric label: at most

@@ -6,16 +6,15 @@ import OCPP
 // The small pipeline steps: context/logging, commit, schema validation.
 // (Metrics: Observability.swift; registration gate and idempotency have their own files.)
 
-/// Pipeline step: gives the call its correlation id and logger metadata, logs the outcome,
+/// Pipeline step: gives the call its correlation id (in its log lines' metadata), logs the outcome,
 /// and puts the correlation id into every CALLERROR's `errorDetails`.
 struct ContextStep: CallStep {
     func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
         var call = call
         call.correlationId = CorrelationID.next()
-        call.logger[metadataKey: LogKey.messageId] = .string(call.call.messageId)
-        call.logger[metadataKey: LogKey.action] = .string(call.descriptor?.name ?? logSafe(call.call.action))
-        call.logger[metadataKey: LogKey.correlationId] = .string(call.correlationId)
-        call.logger.debug("message received", metadata: ["frame_type": .string(call.messageType.metricLabel)])
+        if call.logs(.debug) {
+            call.logger.debug("message received", metadata: ["frame_type": .string(call.messageType.metricLabel)])
+        }
 
         var outcome = await next(call)
         switch outcome.answer {
@@ -28,9 +27,9 @@ struct ContextStep: CallStep {
                 level: outcome.errorLogLevel, call.expectsReply ? "answered with CALLERROR" : "SEND not processed",
                 metadata: ["error_code": .string(error.code.rawValue), "error_description": .string(error.description)])
         case .replayed:
-            call.logger.info("retry answered with the stored response")
+            if call.logs(.info) { call.logger.info("retry answered with the stored response") }
         case .result, .encoded, .none:
-            call.logger.debug("message handled")
+            if call.logs(.debug) { call.logger.debug("message handled") }
         }
         return outcome
     }

@@ -1,5 +1,6 @@
 import CSMSCore
 import CSMSProcessor
+import Logging
 import OCPP
 
 /// The profile 3 hook in front of the message processor: on OCPP 2.0.1 and 2.1 a
@@ -15,14 +16,14 @@ struct CertificateBindingProcessor: InboundMessageHandling {
     let identity: CertificateIdentity
     let onMismatch: @Sendable (_ serialNumber: String) async -> Void
 
-    func handle(_ frame: [UInt8], session: StationSession) async -> InboundResult {
+    func handle(_ frame: [UInt8], session: StationSession, logger: Logger) async -> InboundResult {
         if session.version.family != .v16, let serial = Self.bootSerialNumber(frame, version: session.version),
             !identity.commonNameContains(serial)
         {
             await onMismatch(serial)
             return .none
         }
-        return await base.handle(frame, session: session)
+        return await base.handle(frame, session: session, logger: logger)
     }
 
     /// The `chargingStation.serialNumber` of a 2.x BootNotification CALL; `nil` for any other

@@ -85,8 +85,9 @@ public final class StationConnection: Sendable {
                 // At `messagePriority`, below the accept loop and the WebSocket upgrades.
                 let processor = self.processor
                 let session = self.session
+                let logger = self.logger
                 let result = await Task(priority: Self.messagePriority) {
-                    await processor.handle(Array(text.utf8), session: session)
+                    await processor.handle(Array(text.utf8), session: session, logger: logger)
                 }.value
                 switch result {
                 case .reply(let frame):

@@ -65,7 +65,9 @@ struct WebSocketEndpointTests {
         }
     }
 
-    @Test("frames reach the processor one at a time, in order; answers come back; the API sees the session")
+    @Test(
+        "frames reach the processor one at a time, in order, with the connection's logger; answers come back; the API sees the session"
+    )
     func messagesInOrder() async throws {
         try await LiveServer.with { server in
             let close = try await server.station("CP-ORDER", subprotocols: ["ocpp2.0.1"]) { inbound, outbound in
@@ -84,6 +86,8 @@ struct WebSocketEndpointTests {
             }
             #expect(close?.closeCode == .normalClosure)
             #expect(server.processor.frames.count == 5)
+            // The connection hands its logger, with the station's metadata, to the processor.
+            #expect(server.processor.loggerStations == Array(repeating: "CP-ORDER", count: 5))
         }
     }
 

@@ -2,6 +2,7 @@ import CSMSCore
 import CSMSProcessor
 import CSMSTesting
 import Foundation
+import Logging
 import OCPP
 import Synchronization
 
@@ -25,12 +26,14 @@ final class TestStore: ForwardingStore, @unchecked Sendable {
 /// where `index` counts the frames of the session, and records what it saw.
 final class EchoProcessor: InboundMessageHandling {
     private let seen = Mutex<[(ChargePointID, String)]>([])
+    private let loggedStations = Mutex<[String]>([])
 
-    func handle(_ frame: [UInt8], session: StationSession) async -> InboundResult {
+    func handle(_ frame: [UInt8], session: StationSession, logger: Logger) async -> InboundResult {
         let index = seen.withLock { list in
             list.append((session.chargePointId, String(decoding: frame, as: UTF8.self)))
             return list.count
         }
+        loggedStations.withLock { $0.append(logger[metadataKey: LogKey.chargePointId]?.description ?? "") }
         do {
             switch try RPCFrame.decode(frame, version: session.version) {
             case .call(let call):
@@ -52,4 +55,6 @@ final class EchoProcessor: InboundMessageHandling {
 
     /// The frames seen, as text, in order.
     var frames: [String] { seen.withLock { $0.map(\.1) } }
+    /// The `LogKey.chargePointId` of the logger each frame came with, in order.
+    var loggerStations: [String] { loggedStations.withLock { $0 } }
 }
