@@ -100,14 +100,29 @@ struct InvalidResponseError: Error, CustomStringConvertible {
 }
 
 /// The end of the pipeline: builds the handler context and runs the routed handler.
-struct HandlerDispatch: Sendable {
+///
+/// A class: every step of the chain passes it on (`CallChain`), and a reference is one retain
+/// where the struct's copy was one per field.
+final class HandlerDispatch: Sendable {
     let router: ActionRouter
     let store: any CSMSStore
     let clock: any WallClock
     let configuration: ProcessorConfiguration
     let services: HandlerServices
     /// The live configuration, read for every call when present (configuration reload).
-    var live: LiveValue<ProcessorConfiguration>? = nil
+    let live: LiveValue<ProcessorConfiguration>?
+
+    init(
+        router: ActionRouter, store: any CSMSStore, clock: any WallClock, configuration: ProcessorConfiguration,
+        services: HandlerServices, live: LiveValue<ProcessorConfiguration>? = nil
+    ) {
+        self.router = router
+        self.store = store
+        self.clock = clock
+        self.configuration = configuration
+        self.services = services
+        self.live = live
+    }
 
     func dispatch(_ call: InboundCall) async -> CallOutcome {
         let family = call.session.version.family
