@@ -3,6 +3,7 @@ public import CSMSProcessor
 public import Foundation
 import HummingbirdWebSocket
 public import Logging
+import NIOCore
 public import NIOWebSocket
 public import OCPP
 
@@ -46,9 +47,10 @@ public final class StationConnection: Sendable {
         self.logger = logger
     }
 
-    /// Sends one text frame (a CALL, CALLRESULT or CALLERROR) to the station.
+    /// Sends one text frame (a CALL, CALLRESULT or CALLERROR) to the station. The bytes go into
+    /// the frame as they are (our serializer writes UTF-8), without a `String` in between.
     public func send(_ frame: [UInt8]) async throws {
-        try await outbound.write(.text(String(decoding: frame, as: UTF8.self)))
+        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(bytes: frame))))
     }
 
     /// Starts the closing handshake with `code`; errors (an already closed channel) are ignored.
@@ -83,10 +85,12 @@ public final class StationConnection: Sendable {
                 // task's stack allocator, which keeps its slabs until the task ends. On this
                 // connection's long-lived task that was tens of KiB held by every idle station.
                 // At `messagePriority`, below the accept loop and the WebSocket upgrades.
+                // Detached: the pipeline reads no task-local values, and the connection task's
+                // (the HTTP server's) were copied into every message's task.
                 let processor = self.processor
                 let session = self.session
                 let logger = self.logger
-                let result = await Task(priority: Self.messagePriority) {
+                let result = await Task.detached(priority: Self.messagePriority) {
                     await processor.handle(Array(text.utf8), session: session, logger: logger)
                 }.value
                 switch result {
