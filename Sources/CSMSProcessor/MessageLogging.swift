@@ -5,6 +5,9 @@ import OCPP
 /// Turns one processed frame into message log entries: the frame as it came in and, when
 /// there is one, the answer that went out (with the time the CSMS took).
 enum MessageLogging {
+    /// How every CALLRESULT the processor encodes begins.
+    private static let callResultPrefix: [UInt8] = Array("[3,".utf8)
+
     static func record(
         _ frame: [UInt8], decoded: RPCFrame?, result: InboundResult, session: StationSession, receivedAt: Date,
         elapsed: Duration, into recorder: MessageLogRecorder
@@ -26,8 +29,11 @@ enum MessageLogging {
         case .reply(let bytes), .replyAndClose(let bytes, _): reply = bytes
         case .outboundReply, .none: return
         }
+        // Our serializer writes `[3,` for every CALLRESULT: only other answers are decoded.
         var errorCode: String?
-        if case .callError(let error)? = try? RPCFrame.decode(reply, version: session.version) {
+        if !reply.starts(with: callResultPrefix),
+            case .callError(let error)? = try? RPCFrame.decode(reply, version: session.version)
+        {
             errorCode = error.code.rawValue
         }
         let micros = Int(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)

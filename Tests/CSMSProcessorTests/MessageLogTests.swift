@@ -31,6 +31,9 @@ struct MessageLogTests {
         #expect(dropped == 0)
         #expect(entries.map(\.direction) == [.inbound, .outbound, .inbound, .outbound, .inbound, .inbound, .outbound])
         #expect(entries.map(\.messageType) == [2, 3, 2, 4, 3, 0, 4])
+        // Answers carry their error code; a CALLRESULT none (it is not decoded again).
+        #expect(entries[1].errorCode == nil)
+        #expect(entries[3].errorCode != nil && entries[6].errorCode != nil)
         #expect(entries[0].action == "BootNotification" && entries[1].action == "BootNotification")
         #expect(entries[0].size == boot.utf8.count)
         #expect(entries[1].processingMicros != nil && entries[0].processingMicros == nil)
