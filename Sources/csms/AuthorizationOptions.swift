@@ -2,7 +2,8 @@ import ArgumentParser
 import CSMSServer
 import Configuration
 
-/// The `authorization.*` settings as optional flags (docs/configuration.md).
+/// The `authorization.*` settings' flags (docs/configuration.md); part of `SettingOptions`,
+/// which says why their values are never read here.
 struct AuthorizationOptions: ParsableArguments {
     @Option(help: "Accept NoAuthorization tokens: true or false (env CSMS_AUTHORIZATION_ALLOW_NO_AUTHORIZATION).")
     var authorizationAllowNoAuthorization: Bool?
@@ -35,20 +36,4 @@ struct AuthorizationOptions: ParsableArguments {
             "Answer when the webhook is down and nothing is cached: Accepted, Blocked or Invalid (env CSMS_AUTHORIZATION_EXTERNAL_DEFAULT_STATUS; default Invalid)."
     )
     var authorizationExternalDefaultStatus: String?
-
-    /// The flags that were given.
-    func put(into values: inout [SettingKey: ConfigValue]) {
-        func put(_ key: SettingKey, _ content: ConfigContent?) {
-            if let content { values[key] = ConfigValue(content, isSecret: false) }
-        }
-        put(.authorizationAllowNoAuthorization, authorizationAllowNoAuthorization.map { .bool($0) })
-        put(.authorizationConcurrentTransactions, authorizationConcurrentTransactions.map { .string($0) })
-        put(.authorizationExternalURL, authorizationExternalUrl.map { .string($0) })
-        put(.authorizationExternalTimeout, authorizationExternalTimeoutMs.map { .int($0) })
-        put(.authorizationExternalConcurrency, authorizationExternalConcurrency.map { .int($0) })
-        put(.authorizationBreakerThreshold, authorizationExternalBreakerThreshold.map { .int($0) })
-        put(.authorizationBreakerCoolDown, authorizationExternalBreakerCoolDown.map { .int($0) })
-        put(.authorizationCacheTTL, authorizationExternalCacheTtl.map { .int($0) })
-        put(.authorizationDefaultStatus, authorizationExternalDefaultStatus.map { .string($0) })
-    }
 }

@@ -2,7 +2,8 @@ import ArgumentParser
 import CSMSServer
 import Configuration
 
-/// The security and TLS flags (docs/configuration.md, "Security"); part of `SettingOptions`.
+/// The security and TLS flags (docs/configuration.md, "Security"); part of `SettingOptions`,
+/// which says why their values are never read here.
 struct SecurityOptions: ParsableArguments {
     @Option(help: "TLS listener port for profiles 2/3, 0 = any (env CSMS_TLS_PORT; default 9443 when TLS is on).")
     var tlsPort: Int?
@@ -42,26 +43,4 @@ struct SecurityOptions: ParsableArguments {
 
     @Option(help: "Validity of issued station certificates in days (env CSMS_SECURITY_CERTIFICATE_VALIDITY_DAYS).")
     var securityCertificateValidityDays: Int?
-
-    /// The flags that were given, keyed by setting.
-    var commandLineValues: [SettingKey: ConfigValue] {
-        var values: [SettingKey: ConfigValue] = [:]
-        func put(_ key: SettingKey, _ content: ConfigContent?) {
-            if let content { values[key] = ConfigValue(content, isSecret: false) }
-        }
-        put(.tlsPort, tlsPort.map { .int($0) })
-        put(.tlsPortFile, tlsPortFile.map { .string($0) })
-        put(.tlsCertificate, tlsCertificate.map { .string($0) })
-        put(.tlsPrivateKey, tlsPrivateKey.map { .string($0) })
-        put(.tlsClientCA, tlsClientCa.map { .string($0) })
-        put(.tlsReloadInterval, tlsReloadInterval.map { .int($0) })
-        put(.securityPlainWebSocket, securityPlainWebSocket.map { .bool($0) })
-        put(.securityOperatorName, securityOperatorName.map { .string($0) })
-        put(.securityAuthFailureBurst, securityAuthFailureBurst.map { .int($0) })
-        put(.securityAuthFailureRefillSeconds, securityAuthFailureRefillSeconds.map { .int($0) })
-        put(.securityCACertificate, securityCaCertificate.map { .string($0) })
-        put(.securityCAKey, securityCaKey.map { .string($0) })
-        put(.securityCertificateValidityDays, securityCertificateValidityDays.map { .int($0) })
-        return values
-    }
 }

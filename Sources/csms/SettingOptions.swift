@@ -6,6 +6,11 @@ import Foundation
 
 /// The settings every `csms` command understands, as optional flags: a flag that is not given
 /// leaves the setting to `CSMS_*`, the config file, or the default (docs/configuration.md).
+///
+/// Every setting's flag reaches the parser as `--set key=value` (`CSMS.main()`,
+/// `SettingKey.expandingFlags`), so that its value is checked once, by
+/// `ServerConfiguration(reader:)`. The named options list the common flags in `--help`; their
+/// own values stay empty.
 struct SettingOptions: ParsableArguments {
     @Option(help: "JSON config file (env CSMS_CONFIG).")
     var config: String?
@@ -129,37 +134,14 @@ struct SettingOptions: ParsableArguments {
 
     @OptionGroup var security: SecurityOptions
 
-    /// The flags that were given, keyed by setting.
+    /// The settings given on the command line, keyed by setting: the `--set` assignments.
+    /// `CSMS.main()` rewrites every setting's flag into one (`SettingKey.expandingFlags`), so
+    /// the named options above are there for `--help` only and never receive a value.
     var commandLineValues: [SettingKey: ConfigValue] {
         var values: [SettingKey: ConfigValue] = [:]
-        func put(_ key: SettingKey, _ content: ConfigContent?) {
-            if let content { values[key] = ConfigValue(content, isSecret: SettingKey.secrets.contains(key)) }
+        for (key, text) in (try? assignedValues()) ?? [:] {
+            values[key] = ConfigValue(.string(text), isSecret: SettingKey.secrets.contains(key))
         }
-        put(.host, host.map { .string($0) })
-        put(.port, port.map { .int($0) })
-        put(.portFile, portFile.map { .string($0) })
-        put(.database, database.map { .string($0) })
-        put(.securityProfile, securityProfile.map { .int($0) })
-        put(.unknownChargePoints, unknownChargePoints.map { .string($0) })
-        put(.apiToken, apiToken.map { .string($0) })
-        put(.callTimeout, callTimeout.map { .int($0) })
-        put(.ocppVersions, ocppVersions.map { .string($0) })
-        put(.commandsActionTimeouts, commandsActionTimeouts.map { .string($0) })
-        put(.commandsQueueSize, commandsQueueSize.map { .int($0) })
-        put(.dataTransferEchoVendor, dataTransferEchoVendor.map { .bool($0) })
-        put(.webSocketMaxMessageSize, websocketMaxMessageSize.map { .int($0) })
-        put(.webSocketPingInterval, websocketPingInterval.map { .int($0) })
-        put(.webSocketCompression, websocketCompression.map { .bool($0) })
-        put(.listenBacklog, listenBacklog.map { .int($0) })
-        put(.shutdownGracePeriod, shutdownGracePeriod.map { .int($0) })
-        put(.logFormat, logFormat.map { .string($0) })
-        put(.logLevel, logLevel.map { .string($0) })
-        authorization.put(into: &values)
-
-        put(.transactionsSupersedeStale, transactionsSupersedeStale.map { .bool($0) })
-        put(.transactionsClockSkew, transactionsClockSkew.map { .int($0) })
-        values.merge(security.commandLineValues) { given, _ in given }
-        for (key, text) in (try? assignedValues()) ?? [:] { put(key, .string(text)) }
         return values
     }
 
