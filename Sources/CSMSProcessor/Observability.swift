@@ -1,7 +1,7 @@
 import CSMSCore
 import CoreMetrics
 import Foundation
-import Logging
+public import Logging
 import Metrics
 import OCPP
 
@@ -28,8 +28,9 @@ public enum LogKey {
 }
 
 extension Logger {
-    /// This logger with the station's session metadata (charge point id, version, session).
-    func withSession(_ session: StationSession) -> Logger {
+    /// This logger with the station's session metadata (charge point id, version, session):
+    /// the logger a connection builds once and hands to the processor with every frame.
+    public func withSession(_ session: StationSession) -> Logger {
         var logger = self
         logger[metadataKey: LogKey.chargePointId] = .string(session.chargePointId.rawValue)
         logger[metadataKey: LogKey.version] = .string(session.version.description)

@@ -40,11 +40,7 @@ public final class StationConnection: Sendable {
         self.processor = processor
         self.tracker = tracker
         self.maxMessageSize = maxMessageSize
-        var logger = logger
-        logger[metadataKey: LogKey.chargePointId] = .string(session.chargePointId.rawValue)
-        logger[metadataKey: LogKey.version] = .string(session.version.description)
-        logger[metadataKey: LogKey.sessionId] = .string(session.sessionId.uuidString)
-        self.logger = logger
+        self.logger = logger.withSession(session)
     }
 
     /// Sends one text frame (a CALL, CALLRESULT or CALLERROR) to the station. The bytes go into

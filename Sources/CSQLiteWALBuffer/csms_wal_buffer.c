@@ -87,6 +87,13 @@ static int setCapacity(ShimFile *f, int capacity) {
     return rc;
 }
 
+// Returns (and clears) the error of a flush at a barrier, if any.
+static int takeDeferredError(ShimFile *f) {
+    int rc = f->deferredError;
+    f->deferredError = SQLITE_OK;
+    return rc;
+}
+
 // Flushes before an operation that must see the file as SQLite wrote it.
 static int flushWAL(ShimFile *f) {
     return f->kind == KIND_WAL ? flushBuffer(f) : SQLITE_OK;
@@ -114,11 +121,7 @@ static int shimWrite(sqlite3_file *p, const void *data, int amount, sqlite3_int6
     ShimFile *f = (ShimFile *)p;
     if (f->kind != KIND_WAL) return f->real->pMethods->xWrite(f->real, data, amount, offset);
     f->stats.writes++;
-    if (f->deferredError != SQLITE_OK) {
-        int rc = f->deferredError;
-        f->deferredError = SQLITE_OK;
-        return rc;
-    }
+    if (f->deferredError != SQLITE_OK) return takeDeferredError(f);
     if (f->used > 0 && (offset != f->start + f->used || f->used + amount > f->capacity)) {
         int rc = flushBuffer(f);
         if (rc != SQLITE_OK) return rc;
@@ -149,11 +152,7 @@ static int shimTruncate(sqlite3_file *p, sqlite3_int64 size) {
 
 static int shimSync(sqlite3_file *p, int flags) {
     ShimFile *f = (ShimFile *)p;
-    if (f->kind == KIND_WAL && f->deferredError != SQLITE_OK) {
-        int rc = f->deferredError;
-        f->deferredError = SQLITE_OK;
-        return rc;
-    }
+    if (f->kind == KIND_WAL && f->deferredError != SQLITE_OK) return takeDeferredError(f);
     int rc = flushWAL(f);
     if (rc != SQLITE_OK) return rc;
     return f->real->pMethods->xSync(f->real, flags);
