@@ -84,6 +84,10 @@ final class MessageLogDatabase: Sendable {
     /// Opens (creating and migrating) the log database at `path`, or an in-memory one, with
     /// the store's GRDB `configuration` and a WAL write buffer of `walWriteBufferBytes` (0: none).
     init(path: String?, configuration: Configuration, walWriteBufferBytes: Int = 0) throws {
+        var configuration = configuration
+        // A flush's multi-row INSERTs keep statement journals that outgrow SQLite's 64 KiB
+        // spill threshold; in memory they cost no temporary file (docs/storage.md).
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") }
         if let path {
             // GRDB sets synchronous=NORMAL on the writer in WAL mode; FULL below with a WAL buffer.
             database = try DatabasePool(path: path, configuration: configuration)

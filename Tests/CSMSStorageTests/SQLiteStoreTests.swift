@@ -76,10 +76,13 @@ import Testing
         }
         // SQLite's automatic checkpoint is off on the writer: `WALCheckpointer` replaced it.
         #expect(values == ["wal", "2", "1", "5000", "0"])
-        let logCheckpoint = try await full.onMessageLogWriterConnection { db in
-            try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint")
+        let logPragmas = try await full.onMessageLogWriterConnection { db in
+            [try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint"), try Int.fetchOne(db, sql: "PRAGMA temp_store")]
         }
-        #expect(logCheckpoint == 40_000)
+        // The log's flushes keep their statement journals in memory (2), the main database
+        // the default (0: a file once a journal outgrows 64 KiB).
+        #expect(logPragmas == [40_000, 2])
+        #expect(try await full.onWriterConnection { try Int.fetchOne($0, sql: "PRAGMA temp_store") } == 0)
 
         var configuration = SQLiteStoreConfiguration()
         configuration.synchronous = .normal
