@@ -22,6 +22,7 @@ occasional long WAL syncs hold every station at once, with or without a flood.
 
 import asyncio
 import bisect
+import contextlib
 import json
 import os
 import random
@@ -139,8 +140,9 @@ class NormalStation:
                 await asyncio.sleep(max(0.0, NORMAL_PERIOD - elapsed))
 
 
-def database_folder() -> tempfile.TemporaryDirectory | None:
-    """A folder in memory (/dev/shm) for the database, where there is one.
+def database_folder(tmp_path: Path) -> contextlib.AbstractContextManager:
+    """A folder for the database, as a context: in memory (/dev/shm, removed afterwards) where
+    there is one, else `tmp_path/data`.
 
     The server still commits with `synchronous=FULL`, but a sync on tmpfs costs nothing. On the
     shared virtual disk of the CI machines a WAL sync now and then takes 100-900 ms and holds
@@ -151,23 +153,20 @@ def database_folder() -> tempfile.TemporaryDirectory | None:
     shm = Path("/dev/shm")
     if shm.is_dir() and os.access(shm, os.W_OK):
         return tempfile.TemporaryDirectory(dir=shm, prefix="csms-flood-")
-    return None
+    return contextlib.nullcontext(tmp_path / "data")
 
 
 def test_flood_of_10000_frames_leaves_50_normal_stations_unharmed(tmp_path):
-    memory = database_folder()
-    data = Path(memory.name) if memory else tmp_path / "data"
-    server = Server(
-        tmp_path, data / "csms.sqlite",
-        extra_args=("--set", f"rateLimit.disconnectAfter={DISCONNECT_AFTER}"),
-    )
-    server.start()
-    try:
-        check_flood(server)
-    finally:
-        assert server.stop() == 0
-        if memory:
-            memory.cleanup()
+    with database_folder(tmp_path) as folder:
+        server = Server(
+            tmp_path, Path(folder) / "csms.sqlite",
+            extra_args=("--set", f"rateLimit.disconnectAfter={DISCONNECT_AFTER}"),
+        )
+        server.start()
+        try:
+            check_flood(server)
+        finally:
+            assert server.stop() == 0
 
 
 def check_flood(server: Server) -> None:
