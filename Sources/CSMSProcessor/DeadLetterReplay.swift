@@ -70,14 +70,15 @@ extension MessageProcessor {
         case .call(let c), .send(let c): call = c
         case .callResult, .callError, .callResultError: return .reply
         }
+        var sessionLogger = logger.withSession(session)
+        if let replayOf { sessionLogger[metadataKey: "dead_letter_id"] = .stringConvertible(replayOf) }
         var inbound = InboundCall(
             session: session, messageType: decoded.messageType, call: call, rawFrame: frame,
             descriptor: registries[version.family]?[call.action], receivedAt: receivedAt,
-            sessionLogger: logger.withSession(session))
+            sessionLogger: sessionLogger)
         inbound.replayOf = replayOf
         inbound.maySpill = false
         inbound.fromSpill = replayOf == nil
-        if let replayOf { inbound.sessionLogger[metadataKey: "dead_letter_id"] = .stringConvertible(replayOf) }
         let outcome = await chain(inbound)
         switch outcome.answer {
         case .error(let error) where outcome.nothingStored:

@@ -27,31 +27,25 @@ struct IdempotencyStep: CallStep {
     /// writes: then the stored answer is looked up inside the commit instead of before.
     var checksAtCommit: @Sendable (OCPPVersion.Family, String) -> Bool = { _, _ in false }
 
-    func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
-        guard call.expectsReply, !rerunActions.contains(call.call.action) else { return await next(call) }
+    func enter(_ call: inout InboundCall) async -> CallOutcome? {
+        guard call.expectsReply, !rerunActions.contains(call.call.action) else { return nil }
         let digest = RequestDigest.hex(action: call.call.action, payload: call.call.payload)
         let atCommit = call.replayOf == nil && checksAtCommit(call.session.version.family, call.call.action)
-        if !atCommit {
-            let stored: StoredResponse?
-            do {
-                stored = try await store.storedResponse(
-                    chargePointId: call.session.chargePointId, messageId: call.call.messageId)
-            } catch {
-                call.logger.error("stored response could not be read", metadata: ["error": "\(error)"])
-                return .internalFailure(call, reason: "store_error", error: "\(error)")
-            }
-            if let stored {
-                let age = call.receivedAt.timeIntervalSince(stored.storedAt)
-                if stored.requestDigest == digest, age <= window.timeInterval {
-                    return CallOutcome(answer: .replayed(stored.response), writes: [])
-                }
-                call.logger.info(
-                    "message id reused with other content or after the idempotency window; processed as new",
-                    metadata: ["same_digest": "\(stored.requestDigest == digest)"])
-            }
-        }
+        if !atCommit, let answered = await storedOutcome(call, digest: digest) { return answered }
+        call.requestDigest = digest
+        call.answerCheckedAtCommit = atCommit
+        return nil
+    }
 
-        var outcome = await next(call)
+    func leave(_ call: InboundCall, _ outcome: CallOutcome) async -> CallOutcome {
+        guard let digest = call.requestDigest else { return outcome }
+        return storing(outcome, of: call, digest: digest, atCommit: call.answerCheckedAtCommit)
+    }
+
+    /// `outcome` with its result encoded once and stored as the answer to the message
+    /// (checked at commit when `atCommit`).
+    private func storing(_ outcome: CallOutcome, of call: InboundCall, digest: String, atCommit: Bool) -> CallOutcome {
+        var outcome = outcome
         if case .result(let payload) = outcome.answer {
             let bytes = RPCFrame.callResult(RPCCallResult(messageId: call.call.messageId, payload: payload)).encoded()
             outcome.answer = .encoded(bytes)
@@ -65,6 +59,30 @@ struct IdempotencyStep: CallStep {
                     : .storeResponse(response))
         }
         return outcome
+    }
+
+    /// The outcome when the message was answered before (the stored answer) or the stored
+    /// answer cannot be read (InternalError); `nil` to process it. Not inlined into `enter`:
+    /// its locals would enlarge the async frame every message allocates.
+    @inline(never)
+    private func storedOutcome(_ call: InboundCall, digest: String) async -> CallOutcome? {
+        let stored: StoredResponse?
+        do {
+            stored = try await store.storedResponse(
+                chargePointId: call.session.chargePointId, messageId: call.call.messageId)
+        } catch {
+            call.logger.error("stored response could not be read", metadata: ["error": "\(error)"])
+            return .internalFailure(call, reason: "store_error", error: "\(error)")
+        }
+        guard let stored else { return nil }
+        let age = call.receivedAt.timeIntervalSince(stored.storedAt)
+        if stored.requestDigest == digest, age <= window.timeInterval {
+            return CallOutcome(answer: .replayed(stored.response), writes: [])
+        }
+        call.logger.info(
+            "message id reused with other content or after the idempotency window; processed as new",
+            metadata: ["same_digest": "\(stored.requestDigest == digest)"])
+        return nil
     }
 }
 

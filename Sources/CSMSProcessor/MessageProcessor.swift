@@ -95,7 +95,7 @@ public struct MessageProcessor: InboundMessageHandling {
             ValidationStep(),
         ]
         chain = CallChain(
-            steps: steps[...],
+            steps: steps,
             dispatch: HandlerDispatch(
                 router: router, store: store, clock: clock, configuration: configuration, services: services,
                 live: liveConfiguration))
@@ -137,19 +137,7 @@ public struct MessageProcessor: InboundMessageHandling {
                     "frame refused", metadata: ["reason": "\(error.reason)", "error_code": "\(callError.code)"])
                 return (.reply(RPCFrame.callError(callError).encoded()), nil)
             case .ignore:
-                // Never answered (the specification says so), but never dropped silently
-                // either: the frame is kept as a dead letter (invariant 7).
-                logger.notice("frame ignored", metadata: ["reason": "\(error.reason)"])
-                let letter = DeadLetter(
-                    chargePointId: session.chargePointId, protocolVersion: session.version.subprotocol,
-                    rawFrame: String(decoding: frame, as: UTF8.self), reason: "frame_ignored", error: error.reason,
-                    receivedAt: receivedAt)
-                do {
-                    try await store.commit([.addDeadLetter(letter)])
-                    metrics.deadLettersStored([.addDeadLetter(letter)])
-                } catch {
-                    logger.error("ignored frame could not be kept as a dead letter", metadata: ["error": "\(error)"])
-                }
+                await keepIgnored(frame, session: session, logger: logger, receivedAt: receivedAt, reason: error.reason)
                 return (.none, nil)
             }
         }
@@ -181,6 +169,26 @@ public struct MessageProcessor: InboundMessageHandling {
             }
             if let reason = outcome.closeConnection { return (.replyAndClose(reply, reason: reason), decoded) }
             return (.reply(reply), decoded)
+        }
+    }
+
+    /// Keeps a frame that is never answered (the specification says so) as a dead letter, so
+    /// that it is not dropped silently either (invariant 7). Not inlined into `process`: its
+    /// locals would enlarge the async frame every message allocates.
+    @inline(never)
+    private func keepIgnored(
+        _ frame: [UInt8], session: StationSession, logger: Logger, receivedAt: Date, reason: String
+    ) async {
+        logger.notice("frame ignored", metadata: ["reason": "\(reason)"])
+        let letter = DeadLetter(
+            chargePointId: session.chargePointId, protocolVersion: session.version.subprotocol,
+            rawFrame: String(decoding: frame, as: UTF8.self), reason: "frame_ignored", error: reason,
+            receivedAt: receivedAt)
+        do {
+            try await store.commit([.addDeadLetter(letter)])
+            metrics.deadLettersStored([.addDeadLetter(letter)])
+        } catch {
+            logger.error("ignored frame could not be kept as a dead letter", metadata: ["error": "\(error)"])
         }
     }
 

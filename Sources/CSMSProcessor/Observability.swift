@@ -134,13 +134,17 @@ extension RPCFrame.MessageType {
 struct MetricsStep: CallStep {
     let metrics: ProcessorMetrics
 
-    func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
+    func enter(_ call: inout InboundCall) async -> CallOutcome? {
         metrics.received(
             version: call.session.version, action: call.actionLabel, frameType: call.messageType.metricLabel)
-        let clock = ContinuousClock()
-        let start = clock.now
-        let outcome = await next(call)
-        metrics.handled(action: call.actionLabel, outcome: outcome.metricLabel, duration: start.duration(to: clock.now))
+        call.metricsStart = .now
+        return nil
+    }
+
+    func leave(_ call: InboundCall, _ outcome: CallOutcome) async -> CallOutcome {
+        if let start = call.metricsStart {
+            metrics.handled(action: call.actionLabel, outcome: outcome.metricLabel, duration: start.duration(to: .now))
+        }
         return outcome
     }
 }

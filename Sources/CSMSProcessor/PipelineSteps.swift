@@ -9,14 +9,20 @@ import OCPP
 /// Pipeline step: gives the call its correlation id (in its log lines' metadata), logs the outcome,
 /// and puts the correlation id into every CALLERROR's `errorDetails`.
 struct ContextStep: CallStep {
-    func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
-        var call = call
+    func enter(_ call: inout InboundCall) async -> CallOutcome? {
         call.correlationId = CorrelationID.next()
         if call.logs(.debug) {
             call.logger.debug("message received", metadata: ["frame_type": .string(call.messageType.metricLabel)])
         }
+        return nil
+    }
 
-        var outcome = await next(call)
+    func leave(_ call: InboundCall, _ outcome: CallOutcome) async -> CallOutcome { Self.finish(outcome, of: call) }
+
+    /// Puts the correlation id into a CALLERROR and logs the outcome. Synchronous, so that its
+    /// locals and log calls stay out of the async frame every message allocates.
+    private static func finish(_ outcome: CallOutcome, of call: InboundCall) -> CallOutcome {
+        var outcome = outcome
         switch outcome.answer {
         case .error(var error):
             var details = error.details.objectValue ?? JSONObject()
@@ -57,8 +63,26 @@ struct CommitStep: CallStep {
     /// Where dead letters are counted.
     var metrics: ProcessorMetrics? = nil
 
-    func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
-        var outcome = await next(call)
+    func leave(_ call: InboundCall, _ outcome: CallOutcome) async -> CallOutcome {
+        let outcome = Self.withDeadLetterWrites(outcome, of: call)
+        guard !outcome.writes.isEmpty else { return outcome }
+        // The usual path is one commit that succeeds; everything else is in a function of its
+        // own (not inlined), so that its locals and log calls do not enlarge this step's async
+        // frame, which every message allocates.
+        let start = ContinuousClock.now
+        do {
+            try await store.commit(outcome.writes)
+        } catch {
+            return await commitFailed(error, outcome, call, startedAt: start)
+        }
+        metrics?.deadLettersStored(outcome.writes)
+        return outcome
+    }
+
+    /// `outcome` with the dead-letter write it needs: a refused SEND or a failed replay is
+    /// kept (or counted) as a dead letter, a successful replay removes its letter.
+    private static func withDeadLetterWrites(_ outcome: CallOutcome, of call: InboundCall) -> CallOutcome {
+        var outcome = outcome
         if case .error(let error) = outcome.answer, !outcome.writes.contains(where: \.isDeadLetter),
             !call.expectsReply || call.replayOf != nil
         {
@@ -69,9 +93,18 @@ struct CommitStep: CallStep {
         } else if let letter = call.replayOf, !outcome.writes.contains(where: \.isDeadLetter) {
             outcome.writes.append(.deleteDeadLetter(id: letter))
         }
-        guard !outcome.writes.isEmpty else { return outcome }
+        return outcome
+    }
+
+    /// The rest of `leave` after the first commit of `outcome.writes`, begun at `start`,
+    /// failed with `error`:
+    /// retries, the stored answer of a retried message, the spill file, the dead letter.
+    @inline(never)
+    private func commitFailed(
+        _ error: StoreError, _ outcome: CallOutcome, _ call: InboundCall, startedAt start: ContinuousClock.Instant
+    ) async -> CallOutcome {
         let failure: StoreError
-        switch await commitRetrying(outcome.writes, call) {
+        switch await commitRetrying(outcome.writes, call, after: error, startedAt: start) {
         case nil:
             metrics?.deadLettersStored(outcome.writes)
             return outcome
@@ -123,24 +156,27 @@ struct CommitStep: CallStep {
         return CallOutcome(answer: answer, writes: [])
     }
 
-    /// Commits `writes`, retrying while the store is unavailable and the policy allows;
-    /// returns the last error, or `nil` once committed.
-    private func commitRetrying(_ writes: [StoreWrite], _ call: InboundCall) async -> StoreError? {
-        let start = ContinuousClock.now
+    /// Retries `writes` after their first commit, begun at `start`, failed with `error`, while
+    /// the store is unavailable and the policy allows; returns the last error, or `nil` once
+    /// committed.
+    private func commitRetrying(
+        _ writes: [StoreWrite], _ call: InboundCall, after error: StoreError, startedAt start: ContinuousClock.Instant
+    ) async -> StoreError? {
+        var error = error
         var attempt = 1
         while true {
+            guard error.code == .unavailable,
+                let delay = retry.delay(
+                    afterAttempt: attempt, elapsed: ContinuousClock.now - start, random: Double.random(in: 0..<1))
+            else { return error }
+            call.logger.warning("commit failed; retrying", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+            try? await Task.sleep(for: delay)
+            attempt += 1
             do {
                 try await store.commit(writes)
                 return nil
-            } catch {
-                guard error.code == .unavailable,
-                    let delay = retry.delay(
-                        afterAttempt: attempt, elapsed: ContinuousClock.now - start, random: Double.random(in: 0..<1))
-                else { return error }
-                call.logger.warning(
-                    "commit failed; retrying", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
-                try? await Task.sleep(for: delay)
-                attempt += 1
+            } catch let failure {
+                error = failure
             }
         }
     }
@@ -187,7 +223,7 @@ extension StoreWrite {
 /// - payload breaks the schema: the version's code for the failure
 ///   (`ValidationFailure.errorCode(for:)`) and its description, which never holds input.
 struct ValidationStep: CallStep {
-    func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
+    func enter(_ call: inout InboundCall) async -> CallOutcome? {
         let version = call.session.version
         let id = call.call.messageId
         guard let descriptor = call.descriptor else {
@@ -204,12 +240,11 @@ struct ValidationStep: CallStep {
         if !isSendAction && call.messageType == .send {
             return .error(.notSupported, "the action must be sent as a CALL", messageId: id)
         }
-        var call = call
         do {
             call.request = try descriptor.request.decode(call.call.payload)
         } catch {
             return .error(error.errorCode(for: version), error.description, messageId: id)
         }
-        return await next(call)
+        return nil
     }
 }

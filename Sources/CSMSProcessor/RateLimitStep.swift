@@ -164,34 +164,42 @@ struct RateLimitStep: CallStep {
         }
     }
 
-    func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
-        guard let settings else { return await next(call) }
+    func enter(_ call: inout InboundCall) async -> CallOutcome? {
+        guard let settings else { return nil }
         let isTransaction = ProcessorConfiguration.transactionActions.contains(call.call.action)
         switch decide(call.session.chargePointId, isTransaction: isTransaction, settings: settings) {
         case .admit:
-            return await next(call)
+            return nil
         case .admitOverLimit:
             metrics.rateLimited(version: call.session.version, action: call.actionLabel, outcome: "admitted")
-            return await next(call)
+            return nil
         case .refuse(let refusedInARow):
-            metrics.rateLimited(version: call.session.version, action: call.actionLabel, outcome: "refused")
-            var outcome = CallOutcome.error(
-                .genericError,
-                "rate limit exceeded: at most \(settings.burst) messages at once and \(settings.rate) per second",
-                messageId: call.call.messageId)
-            outcome.errorLogLevel = .debug  // logged below once when refusing starts, and at the disconnect
-            if refusedInARow >= settings.disconnectAfter {
-                call.logger.warning(
-                    "security event: station flooding, disconnecting",
-                    metadata: ["security_event": "flooding", "refused_in_a_row": "\(refusedInARow)"])
-                outcome.closeConnection = "rate limit exceeded \(refusedInARow) times in a row"
-                await recordFlooding(call, refusedInARow: refusedInARow, settings: settings)
-            } else if refusedInARow == 1 {
-                call.logger.notice("rate limit exceeded; refusing messages")
-            }
-            try? await Task.sleep(for: Self.refusalDelay)
-            return outcome
+            return await refuse(call, refusedInARow: refusedInARow, settings: settings)
         }
+    }
+
+    /// The answer to a refused message (after `refusalDelay`), closing the connection after
+    /// `disconnectAfter` refusals in a row. Not inlined into `enter`: its locals would
+    /// enlarge the async frame every message allocates.
+    @inline(never)
+    private func refuse(_ call: InboundCall, refusedInARow: Int, settings: RateLimitSettings) async -> CallOutcome {
+        metrics.rateLimited(version: call.session.version, action: call.actionLabel, outcome: "refused")
+        var outcome = CallOutcome.error(
+            .genericError,
+            "rate limit exceeded: at most \(settings.burst) messages at once and \(settings.rate) per second",
+            messageId: call.call.messageId)
+        outcome.errorLogLevel = .debug  // logged below once when refusing starts, and at the disconnect
+        if refusedInARow >= settings.disconnectAfter {
+            call.logger.warning(
+                "security event: station flooding, disconnecting",
+                metadata: ["security_event": "flooding", "refused_in_a_row": "\(refusedInARow)"])
+            outcome.closeConnection = "rate limit exceeded \(refusedInARow) times in a row"
+            await recordFlooding(call, refusedInARow: refusedInARow, settings: settings)
+        } else if refusedInARow == 1 {
+            call.logger.notice("rate limit exceeded; refusing messages")
+        }
+        try? await Task.sleep(for: Self.refusalDelay)
+        return outcome
     }
 }
 

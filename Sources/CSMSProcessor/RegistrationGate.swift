@@ -19,30 +19,47 @@ struct RegistrationGate: CallStep {
     let store: any CSMSStore
     let cache: RegistrationGateCache
 
-    func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
-        if call.call.action == Self.bootAction {
-            let outcome = await next(call)
-            cache.forget(call.session)
-            return outcome
-        }
+    func enter(_ call: inout InboundCall) async -> CallOutcome? {
+        if call.call.action == Self.bootAction { return nil }
         let accepted: Bool
         if let cached = cache.isAccepted(call.session) {
             accepted = cached
         } else {
-            do {
-                accepted = try await store.chargePoint(call.session.chargePointId)?.bootStatus == .accepted
-            } catch {
-                call.logger.error("registration state could not be read", metadata: ["error": "\(error)"])
-                return .internalFailure(call, reason: "store_error", error: "\(error)")
+            switch await readAccepted(call) {
+            case .success(let value): accepted = value
+            case .failure(let failure): return failure.outcome
             }
-            cache.set(call.session, accepted: accepted)
         }
         guard accepted else {
             return .error(
                 .securityError, "the charging station is not accepted: a BootNotification must be accepted first",
                 messageId: call.call.messageId)
         }
-        return await next(call)
+        return nil
+    }
+
+    func leave(_ call: InboundCall, _ outcome: CallOutcome) async -> CallOutcome {
+        if call.call.action == Self.bootAction { cache.forget(call.session) }
+        return outcome
+    }
+
+    /// A failure to read the registration state, as the outcome to answer with.
+    private struct ReadFailure: Error {
+        let outcome: CallOutcome
+    }
+
+    /// Reads whether the station is accepted and caches it for the session. Not inlined into
+    /// `enter`: its locals would enlarge the async frame every message allocates.
+    @inline(never)
+    private func readAccepted(_ call: InboundCall) async -> Result<Bool, ReadFailure> {
+        do {
+            let accepted = try await store.chargePoint(call.session.chargePointId)?.bootStatus == .accepted
+            cache.set(call.session, accepted: accepted)
+            return .success(accepted)
+        } catch {
+            call.logger.error("registration state could not be read", metadata: ["error": "\(error)"])
+            return .failure(ReadFailure(outcome: .internalFailure(call, reason: "store_error", error: "\(error)")))
+        }
     }
 }
 

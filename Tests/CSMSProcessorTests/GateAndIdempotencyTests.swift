@@ -252,7 +252,7 @@ struct GateAndIdempotencyTests {
 struct PipelineSeamTests {
     /// A step standing in for the rate limiter of a later issue.
     struct RefuseAll: CallStep {
-        func process(_ call: InboundCall, next: CallChain) async -> CallOutcome {
+        func enter(_ call: inout InboundCall) async -> CallOutcome? {
             .error(.genericError, "slow down", messageId: call.call.messageId)
         }
     }

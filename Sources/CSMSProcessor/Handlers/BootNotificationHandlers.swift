@@ -151,7 +151,12 @@ struct BootRegistration: Equatable {
 
     /// Reads the station's record and decides (the common first half of both handlers).
     static func decide(context: HandlerContext) async throws -> BootRegistration {
-        let existing = try await context.store.chargePoint(context.chargePointId)
+        decided(existing: try await context.store.chargePoint(context.chargePointId), context: context)
+    }
+
+    /// `decide(context:)` once the station's record is read. Synchronous, so that its locals
+    /// stay out of the async frame, which the connection's task keeps allocated.
+    private static func decided(existing: ChargePoint?, context: HandlerContext) -> BootRegistration {
         let decision = decide(existing: existing, configuration: context.configuration)
         context.logger.info(
             "boot notification",
