@@ -6,7 +6,6 @@ public import Logging
 import NIOCore
 public import NIOWebSocket
 public import OCPP
-import Synchronization
 
 /// One charge point's live WebSocket session: what the registry lists, and the way to send
 /// to or close that station.
@@ -71,60 +70,25 @@ public final class StationConnection: Sendable {
     ///
     /// Throws what the WebSocket layer throws for a broken frame or an over-size message, so
     /// that the layer closes the connection with the matching code (1009 for size).
-    ///
-    /// The messages are read and processed in one task per connection, detached, at
-    /// `messagePriority`: below the accept loop and the WebSocket upgrades, and without the
-    /// connection task's (the HTTP server's) task-local values, which the pipeline does not
-    /// read. Each message is processed in that task, without a task of its own: a task per
-    /// message cost about a sixth of the server's CPU in the status-loop benchmark. The task's
-    /// stack allocator keeps the slabs of its deepest pipeline run until the connection ends,
-    /// which is why the pipeline's async frames are kept small (`InboundCall.Arrival`;
-    /// docs/benchmarks.md, session 12).
-    ///
-    /// The connection task waits for the reader through a continuation, not the reader's
-    /// `value`: awaiting a task's value raises its priority to the waiter's.
     func serve(inbound: WebSocketInboundStream) async throws {
-        let reader = Mutex(ReaderState())
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-                let task = Task.detached(priority: Self.messagePriority) { [self] in
-                    do {
-                        try await readMessages(inbound)
-                        done.resume()
-                    } catch {
-                        done.resume(throwing: error)
-                    }
-                }
-                let cancelled = reader.withLock { state in
-                    state.task = task
-                    return state.cancelled
-                }
-                if cancelled { task.cancel() }
-            }
-        } onCancel: {
-            reader.withLock { state in
-                state.cancelled = true
-                return state.task
-            }?.cancel()
-        }
-    }
-
-    /// The reader task of `serve`, and whether the connection task was cancelled before it
-    /// was known.
-    private struct ReaderState {
-        var task: Task<Void, Never>?
-        var cancelled = false
-    }
-
-    /// `serve`'s loop: each message is handled, and its answer sent, before the next is read.
-    private func readMessages(_ inbound: WebSocketInboundStream) async throws {
         for try await message in inbound.messages(maxSize: maxMessageSize) {
             switch message {
             case .text(let text):
                 // A replaced connection processes nothing more (one live session per station).
                 guard liveness.beginProcessing() else { return }
                 defer { liveness.endProcessing() }
-                let result = await processor.handle(Array(text.utf8), session: session, logger: logger)
+                // In a task of its own: the pipeline's async frames are allocated on the running
+                // task's stack allocator, which keeps its slabs until the task ends. On this
+                // connection's long-lived task that was tens of KiB held by every idle station.
+                // At `messagePriority`, below the accept loop and the WebSocket upgrades.
+                // Detached: the pipeline reads no task-local values, and the connection task's
+                // (the HTTP server's) were copied into every message's task.
+                let processor = self.processor
+                let session = self.session
+                let logger = self.logger
+                let result = await Task.detached(priority: Self.messagePriority) {
+                    await processor.handle(Array(text.utf8), session: session, logger: logger)
+                }.value
                 switch result {
                 case .reply(let frame):
                     try await send(frame)

@@ -88,8 +88,6 @@ struct WebSocketEndpointTests {
             #expect(server.processor.frames.count == 5)
             // The connection hands its logger, with the station's metadata, to the processor.
             #expect(server.processor.loggerStations == Array(repeating: "CP-ORDER", count: 5))
-            // Handled at `StationConnection.messagePriority`, below the accept loop and the upgrades.
-            #expect(server.processor.priorities == Array(repeating: TaskPriority.low, count: 5))
         }
     }
 

@@ -27,10 +27,8 @@ final class TestStore: ForwardingStore, @unchecked Sendable {
 final class EchoProcessor: InboundMessageHandling {
     private let seen = Mutex<[(ChargePointID, String)]>([])
     private let loggedStations = Mutex<[String]>([])
-    private let seenPriorities = Mutex<[TaskPriority]>([])
 
     func handle(_ frame: [UInt8], session: StationSession, logger: Logger) async -> InboundResult {
-        seenPriorities.withLock { $0.append(Task.currentPriority) }
         let index = seen.withLock { list in
             list.append((session.chargePointId, String(decoding: frame, as: UTF8.self)))
             return list.count
@@ -54,9 +52,6 @@ final class EchoProcessor: InboundMessageHandling {
     func replay(_ letter: DeadLetter) async -> DeadLetterReplayOutcome {
         .failed(error: "the echo processor does not replay")
     }
-
-    /// The priority of the task each frame was handled in, in order.
-    var priorities: [TaskPriority] { seenPriorities.withLock { $0 } }
 
     /// The frames seen, as text, in order.
     var frames: [String] { seen.withLock { $0.map(\.1) } }
