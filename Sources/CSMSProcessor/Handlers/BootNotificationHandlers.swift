@@ -155,7 +155,7 @@ struct BootRegistration: Equatable {
     }
 
     /// `decide(context:)` once the station's record is read. Synchronous, so that its locals
-    /// stay out of the async frame, which the connection's task keeps allocated.
+    /// stay out of the async frame every boot allocates.
     private static func decided(existing: ChargePoint?, context: HandlerContext) -> BootRegistration {
         let decision = decide(existing: existing, configuration: context.configuration)
         context.logger.info(

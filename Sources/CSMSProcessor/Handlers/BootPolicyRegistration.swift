@@ -18,7 +18,7 @@ extension BootRegistration {
     }
 
     /// `base` with the boot policies applied, once the serial binding is read. Synchronous, so
-    /// that its locals stay out of the async frame, which the connection's task keeps allocated.
+    /// that its locals stay out of the async frame every boot allocates.
     private static func applyingPolicies(
         to base: BootRegistration, info: BootInfo, boundSerial: String?, context: HandlerContext
     ) -> BootRegistration {

@@ -47,8 +47,7 @@ struct StartTransactionHandler16: OCPPHandler {
     }
 
     /// The answer and the write once the transaction id and the authorization are known.
-    /// Synchronous, so that its locals stay out of the async frame, which the connection's task
-    /// keeps allocated.
+    /// Synchronous, so that its locals stay out of the async frame every start allocates.
     private static func result(
         _ request: OCPP16.StartTransactionRequest, id: Int, decision: AuthorizationDecision, isRetry: Bool,
         context: HandlerContext
