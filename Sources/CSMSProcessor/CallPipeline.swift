@@ -62,14 +62,7 @@ struct InboundCall: Sendable {
     /// Whether the stored answer is looked up inside the commit (set with `requestDigest`).
     var answerCheckedAtCommit = false
 
-    init(
-        session: StationSession, messageType: RPCFrame.MessageType, call: RPCCall, rawFrame: [UInt8],
-        descriptor: ActionDescriptor?, receivedAt: Date, sessionLogger: Logger
-    ) {
-        arrival = Arrival(
-            session: session, messageType: messageType, call: call, rawFrame: rawFrame, descriptor: descriptor,
-            receivedAt: receivedAt, sessionLogger: sessionLogger)
-    }
+    init(_ arrival: Arrival) { self.arrival = arrival }
 
     /// The station's session.
     var session: StationSession { arrival.session }

@@ -73,9 +73,10 @@ extension MessageProcessor {
         var sessionLogger = logger.withSession(session)
         if let replayOf { sessionLogger[metadataKey: "dead_letter_id"] = .stringConvertible(replayOf) }
         var inbound = InboundCall(
-            session: session, messageType: decoded.messageType, call: call, rawFrame: frame,
-            descriptor: registries[version.family]?[call.action], receivedAt: receivedAt,
-            sessionLogger: sessionLogger)
+            .init(
+                session: session, messageType: decoded.messageType, call: call, rawFrame: frame,
+                descriptor: registries[version.family]?[call.action], receivedAt: receivedAt,
+                sessionLogger: sessionLogger))
         inbound.replayOf = replayOf
         inbound.maySpill = false
         inbound.fromSpill = replayOf == nil

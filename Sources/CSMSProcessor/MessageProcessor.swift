@@ -151,9 +151,10 @@ public struct MessageProcessor: InboundMessageHandling {
             return (.outboundReply(decoded), decoded)
         case .call(let call), .send(let call):
             let inbound = InboundCall(
-                session: session, messageType: decoded.messageType, call: call, rawFrame: frame,
-                descriptor: registries[session.version.family]?[call.action], receivedAt: receivedAt,
-                sessionLogger: logger)
+                .init(
+                    session: session, messageType: decoded.messageType, call: call, rawFrame: frame,
+                    descriptor: registries[session.version.family]?[call.action], receivedAt: receivedAt,
+                    sessionLogger: logger))
             let outcome = await chain(inbound)
             guard inbound.expectsReply else { return (.none, decoded) }
             let reply: [UInt8]

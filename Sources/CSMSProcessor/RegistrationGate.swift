@@ -21,21 +21,8 @@ struct RegistrationGate: CallStep {
 
     func enter(_ call: inout InboundCall) async -> CallOutcome? {
         if call.call.action == Self.bootAction { return nil }
-        let accepted: Bool
-        if let cached = cache.isAccepted(call.session) {
-            accepted = cached
-        } else {
-            switch await readAccepted(call) {
-            case .success(let value): accepted = value
-            case .failure(let failure): return failure.outcome
-            }
-        }
-        guard accepted else {
-            return .error(
-                .securityError, "the charging station is not accepted: a BootNotification must be accepted first",
-                messageId: call.call.messageId)
-        }
-        return nil
+        guard let accepted = cache.isAccepted(call.session) else { return await readAndDecide(call) }
+        return accepted ? nil : Self.notAccepted(call)
     }
 
     func leave(_ call: InboundCall, _ outcome: CallOutcome) async -> CallOutcome {
@@ -43,23 +30,27 @@ struct RegistrationGate: CallStep {
         return outcome
     }
 
-    /// A failure to read the registration state, as the outcome to answer with.
-    private struct ReadFailure: Error {
-        let outcome: CallOutcome
-    }
-
-    /// Reads whether the station is accepted and caches it for the session. Not inlined into
-    /// `enter`: its locals would enlarge the async frame every message allocates.
+    /// `enter` on a cache miss: reads whether the station is accepted, caches it for the
+    /// session and decides. Not inlined into `enter`: its locals would enlarge the async frame
+    /// every message allocates.
     @inline(never)
-    private func readAccepted(_ call: InboundCall) async -> Result<Bool, ReadFailure> {
+    private func readAndDecide(_ call: InboundCall) async -> CallOutcome? {
+        let accepted: Bool
         do {
-            let accepted = try await store.chargePoint(call.session.chargePointId)?.bootStatus == .accepted
-            cache.set(call.session, accepted: accepted)
-            return .success(accepted)
+            accepted = try await store.chargePoint(call.session.chargePointId)?.bootStatus == .accepted
         } catch {
             call.logger.error("registration state could not be read", metadata: ["error": "\(error)"])
-            return .failure(ReadFailure(outcome: .internalFailure(call, reason: "store_error", error: "\(error)")))
+            return .internalFailure(call, reason: "store_error", error: "\(error)")
         }
+        cache.set(call.session, accepted: accepted)
+        return accepted ? nil : Self.notAccepted(call)
+    }
+
+    /// The answer to a CALL before an accepted boot.
+    private static func notAccepted(_ call: InboundCall) -> CallOutcome {
+        .error(
+            .securityError, "the charging station is not accepted: a BootNotification must be accepted first",
+            messageId: call.call.messageId)
     }
 }
 

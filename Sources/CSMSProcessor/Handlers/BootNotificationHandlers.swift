@@ -151,12 +151,7 @@ struct BootRegistration: Equatable {
 
     /// Reads the station's record and decides (the common first half of both handlers).
     static func decide(context: HandlerContext) async throws -> BootRegistration {
-        decided(existing: try await context.store.chargePoint(context.chargePointId), context: context)
-    }
-
-    /// `decide(context:)` once the station's record is read. Synchronous, so that its locals
-    /// stay out of the async frame every boot allocates.
-    private static func decided(existing: ChargePoint?, context: HandlerContext) -> BootRegistration {
+        let existing = try await context.store.chargePoint(context.chargePointId)
         let decision = decide(existing: existing, configuration: context.configuration)
         context.logger.info(
             "boot notification",

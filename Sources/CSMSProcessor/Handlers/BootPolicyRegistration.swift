@@ -12,19 +12,11 @@ extension BootRegistration {
     /// accepted boot binds the serial number when serial binding is on.
     static func decide(context: HandlerContext, info: BootInfo) async throws -> BootRegistration {
         let base = try await decide(context: context)
-        let checksSerial = context.configuration.bootPolicy.bindSerialNumber && !context.hasClientCertificate
-        let bound = checksSerial ? try await context.store.serialBinding(of: context.chargePointId) : nil
-        return applyingPolicies(to: base, info: info, boundSerial: bound?.serialNumber, context: context)
-    }
-
-    /// `base` with the boot policies applied, once the serial binding is read. Synchronous, so
-    /// that its locals stay out of the async frame every boot allocates.
-    private static func applyingPolicies(
-        to base: BootRegistration, info: BootInfo, boundSerial: String?, context: HandlerContext
-    ) -> BootRegistration {
         let policy = context.configuration.bootPolicy
+        let checksSerial = policy.bindSerialNumber && !context.hasClientCertificate
+        let bound = checksSerial ? try await context.store.serialBinding(of: context.chargePointId) : nil
         let outcome = policy.evaluate(
-            base: base.status, boot: info, boundSerial: boundSerial,
+            base: base.status, boot: info, boundSerial: bound?.serialNumber,
             hasClientCertificate: context.hasClientCertificate, isOCPP16: context.version.family == .v16)
         guard outcome.status != base.status || !outcome.findings.isEmpty || outcome.bindSerialNumber != nil else {
             return base

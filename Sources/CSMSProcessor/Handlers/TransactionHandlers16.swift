@@ -22,37 +22,19 @@ struct StartTransactionHandler16: OCPPHandler {
     func handle(
         _ request: OCPP16.StartTransactionRequest, context: HandlerContext
     ) async throws -> HandlerResult<OCPP16.StartTransactionResponse> {
-        let earlier = try await Self.earlierStart(request, context: context)
+        let token = AuthorizationToken(id: request.idTag)
+        let meterStart = Double(request.meterStart)
+        let existing = try await context.store.startedTransaction16(
+            chargePointId: context.chargePointId, connectorId: request.connectorId, idTag: request.idTag,
+            timestamp: request.timestamp.date, meterStart: meterStart)
         let id: Int
-        if let existingId = earlier.id {
+        if let existingId = existing?.ocpp16Id {
             id = existingId
         } else {
             id = try await ids.next(blockSize: context.configuration.transactions.idBlockSize, store: context.store)
         }
         let decision = await context.authorizeForTransaction(
-            AuthorizationToken(id: request.idTag), evseId: request.connectorId, transactionId: String(id))
-        return Self.result(request, id: id, decision: decision, isRetry: earlier.found, context: context)
-    }
-
-    /// Whether this start was stored before (a retry) and its transaction id. Not inlined
-    /// into `handle`: the stored record would stay in its async frame.
-    @inline(never)
-    private static func earlierStart(
-        _ request: OCPP16.StartTransactionRequest, context: HandlerContext
-    ) async throws -> (found: Bool, id: Int?) {
-        let existing = try await context.store.startedTransaction16(
-            chargePointId: context.chargePointId, connectorId: request.connectorId, idTag: request.idTag,
-            timestamp: request.timestamp.date, meterStart: Double(request.meterStart))
-        return (existing != nil, existing?.ocpp16Id)
-    }
-
-    /// The answer and the write once the transaction id and the authorization are known.
-    /// Synchronous, so that its locals stay out of the async frame every start allocates.
-    private static func result(
-        _ request: OCPP16.StartTransactionRequest, id: Int, decision: AuthorizationDecision, isRetry: Bool,
-        context: HandlerContext
-    ) -> HandlerResult<OCPP16.StartTransactionResponse> {
-        let token = AuthorizationToken(id: request.idTag)
+            token, evseId: request.connectorId, transactionId: String(id))
         let status = decision.status.ocpp16
         let response = OCPP16.StartTransactionResponse(
             idTagInfo: OCPP16.StartTransactionResponse.IdTagInfo(
@@ -61,12 +43,12 @@ struct StartTransactionHandler16: OCPPHandler {
             transactionId: id)
         context.logger.info(
             "transaction started",
-            metadata: ["transaction_id": "\(id)", "retry": "\(isRetry)", "authorization": "\(status)"])
-        guard !isRetry else { return HandlerResult(response: response) }
+            metadata: ["transaction_id": "\(id)", "retry": "\(existing != nil)", "authorization": "\(status)"])
+        guard existing == nil else { return HandlerResult(response: response) }
         let update = TransactionUpdate(
             chargePointId: context.chargePointId, transactionId: String(id), ocpp16Id: id, kind: .started,
             timestamp: request.timestamp.date, connectorId: request.connectorId, idToken: token,
-            authorizationStatus: status, reservationId: request.reservationId, meterStart: Double(request.meterStart),
+            authorizationStatus: status, reservationId: request.reservationId, meterStart: meterStart,
             supersedesActive: context.configuration.transactions.supersedeStaleTransactions,
             allowedClockSkew: context.allowedClockSkew, messageId: context.messageId, receivedAt: context.now)
         return HandlerResult(response: response, writes: [.transaction(.event(update))])
