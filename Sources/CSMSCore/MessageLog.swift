@@ -139,6 +139,9 @@ public final class MessageLogRecorder: Sendable {
         buffer.withLock { $0.append(entry, capacity: capacity) }
     }
 
+    /// The entries held, not yet taken.
+    public var pendingCount: Int { buffer.withLock { $0.entries.count } }
+
     /// Takes every buffered entry, oldest first, and the number dropped since the last take.
     public func take() -> (entries: [MessageLogEntry], dropped: Int) {
         buffer.withLock { b in
