@@ -53,9 +53,19 @@ public struct PhaseRecorder: Sendable {
     public private(set) var actions: [String: ActionStats] = [:]
     /// Free counters (sessions completed, commands received, late answers, ...).
     public private(set) var counters: [String: Int] = [:]
+    /// Answers per 100 ms of the measurement window (`nil`: not a measured phase).
+    public private(set) var timeline: ThroughputTimeline?
 
-    /// An empty recorder.
-    public init() {}
+    /// An empty recorder; with `timelineStart`, it also counts answers per 100 ms from then.
+    public init(timelineStart: UInt64? = nil) {
+        timeline = timelineStart.map(ThroughputTimeline.init(start:))
+    }
+
+    /// Counts an answer received at `nanoseconds` in the timeline (whenever its request was
+    /// sent: the timeline is the throughput the stations saw).
+    public mutating func recordAnswered(at nanoseconds: UInt64) {
+        timeline?.record(answeredAt: nanoseconds)
+    }
 
     /// Records an answered exchange of `action` that took `nanoseconds`.
     public mutating func record(_ action: String, nanoseconds: UInt64) {
@@ -107,5 +117,8 @@ public struct PhaseRecorder: Sendable {
             actions[name, default: ActionStats()].merge(stats)
         }
         counters.merge(other.counters, uniquingKeysWith: +)
+        if let theirs = other.timeline {
+            if timeline == nil { timeline = theirs } else { timeline?.merge(theirs) }
+        }
     }
 }

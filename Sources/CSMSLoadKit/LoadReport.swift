@@ -125,6 +125,8 @@ public struct PhaseReport: Sendable, Codable, Equatable {
     public var server: ProcessUsage?
     /// The load tool's own CPU and memory in this phase (near 100%: the tool is the limit).
     public var client: ProcessUsage?
+    /// How steady the answers were, per 100 ms of the window (`ThroughputTimeline`).
+    public var steadiness: Steadiness?
 
     /// The report of `phase` from its recorder.
     public init(phase: Phase, recorder: PhaseRecorder, seconds: Double, server: ProcessUsage?) {
@@ -137,6 +139,7 @@ public struct PhaseReport: Sendable, Codable, Equatable {
         counters = recorder.counters
         actions = ActionReport.list(recorder, seconds: seconds)
         self.server = server
+        steadiness = recorder.timeline?.steadiness(seconds: seconds)
     }
 
     /// The `all` line (or the only action).

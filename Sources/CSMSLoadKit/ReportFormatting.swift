@@ -30,6 +30,7 @@ extension LoadReport {
             }
             if let client = phase.client { head += ", load tool CPU \(Self.number(client.cpuPercent))%" }
             lines.append(head)
+            if let steadiness = phase.steadiness { lines.append("  " + Self.describe(steadiness)) }
             lines += Self.table(phase.actions).map { "  " + $0 }
         }
         if let knee {
@@ -101,10 +102,18 @@ extension LoadReport {
             if let client = phase.client {
                 facts.append("\(phase.name): load tool CPU \(Self.number(client.cpuPercent))%")
             }
+            if let steadiness = phase.steadiness { facts.append("\(phase.name): \(Self.describe(steadiness))") }
         }
         for check in checks { facts.append("check \(check.name): \(check.status.rawValue) (\(check.detail))") }
         lines.append(facts.joined(separator: "; ") + ".")
         return lines.joined(separator: "\n")
+    }
+
+    /// The steadiness figures in words.
+    static func describe(_ steadiness: Steadiness) -> String {
+        "answers per 100 ms as a rate: slowest \(number(steadiness.minPerSecond))/s, "
+            + "p10 \(number(steadiness.p10PerSecond))/s, median \(number(steadiness.medianPerSecond))/s, "
+            + "variation \(String(format: "%.2f", steadiness.variation))"
     }
 
     /// Rows of a latency table.

@@ -131,7 +131,7 @@ final class LoopDriver: @unchecked Sendable {
         self.window = window
         generating = true
         heartbeats = true
-        current = PhaseRecorder()
+        current = PhaseRecorder(timelineStart: window.lowerBound)
         let start = now()
         switch workload {
         case .meterValues(let rate), .mixed(let rate, _):
@@ -356,6 +356,7 @@ final class LoopDriver: @unchecked Sendable {
 
     func record(_ action: String, due: UInt64, answeredAt: UInt64) {
         progress.answered += 1
+        current.recordAnswered(at: answeredAt)
         guard inWindow(due) else { return }
         current.record(action, nanoseconds: answeredAt &- due)
     }

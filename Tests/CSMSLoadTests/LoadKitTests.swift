@@ -100,6 +100,44 @@ struct ReportTests {
         #expect(report.markdown().contains("| csms | status-loop | status-loop | - | 0.500 |"))
         #expect(report.checksPassed)
     }
+
+    @Test("answers per 100 ms: loops merge, only the window's whole slices count, the dips show")
+    func steadiness() throws {
+        let start: UInt64 = 5_000_000_000
+        let slice = ThroughputTimeline.sliceNanoseconds
+        // Two event loops share a 2 s window (20 slices): 100 answers in each slice but a dip
+        // of 10 in slice 7 and a burst of 190 in slice 12; loop two took every fourth answer.
+        var loops = [PhaseRecorder(timelineStart: start), PhaseRecorder(timelineStart: start)]
+        for index in 0..<20 {
+            let count = index == 7 ? 10 : index == 12 ? 190 : 100
+            for answer in 0..<count {
+                loops[answer % 4 == 0 ? 1 : 0].recordAnswered(at: start + UInt64(index) * slice + UInt64(answer))
+            }
+        }
+        loops[0].recordAnswered(at: start - 1)  // before the window: not counted
+        loops[1].recordAnswered(at: start + 20 * slice + 5)  // while the window drains: left out
+        var merged = PhaseRecorder()  // the API workload's recorder, without a timeline
+        for loop in loops { merged.merge(loop) }
+        let timeline = try #require(merged.timeline)
+        #expect(timeline.counts.count == 21 && timeline.counts[7] == 10 && timeline.counts[12] == 190)
+        let steadiness = try #require(timeline.steadiness(seconds: 2))
+        #expect(steadiness.slices == 20)
+        #expect(steadiness.minPerSecond == 100)
+        #expect(steadiness.p10PerSecond == 1_000)
+        #expect(steadiness.medianPerSecond == 1_000)
+        #expect(abs(steadiness.variation - (81_000.0).squareRoot() / 1_000) < 1e-9)
+        #expect(timeline.steadiness(seconds: 0.9) == nil, "under one second")
+        #expect(ThroughputTimeline(start: start).steadiness(seconds: 2) == nil, "no answers")
+
+        let phase = Phase(name: "status-loop", workload: .statusLoop, warmupSeconds: 0, durationSeconds: 2)
+        var report = LoadReport(
+            scenario: "status-loop", target: "ws://127.0.0.1:1/ocpp", label: "csms", startedAt: Date(), parameters: [:])
+        report.phases = [PhaseReport(phase: phase, recorder: merged, seconds: 2, server: nil)]
+        #expect(report.phases[0].steadiness == steadiness)
+        #expect(report.markdown().contains("status-loop: answers per 100 ms as a rate: slowest 100/s, p10 1000/s"))
+        #expect(report.text().contains("variation 0.28"))
+        #expect(PhaseReport(phase: phase, recorder: PhaseRecorder(), seconds: 2, server: nil).steadiness == nil)
+    }
 }
 
 @Suite("csms-load: presets, messages, process usage, session check")
