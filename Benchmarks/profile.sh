@@ -3,9 +3,12 @@
 #   Benchmarks/profile.sh allocs PID [SECONDS]   malloc and Swift object allocations per CALL
 #   Benchmarks/profile.sh frames PID [SECONDS]   task-allocator bytes (async frames) per CALL, by function
 #   Benchmarks/profile.sh sched PID [SECONDS]    per thread: CPU %, run-queue wait %, context switches
+#   Benchmarks/profile.sh fsync DIR [SECONDS]    the disk under DIR: latency of a 64 KiB write + fdatasync
 # Start the load first (e.g. Benchmarks/run.sh status-loop, or csms-load against the server), then
 # run this while it is steady. allocs and frames need `perf` with uprobes (root) and a release
 # build of csms whose symbols are not stripped; sched needs only /proc. SECONDS defaults to 3.
+# fsync needs no server: run it where the database lives (idle, or beside a running server) to
+# see whether the disk's own sync stalls are a commit's tail (synchronous=FULL waits for them).
 #
 # A CALL is counted by a probe on RequestDigest.hex, which the idempotency step runs once per
 # CALL that it stores an answer for (StatusNotification, MeterValues, transactions; not
@@ -18,6 +21,32 @@ usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 MODE="$1"
 PID="$2"
 SECONDS_TO_RUN="${3:-3}"
+if [[ "$MODE" == fsync ]]; then
+    [[ -d "$2" ]] || { echo "profile.sh: no directory $2" >&2; exit 2; }
+    python3 - "$2" "$SECONDS_TO_RUN" <<'PY'
+import os, sys, tempfile, time
+directory, seconds = sys.argv[1], float(sys.argv[2])
+fd, path = tempfile.mkstemp(prefix="csms-fsync-", dir=directory)
+try:
+    block, offset, latencies = os.urandom(65536), 0, []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        os.pwrite(fd, block, offset)
+        offset = (offset + len(block)) % (64 << 20)
+        start = time.perf_counter()
+        os.fdatasync(fd)
+        latencies.append((time.perf_counter() - start) * 1000)
+finally:
+    os.close(fd)
+    os.unlink(path)
+latencies.sort()
+n = len(latencies)
+def at(q): return latencies[min(n - 1, int(n * q))]
+print(f"{n} syncs of a 64 KiB write in {seconds:g} s under {directory}: ms p50 {at(0.5):.2f}, "
+      f"p99 {at(0.99):.2f}, p99.9 {at(0.999):.2f}, max {latencies[-1]:.1f}; over 10 ms: {sum(l > 10 for l in latencies)}")
+PY
+    exit
+fi
 [[ -d /proc/$PID ]] || { echo "profile.sh: no process $PID" >&2; exit 2; }
 BIN="$(readlink -f "/proc/$PID/exe")"
 SWIFT_LIB="$(dirname "$(readlink -f "$(command -v swift)")")/../lib/swift/linux"
