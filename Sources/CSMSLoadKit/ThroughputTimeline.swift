@@ -54,7 +54,7 @@ public struct ThroughputTimeline: Sendable, Equatable {
 }
 
 /// How steady a phase's throughput was, from its answers per 100 ms slice (as rates per
-/// second).
+/// second). Made by `ThroughputTimeline.steadiness(seconds:)`, read from reports.
 public struct Steadiness: Sendable, Codable, Equatable {
     /// The 100 ms slices of the window.
     public var slices: Int
@@ -66,13 +66,4 @@ public struct Steadiness: Sendable, Codable, Equatable {
     public var medianPerSecond: Double
     /// The slices' standard deviation over their mean (coefficient of variation).
     public var variation: Double
-
-    /// Steadiness figures.
-    public init(slices: Int, minPerSecond: Double, p10PerSecond: Double, medianPerSecond: Double, variation: Double) {
-        self.slices = slices
-        self.minPerSecond = minPerSecond
-        self.p10PerSecond = p10PerSecond
-        self.medianPerSecond = medianPerSecond
-        self.variation = variation
-    }
 }
