@@ -14,7 +14,8 @@ public enum ScenarioName: String, Sendable, CaseIterable, Codable {
     case commands
     /// A day compressed: 90% heartbeats/status, 10% sessions, periodic API commands.
     case mixed
-    /// Issue #3: 200 stations sending StatusNotification in a closed loop.
+    /// Issue #3: 200 stations sending StatusNotification in a closed loop, back to back, then
+    /// paced to a fleet-wide rate per second.
     case statusLoop = "status-loop"
 }
 
@@ -24,6 +25,10 @@ public enum Workload: Sendable, Equatable {
     case idle
     /// Every station sends StatusNotification again as soon as the previous one is answered.
     case statusLoop
+    /// Fleet-wide StatusNotifications at `rate` per second, spread round-robin: every station
+    /// sends one every `stations / rate` seconds and still waits for each answer (a closed loop
+    /// with a think time); latency runs from the due time.
+    case pacedStatus(rate: Double)
     /// Fleet-wide open-loop MeterValues at `rate` per second, spread round-robin.
     case meterValues(rate: Double)
     /// Every station runs charging sessions back to back (Authorize, start, `meterValues` ×
@@ -59,7 +64,7 @@ public struct Phase: Sendable, Equatable {
     /// The offered rate of an open-loop phase.
     public var offeredRate: Double? {
         switch workload {
-        case .meterValues(let rate), .mixed(let rate, _): rate
+        case .meterValues(let rate), .mixed(let rate, _), .pacedStatus(let rate): rate
         default: nil
         }
     }
@@ -77,7 +82,7 @@ public struct ScenarioOptions: Sendable, Equatable {
     public var durationSeconds: Double?
     /// Unrecorded seconds before each phase.
     public var warmupSeconds: Double?
-    /// Open-loop rates (telemetry, mixed).
+    /// Open-loop rates (telemetry, mixed; status-loop: the paced phases).
     public var rates: [Double]?
     /// MeterValues per session.
     public var meterValuesPerSession: Int?
@@ -181,11 +186,18 @@ public struct ScenarioPlan: Sendable, Equatable {
         case .statusLoop:
             stations = options.stations ?? 200
             rampUpSeconds = options.rampUpSeconds ?? 1
-            phases = [
-                Phase(
-                    name: "status-loop", workload: .statusLoop, warmupSeconds: warmup ?? 3,
-                    durationSeconds: duration ?? 15)
-            ]
+            let rates = options.rates ?? [10_000]
+            phases =
+                [
+                    Phase(
+                        name: "status-loop", workload: .statusLoop, warmupSeconds: warmup ?? 3,
+                        durationSeconds: duration ?? 15)
+                ]
+                + rates.map {
+                    Phase(
+                        name: "paced \(Int($0))/s", workload: .pacedStatus(rate: $0), warmupSeconds: warmup ?? 3,
+                        durationSeconds: duration ?? 15)
+                }
         }
     }
 }

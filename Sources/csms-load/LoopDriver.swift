@@ -134,7 +134,7 @@ final class LoopDriver: @unchecked Sendable {
         current = PhaseRecorder(timelineStart: window.lowerBound)
         let start = now()
         switch workload {
-        case .meterValues(let rate), .mixed(let rate, _):
+        case .meterValues(let rate), .mixed(let rate, _), .pacedStatus(let rate):
             arrivals = ArrivalSchedule(start: start, ratePerSecond: max(0.001, rate * rateShare))
         case .statusLoop:
             for station in stations where station.state == .ready { continueStatusLoop(station) }
@@ -229,14 +229,19 @@ final class LoopDriver: @unchecked Sendable {
             } else {
                 station.enqueue(.status(connector: 1, charging: draw < 0.75), due: due)
             }
+        case .pacedStatus:
+            station.enqueue(.status(connector: 1, charging: random.next() & 1 == 0), due: due)
         default:
             station.enqueue(.meterValues, due: due)
         }
     }
 
     private var workloadAction: String {
-        if case .mixed = workload { return "mixed" }
-        return "MeterValues"
+        switch workload {
+        case .mixed: "mixed"
+        case .pacedStatus: "StatusNotification"
+        default: "MeterValues"
+        }
     }
 
     private func continueStatusLoop(_ station: Station) {

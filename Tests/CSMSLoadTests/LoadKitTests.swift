@@ -156,6 +156,17 @@ struct PlanAndMessageTests {
         #expect(ScenarioName.allCases.count == 8)
     }
 
+    @Test("status-loop runs the closed loop back to back, then paced at each rate (10,000/s by default)")
+    func statusLoopPhases() {
+        let plan = ScenarioPlan(.statusLoop)
+        #expect(plan.phases.map(\.workload) == [.statusLoop, .pacedStatus(rate: 10_000)])
+        #expect(plan.phases.map(\.name) == ["status-loop", "paced 10000/s"])
+        #expect(plan.phases.map(\.offeredRate) == [nil, 10_000])
+        var options = ScenarioOptions()
+        options.rates = [8_000, 12_000]
+        #expect(ScenarioPlan(.statusLoop, options: options).phases.map(\.offeredRate) == [nil, 8_000, 12_000])
+    }
+
     @Test("every request the stations send is valid against the generated schema types")
     func messagesAreSchemaValid() throws {
         let date = Date(timeIntervalSince1970: 1_800_000_000)
