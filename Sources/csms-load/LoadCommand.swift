@@ -34,7 +34,9 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Unrecorded seconds at the start of each phase.")
     var warmup: Double?
 
-    @Option(help: "Open-loop rates per second, comma-separated (telemetry; mixed uses the first).")
+    @Option(
+        help: "Rates per second, comma-separated: telemetry's phases; mixed uses the first; status-loop's paced phases."
+    )
     var rates: String?
 
     @Option(help: "MeterValues per session.")
