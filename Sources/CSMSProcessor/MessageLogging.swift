@@ -36,7 +36,7 @@ enum MessageLogging {
         {
             errorCode = error.code.rawValue
         }
-        let micros = Int(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
+        let micros = elapsed.wholeMicroseconds
         recorder.record(
             MessageLogEntry(
                 chargePointId: session.chargePointId, at: receivedAt.addingTimeInterval(Double(micros) / 1e6),

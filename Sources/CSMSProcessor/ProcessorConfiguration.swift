@@ -86,13 +86,3 @@ public struct ProcessorConfiguration: Sendable, Equatable {
         #endif
     }
 }
-
-extension Duration {
-    /// Whole seconds, rounded down, clamped to `0...Int.max` (for OCPP `interval` fields).
-    var wholeSeconds: Int { max(0, Int(components.seconds)) }
-
-    /// The duration as a `TimeInterval`.
-    var timeInterval: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

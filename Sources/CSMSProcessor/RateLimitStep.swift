@@ -115,8 +115,7 @@ struct RateLimitStep: CallStep {
 
     /// Seconds on the monotonic clock.
     @Sendable static func monotonicSeconds() -> Double {
-        let elapsed = ContinuousClock.now - RateLimitStep.epoch
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        (ContinuousClock.now - RateLimitStep.epoch).timeInterval
     }
 
     private static let epoch = ContinuousClock.now

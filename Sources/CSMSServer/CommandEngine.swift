@@ -259,7 +259,7 @@ public final class CommandEngine: OutboundCallTracking {
             for (record, completion, next, id) in expired {
                 group.addTask {
                     if var record {
-                        let seconds = self.settings.timeout(for: record.action).components.seconds
+                        let seconds = self.settings.timeout(for: record.action).wholeSeconds
                         record.state = .timedOut
                         record.completedAt = self.clock.now()
                         record.error = CommandRecord.errorValue(

@@ -96,7 +96,7 @@ public struct MessageLogWriter: Service, CustomStringConvertible {
     func prune() async {
         do {
             let deleted = try await store.pruneMessageLog(
-                olderThan: clock.now().addingTimeInterval(-Double(maxAge.components.seconds)),
+                olderThan: clock.now().addingTimeInterval(-maxAge.timeInterval),
                 maxPerStation: maxPerStation)
             if deleted > 0 { logger.debug("message log pruned", metadata: ["deleted": "\(deleted)"]) }
         } catch {

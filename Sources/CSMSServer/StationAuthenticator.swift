@@ -106,10 +106,7 @@ struct StationAuthenticator: Sendable {
             burst: configuration.security.authFailureBurst,
             refillSeconds: Double(configuration.security.authFailureRefillSeconds))
         let start = ContinuousClock.now
-        self.monotonicNow = {
-            let elapsed = ContinuousClock.now - start
-            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        }
+        self.monotonicNow = { (ContinuousClock.now - start).timeInterval }
     }
 
     /// A stored form no password matches (computed once), checked against when a station has

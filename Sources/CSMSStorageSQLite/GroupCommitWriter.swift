@@ -96,8 +96,7 @@ final class GroupCommitWriter: Sendable {
     /// Runs what gathering `generation` collected at `deadline`, unless it ended before.
     private func endGathering(_ generation: Int, at deadline: ContinuousClock.Instant) {
         let wait = max(.zero, deadline - .now)
-        let nanoseconds = wait.components.seconds * 1_000_000_000 + wait.components.attoseconds / 1_000_000_000
-        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { [self] in
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(wait.wholeNanoseconds)) { [self] in
             let next = locked.withLock { $0.machine.gatheringEnded(generation: generation) }
             if case .startBatch(let batch) = next { run(batch) }
         }

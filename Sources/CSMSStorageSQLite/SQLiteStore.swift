@@ -109,9 +109,7 @@ public final class SQLiteStore: CSMSStore {
         var grdb = Configuration()
         grdb.label = "CSMSStorageSQLite"
         grdb.foreignKeysEnabled = true
-        let timeout = configuration.busyTimeout.components
-        let seconds = Double(timeout.seconds) + Double(timeout.attoseconds) / 1e18
-        grdb.busyMode = .timeout(seconds)
+        grdb.busyMode = .timeout(configuration.busyTimeout.timeInterval)
         grdb.maximumReaderCount = max(1, configuration.maximumReaderCount)
         let mmapSize = configuration.mmapSize
         let cacheKiB = configuration.cacheSizeKiB

@@ -74,9 +74,7 @@ final class WALCheckpointer: Sendable {
         self.path = path
         self.onCheckpoint = onCheckpoint
         state = Mutex(State(plan: CheckpointPlan(pages: pages)))
-        let timeout = busyTimeout.components
-        busyTimeoutMilliseconds = Int32(
-            clamping: timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000)
+        busyTimeoutMilliseconds = Int32(clamping: busyTimeout.wholeMilliseconds)
     }
 
     /// What the checkpointer did so far.
