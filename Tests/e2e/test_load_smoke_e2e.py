@@ -72,14 +72,21 @@ def test_boot_storm_and_status_loop_against_csms(unlimited_server, tmp_path):
 
     loop = run_load(
         tmp_path, "status-loop", url, "--stations", "5", "--warmup", "0.5", "--duration", "1.5",
-        "--id-prefix", "smoke-loop",
+        "--rates", "50", "--id-prefix", "smoke-loop",
     )
     assert loop["setup"]["accepted"] == 5
-    (phase,) = loop["phases"]
-    status = actions(phase)["StatusNotification"]
+    back_to_back, paced = loop["phases"]
+    assert (back_to_back["name"], paced["name"]) == ("status-loop", "paced 50/s")
+    status = actions(back_to_back)["StatusNotification"]
     assert status["count"] > 5 and status["errors"] == {}
-    assert phase["errors"] == {}
+    assert back_to_back["errors"] == {}
     assert 0 < status["p50"] <= status["p99"] <= status["max"]
+    # Paced: 50/s over 1.5 s is 75 requests due in the window, whatever the server's speed
+    # (back to back, five stations send far more than that).
+    assert paced["offeredRate"] == 50 and paced["errors"] == {}
+    paced_status = actions(paced)["StatusNotification"]
+    assert abs(paced_status["count"] - 75) <= 1, paced_status
+    assert paced_status["count"] < status["count"]
 
     status_code, listing = server.api("/api/v1/charge-points")
     assert status_code == 200
@@ -103,12 +110,13 @@ def test_status_loop_against_the_echo_server(tmp_path):
         url = f"ws://127.0.0.1:{port_file.read_text().strip()}/ocpp"
         report = run_load(
             tmp_path, "status-loop", url, "--stations", "3", "--warmup", "0.2", "--duration", "1",
-            "--lenient-answers", label="echo",
+            "--rates", "30", "--lenient-answers", label="echo",
         )
         assert report["setup"]["accepted"] == 3
-        (phase,) = report["phases"]
-        assert actions(phase)["StatusNotification"]["count"] > 3
-        assert phase["errors"] == {}
+        back_to_back, paced = report["phases"]
+        assert actions(back_to_back)["StatusNotification"]["count"] > 30
+        assert abs(actions(paced)["StatusNotification"]["count"] - 30) <= 1
+        assert back_to_back["errors"] == {} and paced["errors"] == {}
     finally:
         echo.terminate()
         echo.wait(timeout=10)
