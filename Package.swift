@@ -8,6 +8,13 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// SwiftPM's `--enable-code-coverage` instruments Swift code only: scripts/test.sh sets
+/// CSMS_C_COVERAGE=1 so that the C shim is instrumented too and appears in the coverage report
+/// (clang's flags; the profile runtime comes with the Swift code's instrumentation).
+let cCoverage: [CSetting] =
+    Context.environment["CSMS_C_COVERAGE"] == "1"
+    ? [.unsafeFlags(["-fprofile-instr-generate", "-fcoverage-mapping"])] : []
+
 let package = Package(
     name: "swift-csms",
     platforms: [.macOS(.v15)],
@@ -78,7 +85,7 @@ package.targets += [
         swiftSettings: swiftSettings),
     // A SQLite VFS shim in C that coalesces WAL writes (docs/storage.md, "WAL write buffer");
     // the system SQLite that GRDB links on Linux.
-    .target(name: "CSQLiteWALBuffer", linkerSettings: [.linkedLibrary("sqlite3")]),
+    .target(name: "CSQLiteWALBuffer", cSettings: cCoverage, linkerSettings: [.linkedLibrary("sqlite3")]),
     .target(
         name: "CSMSStorageSQLite",
         dependencies: [

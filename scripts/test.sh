@@ -43,6 +43,8 @@ declare -A DESCRIPTION=(
     [e2e]="end-to-end suites under Tests/e2e"
 )
 SWIFT_FLAGS=(--enable-code-coverage -Xswiftc -warnings-as-errors)
+# The C shim joins the coverage report (Package.swift, `cCoverage`): with these flags only.
+export CSMS_C_COVERAGE=1
 VENV="$ROOT/.venv"
 STATE="$ROOT/.build/test-sh" # logs and notes of this run
 SKIP_CODE=77
