@@ -61,7 +61,8 @@ public struct Phase: Sendable, Equatable {
         self.durationSeconds = durationSeconds
     }
 
-    /// The offered rate of an open-loop phase.
+    /// The offered rate of a phase whose requests are due on a schedule (open loop, or the
+    /// paced status loop); `nil` for one that sends as fast as answers come.
     public var offeredRate: Double? {
         switch workload {
         case .meterValues(let rate), .mixed(let rate, _), .pacedStatus(let rate): rate
@@ -186,18 +187,12 @@ public struct ScenarioPlan: Sendable, Equatable {
         case .statusLoop:
             stations = options.stations ?? 200
             rampUpSeconds = options.rampUpSeconds ?? 1
-            let rates = options.rates ?? [10_000]
+            let phase = { (name: String, workload: Workload) in
+                Phase(name: name, workload: workload, warmupSeconds: warmup ?? 3, durationSeconds: duration ?? 15)
+            }
             phases =
-                [
-                    Phase(
-                        name: "status-loop", workload: .statusLoop, warmupSeconds: warmup ?? 3,
-                        durationSeconds: duration ?? 15)
-                ]
-                + rates.map {
-                    Phase(
-                        name: "paced \(Int($0))/s", workload: .pacedStatus(rate: $0), warmupSeconds: warmup ?? 3,
-                        durationSeconds: duration ?? 15)
-                }
+                [phase("status-loop", .statusLoop)]
+                + (options.rates ?? [10_000]).map { phase("paced \(Int($0))/s", .pacedStatus(rate: $0)) }
         }
     }
 }

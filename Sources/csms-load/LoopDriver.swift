@@ -230,7 +230,7 @@ final class LoopDriver: @unchecked Sendable {
                 station.enqueue(.status(connector: 1, charging: draw < 0.75), due: due)
             }
         case .pacedStatus:
-            station.enqueue(.status(connector: 1, charging: random.next() & 1 == 0), due: due)
+            station.enqueue(nextStatus(), due: due)
         default:
             station.enqueue(.meterValues, due: due)
         }
@@ -245,7 +245,12 @@ final class LoopDriver: @unchecked Sendable {
     }
 
     private func continueStatusLoop(_ station: Station) {
-        station.enqueue(.status(connector: 1, charging: random.next() & 1 == 0), due: now())
+        station.enqueue(nextStatus(), due: now())
+    }
+
+    /// The status loops' StatusNotification: connector 1, charging or not at random.
+    private func nextStatus() -> Step {
+        .status(connector: 1, charging: random.next() & 1 == 0)
     }
 
     // MARK: Connecting
